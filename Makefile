@@ -1,0 +1,32 @@
+# Two front doors: `make demo` (set up, run the demo sweep, write its report) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: setup demo test lint format clean-demo
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	# Frost photographs for CIFAR-10-C generation: data files only, so none of its
+	# dependencies (opencv, NumPy 2) are wanted.
+	$(PIP) install -q --no-deps 'imagecorruptions==1.1.2'
+	touch $@
+
+demo: setup
+	$(PY) -m grid.launch sweep=demo executor=local
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,139 @@
+"""The result tables: one versioned pyarrow schema per kind of row, declared here only.
+
+Every row also carries the provenance columns (:data:`PROVENANCE`). On disk a table lives
+at ``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``; the ``stage`` column comes
+from that hive partition, so ``pandas.read_parquet("results/<sweep>/<table>")`` returns it.
+``results/README.md`` documents the same columns for readers who do not read code.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+_TS = pa.timestamp("us", tz="UTC")
+
+PROVENANCE = pa.schema(
+    [
+        ("signature", pa.string()),  # the job's signature (names its folder)
+        ("sweep", pa.string()),  # the sweep whose results folder holds this copy
+        ("git_commit", pa.string()),  # commit of the suite that ran the job ("unknown" outside git)
+        ("package_versions", pa.string()),  # JSON {package: version}
+        ("host", pa.string()),
+        ("slurm_job_id", pa.string()),  # "<job>_<array index>", null outside Slurm
+        ("started_at", _TS),
+        ("finished_at", _TS),
+        ("device", pa.string()),  # "cpu", "cuda:0 (NVIDIA H100 ...)"
+    ]
+)
+
+RATE_DISTORTION = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("dataset_fingerprint", pa.string()),
+        ("split", pa.string()),  # "train" | "test"
+        ("codec", pa.string()),  # registry name: jpeg, bls, bmhj, noise, blur, identity
+        ("level", pa.float64()),  # quality, lambda, sigma or kernel size; null for identity
+        ("image_index", pa.int64()),  # row in the split
+        ("label", pa.int32()),
+        ("pixels", pa.int64()),  # height * width
+        ("bits_estimated", pa.float64()),  # learned: -sum log2 likelihoods; else null
+        ("bits_actual", pa.float64()),  # learned: coded string length; JPEG: SOS..EOF; else null
+        ("bits_file", pa.float64()),  # JPEG: whole file; else null
+        ("bpp", pa.float64()),  # the thesis' rate: estimated (learned) or content (JPEG); else null
+        ("mse", pa.float64()),  # on the 0..255 scale, over all pixels and channels
+        ("psnr", pa.float64()),  # dB, peak 255
+        ("ssim", pa.float64()),  # scikit-image, RGB, 7x7 window, data_range 255
+    ]
+)
+
+CODEC_FIT = pa.schema(
+    [
+        ("codec", pa.string()),
+        ("level", pa.float64()),  # lambda
+        ("dataset", pa.string()),
+        ("epoch", pa.int32()),
+        ("steps", pa.int64()),  # optimizer steps so far
+        ("loss", pa.float64()),  # lambda * 255^2 * MSE + bpp (CompressAI RateDistortionLoss)
+        ("mse", pa.float64()),  # on [0, 1]
+        ("bpp", pa.float64()),  # entropy-model estimate
+        ("aux_loss", pa.float64()),
+        ("seconds", pa.float64()),  # wall time of the epoch
+    ]
+)
+
+# Training curves: one row per (epoch, eval set).
+TRAIN_CURVE = pa.schema(
+    [
+        ("arch", pa.string()),
+        ("dataset", pa.string()),
+        ("train_set", pa.string()),  # label, e.g. "original", "jpeg:20", "bls:0.012+bls:0.1"
+        ("codec", pa.string()),  # codec of the training data ("identity" for original)
+        ("level", pa.float64()),  # null for original and joined sets
+        ("joined", pa.bool_()),
+        ("seed", pa.int32()),
+        ("epoch", pa.int32()),  # 1-based
+        ("train_loss", pa.float64()),
+        ("train_top1", pa.float64()),  # fraction in [0, 1]
+        ("eval_set", pa.string()),  # "clean" | "compressed"
+        ("loss", pa.float64()),
+        ("top1", pa.float64()),
+        ("top5", pa.float64()),
+        ("lr", pa.float64()),
+        ("seconds", pa.float64()),
+        ("images_per_s", pa.float64()),
+    ]
+)
+
+# Evaluation of a training job's best checkpoint: one row per (eval set, corruption, severity).
+EVALUATION = pa.schema(
+    [
+        ("arch", pa.string()),
+        ("dataset", pa.string()),
+        ("train_set", pa.string()),
+        ("codec", pa.string()),
+        ("level", pa.float64()),
+        ("joined", pa.bool_()),
+        ("seed", pa.int32()),
+        ("best_epoch", pa.int32()),
+        ("eval_set", pa.string()),  # "clean" | "compressed" | "cifar10c"
+        ("corruption", pa.string()),  # null unless cifar10c
+        ("severity", pa.int32()),  # 1..5, null unless cifar10c
+        ("n_images", pa.int64()),
+        ("loss", pa.float64()),
+        ("top1", pa.float64()),
+        ("top5", pa.float64()),
+    ]
+)
+
+# Data-quality selections (BDA, BDAD, BDADS) and best-of-seeds choices.
+SELECTION = pa.schema(
+    [
+        ("method", pa.string()),  # "bda" | "bdad" | "bdads"
+        ("codec", pa.string()),
+        ("corruption", pa.string()),  # null for bda
+        ("severity", pa.int32()),  # null unless bdads
+        ("rank", pa.int32()),  # 1 = best
+        ("level", pa.float64()),
+        ("score", pa.float64()),  # mean top-1 over the cells the method averages
+        ("n_cells", pa.int32()),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "rate_distortion": RATE_DISTORTION,
+    "codec_fit": CODEC_FIT,
+    "train_curve": TRAIN_CURVE,
+    "evaluation": EVALUATION,
+    "selection": SELECTION,
+}
+
+
+def full_schema(table: str) -> pa.Schema:
+    """The on-disk schema of ``table``: its own columns then the provenance columns."""
+    if table not in TABLES:
+        raise KeyError(f"unknown table {table!r}; valid tables: {', '.join(sorted(TABLES))}")
+    fields = list(TABLES[table]) + list(PROVENANCE)
+    meta = {b"lcc.table": table.encode(), b"lcc.schema_version": str(SCHEMA_VERSION).encode()}
+    return pa.schema(fields, metadata=meta)
