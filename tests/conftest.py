@@ -1,0 +1,80 @@
+"""Shared fixtures: small real image folders cut from ``../shared/data`` (skipped when absent)."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _extract_some(archive: Path, dest: Path, keep) -> None:
+    """Stream ``archive`` once and extract the members for which ``keep(name)`` is true."""
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar:
+            if member.isfile() and keep(member.name):
+                tar.extract(member, dest, filter="data")
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """``../shared/data`` next to the repository; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def cifar10_folder(shared_data_dir: Path, tmp_path_factory) -> Path:
+    """Image-folder CIFAR-10 with 30 train and 20 test images per class (real JPEGs).
+
+    Layout: ``<root>/{train,test}/<class>/NNNN.jpg``; returns ``<root>``.
+    """
+    dest = tmp_path_factory.mktemp("cifar10")
+    per_split = {"train": 30, "test": 20}
+    pattern = re.compile(r"cifar10-jpeg75/(train|test)/[^/]+/(\d+)\.jpg$")
+
+    def keep(name: str) -> bool:
+        m = pattern.match(name)
+        return bool(m) and int(m.group(2)) < per_split[m.group(1)]
+
+    _extract_some(shared_data_dir / "cifar10-jpeg75.tar.gz", dest, keep)
+    return dest / "cifar10-jpeg75"
+
+
+@pytest.fixture(scope="session")
+def tinyimagenet_folder(shared_data_dir: Path, tmp_path_factory) -> Path:
+    """Official ``tiny-imagenet-200/`` layout with 3 train images per class and 400 val images.
+
+    ``val/val_annotations.txt`` is kept whole (it lists all 10,000 val images); only the first
+    400 val image files are extracted, so loaders must read what is listed *and* present, or a
+    test trims the annotations itself.
+    """
+    dest = tmp_path_factory.mktemp("tiny")
+    train = re.compile(r"tiny-imagenet-200/train/(n\d+)/images/n\d+_(\d+)\.JPEG$")
+    val = re.compile(r"tiny-imagenet-200/val/images/val_(\d+)\.JPEG$")
+
+    def keep(name: str) -> bool:
+        if name.endswith(("wnids.txt", "words.txt", "val_annotations.txt")):
+            return True
+        if m := train.match(name):
+            return int(m.group(2)) < 3
+        if m := val.match(name):
+            return int(m.group(1)) < 400
+        return False
+
+    _extract_some(shared_data_dir / "tiny-imagenet-200-subset.tar.gz", dest, keep)
+    return dest / "tiny-imagenet-200"
+
+
+@pytest.fixture(scope="session")
+def real_images(cifar10_folder: Path) -> np.ndarray:
+    """200 real CIFAR-10 test images as uint8 ``(200, 32, 32, 3)``, classes interleaved."""
+    from PIL import Image
+
+    files = sorted((cifar10_folder / "test").glob("*/*.jpg"), key=lambda p: (p.stem, p.parent.name))
+    return np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files[:200]])
