@@ -1,0 +1,219 @@
+"""Expansion of one sweep part's settings into the DAG of jobs.
+
+fit-codec → encode → prepare-cifar10c → train → evaluate → select → train/evaluate of joined
+sets → report. Each job's config holds only what its stage reads, so jobs that are the same
+work get the same signature and are shared between cells and sweeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from grid.job import Job
+from grid.settings import seeds_of
+
+LEARNED_CODECS = ("bls", "bmhj")
+
+
+@dataclass
+class TrainSet:
+    """A version of a dataset's training split: a codec at a level, or a joined set."""
+
+    label: str
+    codec: str
+    level: float | None
+    encode: Job | None  # None for joined sets (resolved at run time from the selection)
+    test_encode: Job | None = None  # the test split compressed the same way
+    fit: Job | None = None  # the learned codec's fit job
+
+
+@dataclass
+class DatasetJobs:
+    """Jobs of one dataset: its data versions and what every training of it reads."""
+
+    name: str
+    train_sets: list[TrainSet] = field(default_factory=list)
+    test_clean: Job | None = None
+    cifar10c: Job | None = None
+
+
+def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, Any]:
+    """The dataset reference of an encode/prepare job: name, root and the split's limit."""
+    root = settings["data"].get(name)
+    return {"name": name, "root": root, "limit": settings["data"][f"{split}_limit"]}
+
+
+def thesis_batch_size(dataset_image_size: int, arch: str) -> int:
+    """Thesis batch: 128 on 32x32 data; on 64x64, 200 for ResNet18 and 300 for VGG11."""
+    if dataset_image_size <= 32:
+        return 128
+    return 300 if arch.startswith("vgg") else 200
+
+
+def _level_label(codec: str, level: float | None) -> str:
+    if level is None:
+        return "original"
+    return f"{codec}:{int(level) if float(level).is_integer() else level}"
+
+
+def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, level, fit):
+    config = {
+        "codec": codec,
+        "level": level,
+        "dataset": data_ref(settings, dataset, split),
+        "split": split,
+        "batch_size": settings["encode"]["batch_size"],
+    }
+    inputs = {"model": (fit.signature,)} if fit is not None else {}
+    label = f"{dataset} {split} {_level_label(codec, level)}"
+    return Job("encode", config, inputs, label=label)
+
+
+def _fit(settings: Mapping[str, Any], dataset: str, codec: str, level: float) -> Job:
+    config = {
+        "codec": codec,
+        "level": level,
+        "dataset": data_ref(settings, dataset, "train"),
+        "fit": dict(settings["fit"]),
+    }
+    return Job("fit-codec", config, label=f"{dataset} {codec}:{level}")
+
+
+def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> DatasetJobs:
+    """The fit/encode/prepare jobs of one dataset and the training sets they define."""
+    out = DatasetJobs(dataset)
+    out.test_clean = _encode(settings, dataset, "test", "identity", None, None)
+    if settings["original"]:
+        train = _encode(settings, dataset, "train", "identity", None, None)
+        out.train_sets.append(TrainSet("original", "identity", None, train, out.test_clean))
+    for codec, levels in settings["codecs"].items():
+        if codec in LEARNED_CODECS and dataset not in settings["codec_datasets"].get(codec, []):
+            continue
+        for level in levels:
+            fit = _fit(settings, dataset, codec, level) if codec in LEARNED_CODECS else None
+            train = _encode(settings, dataset, "train", codec, level, fit)
+            test = None
+            if settings["test_on_compressed"]:
+                test = _encode(settings, dataset, "test", codec, level, fit)
+            label = _level_label(codec, level)
+            out.train_sets.append(TrainSet(label, codec, level, train, test, fit))
+    if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
+        config = {
+            "dataset": data_ref(settings, dataset, "test"),
+            "corruptions": list(settings["corruptions"]),
+            "severities": list(settings["severities"]),
+            "seed": 0,
+        }
+        out.cifar10c = Job("prepare-cifar10c", config, label=f"{dataset} CIFAR-10-C")
+    return out
+
+
+def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
+    recipe = dict(settings["train"])
+    if recipe["batch_size"] is None:
+        recipe["batch_size"] = thesis_batch_size(info.image_size, arch)
+    recipe["augment"] = "crop-flip" if info.image_size <= 32 else "rotate-flip"
+    recipe["normalize"] = data.name
+    eval_sets = ["clean", "compressed"] if "test_compressed" in inputs else ["clean"]
+    config = {
+        "arch": arch,
+        "dataset": {
+            "name": data.name,
+            "num_classes": info.num_classes,
+            "image_size": info.image_size,
+        },
+        "seed": seed,
+        "train_set": {
+            "label": tset.label,
+            "codec": tset.codec,
+            "level": tset.level,
+            "joined": tset.encode is None,
+            "top_k": settings["select"]["top_k"] if tset.encode is None else None,
+        },
+        "recipe": recipe,
+        "eval_sets": eval_sets,
+    }
+    label = f"{data.name} {arch} {tset.label} seed {seed}"
+    return Job("train", config, inputs, label=label)
+
+
+def _evaluate(settings, data: DatasetJobs, train: Job) -> Job:
+    eval_sets = list(train.config["eval_sets"])
+    inputs: dict[str, tuple[str, ...]] = {"model": (train.signature,)}
+    inputs["test_clean"] = train.inputs["test_clean"]
+    if "test_compressed" in train.inputs:
+        inputs["test_compressed"] = train.inputs["test_compressed"]
+    cifar10c_path = None
+    if settings["cifar10c"] and train.config["dataset"]["image_size"] == 32:
+        eval_sets.append("cifar10c")
+        cifar10c_path = settings["data"]["cifar10c"]
+        if data.cifar10c is not None:
+            inputs["cifar10c"] = (data.cifar10c.signature,)
+    config = {
+        "eval_sets": eval_sets,
+        "cifar10c_path": cifar10c_path,
+        "corruptions": list(settings["corruptions"]),
+        "severities": list(settings["severities"]),
+        "batch_size": settings["eval"]["batch_size"],
+    }
+    return Job("evaluate", config, inputs, label=train.label)
+
+
+def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
+    """Every job of one sweep part, upstream first, without duplicates.
+
+    ``dataset_info(name)`` returns an object with ``num_classes`` and ``image_size``.
+    """
+    jobs: dict[str, Job] = {}
+
+    def add(job: Job | None) -> Job | None:
+        if job is not None:
+            jobs.setdefault(job.signature, job)
+        return job
+
+    for dataset in settings["datasets"]:
+        info = dataset_info(dataset)
+        data = dataset_jobs(settings, dataset, info.image_size)
+        add(data.test_clean)
+        add(data.cifar10c)
+        evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
+        for tset in data.train_sets:
+            add(tset.fit)
+            add(tset.encode)
+            add(tset.test_encode)
+            for arch in settings["archs"]:
+                for seed in seeds_of(settings):
+                    inputs = {"train_data": (tset.encode.signature,)}
+                    inputs["test_clean"] = (data.test_clean.signature,)
+                    if tset.test_encode is not None:
+                        inputs["test_compressed"] = (tset.test_encode.signature,)
+                    train = add(_train(settings, data, info, arch, seed, tset, inputs))
+                    evaluations[arch].append(add(_evaluate(settings, data, train)))
+        for arch, arch_evaluations in evaluations.items():
+            _add_selection(settings, data, info, arch, arch_evaluations, add)
+    return list(jobs.values())
+
+
+def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: list[Job], add):
+    """The select job over one (dataset, arch)'s evaluations and the joined sets it feeds."""
+    select = settings["select"]
+    if not select["methods"] or not evaluations:
+        return
+    config = {"methods": list(select["methods"]), "top_k": select["top_k"]}
+    inputs = {"evaluations": tuple(job.signature for job in evaluations)}
+    selection = add(Job("select", config, inputs, label=f"{data.name} {arch} selection"))
+    for codec in select["joined"]:
+        candidates = tuple(t.encode.signature for t in data.train_sets if t.codec == codec)
+        if not candidates:
+            continue
+        tset = TrainSet(f"{codec}:top{select['top_k']}", codec, None, None)
+        for seed in seeds_of(settings):
+            inputs = {
+                "selection": (selection.signature,),
+                "candidates": candidates,
+                "test_clean": (data.test_clean.signature,),
+            }
+            train = add(_train(settings, data, info, arch, seed, tset, inputs))
+            add(_evaluate(settings, data, train))

@@ -1,0 +1,204 @@
+"""``python -m grid.launch sweep=NAME [key=value ...]``: plan, skip what is done, submit the rest.
+
+Everything is validated before anything is submitted; a bad value prints one line naming it
+and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from grid.context import job_dir
+from grid.executors.base import Executor, Launch, Outcome
+from grid.executors.fake import FakeExecutor
+from grid.executors.local import LocalExecutor
+from grid.executors.slurm import SlurmExecutor
+from grid.plan import Group, Plan, plan, results_root
+from grid.profiles import load_profile
+from grid.settings import SettingsError
+from grid.stages.registry import STAGES
+from grid.store.files import atomic_write_bytes, atomic_write_json
+from grid.store.rows import is_published, publish
+from grid.store.state import DONE, FAILED, NEW, job_state, now_iso, queued_slurm_ids, read_marker
+
+log = logging.getLogger("grid")
+
+
+def split_sweep(argv: Sequence[str]) -> tuple[str, list[str]]:
+    """``["sweep=demo", "epochs=2"]`` -> ``("demo", ["epochs=2"])``."""
+    sweeps = [a.split("=", 1)[1] for a in argv if a.startswith("sweep=")]
+    if len(sweeps) != 1:
+        raise SettingsError("give exactly one sweep=NAME (e.g. sweep=demo)")
+    return sweeps[0], [a for a in argv if not a.startswith("sweep=")]
+
+
+def choose_executor(name: str) -> tuple[str, str]:
+    """The executor to use and why."""
+    if name != "auto":
+        return name, "as requested"
+    if shutil.which("sbatch"):
+        return "slurm", "sbatch is on PATH"
+    return "local", "no sbatch on PATH"
+
+
+@contextmanager
+def launch_lock(root: Path) -> Iterator[None]:
+    """One launcher at a time scans and submits in a results folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".launch.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def unavailable(the_plan: Plan) -> set[str]:
+    """Signatures of jobs whose stage, or an upstream job's stage, is not installed."""
+    out: set[str] = set()
+    for job in the_plan.jobs:
+        if job.stage not in STAGES or any(d in out for d in job.dependencies):
+            out.add(job.signature)
+    return out
+
+
+def classify(the_plan: Plan, root: Path) -> dict[str, str]:
+    """State of every job (done / pending / running / failed / new)."""
+    queued = queued_slurm_ids() if shutil.which("squeue") else None
+    return {
+        j.signature: job_state(job_dir(root, j.stage, j.signature), queued) for j in the_plan.jobs
+    }
+
+
+def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set[str]) -> str:
+    """The one-screen table: stage -> to run / already done / in progress / not available."""
+    rows = Counter()
+    for job in the_plan.jobs:
+        sig = job.signature
+        kind = "n/a" if sig in skipped else "run" if sig in todo else states[sig]
+        rows[(job.stage, kind)] += 1
+    stages = list(dict.fromkeys(job.stage for job in the_plan.jobs))
+    lines = [f"{'stage':<18}{'to run':>8}{'done':>8}{'queued':>8}{'n/a':>6}"]
+    for stage in stages:
+        queued = rows[(stage, "pending")] + rows[(stage, "running")]
+        lines.append(
+            f"{stage:<18}{rows[(stage, 'run')]:>8}{rows[(stage, DONE)]:>8}{queued:>8}"
+            f"{rows[(stage, 'n/a')]:>6}"
+        )
+    return "\n".join(lines)
+
+
+def make_executor(name: str, the_plan: Plan, root: Path) -> Executor:
+    if name == "fake":
+        return FakeExecutor()
+    if name == "local":
+        return LocalExecutor()
+    pending = {}
+    for job in the_plan.jobs:
+        marker = read_marker(job_dir(root, job.stage, job.signature), "submitted")
+        if marker and marker.get("slurm_job_id"):
+            pending[job.signature] = marker["slurm_job_id"].split("_")[0]
+    return SlurmExecutor(pending)
+
+
+def launch(argv: Sequence[str]) -> Outcome | None:
+    """Plan, print the summary, and submit (unless dry_run). Returns the executor's outcome."""
+    sweep, overrides = split_sweep(argv)
+    the_plan = plan(sweep, overrides)
+    settings = the_plan.run_settings
+    profile = load_profile(settings["cluster"])
+    executor_name, why = choose_executor(settings["executor"])
+    root = results_root(settings)
+    print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
+    print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
+    with launch_lock(root):
+        states = classify(the_plan, root)
+        skipped = unavailable(the_plan)
+        todo = {s for s, st in states.items() if st in (NEW, FAILED) and s not in skipped}
+        print(summary(the_plan, states, todo, skipped))
+        missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
+        if missing:
+            print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
+        if settings["dry_run"]:
+            print("dry run: nothing submitted")
+            return None
+        _publish_done(the_plan, states, root, sweep)
+        atomic_write_bytes(root / sweep / "plan.json", the_plan.to_json().encode())
+        groups = _groups_to_run(the_plan, todo)
+        executor = make_executor(executor_name, the_plan, root)
+        launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)
+        if executor.blocking:
+            _mark_submitted(groups, root, executor_name)
+    print(f"logs: {launch_info.log_dir}")
+    if not groups:
+        print("nothing to run: every available job is done or queued")
+        return Outcome()
+    outcome = executor.submit(groups, launch_info)
+    _report(outcome, executor, the_plan, root, sweep)
+    return outcome
+
+
+def _groups_to_run(the_plan: Plan, todo: set[str]) -> list[Group]:
+    groups = []
+    for group in the_plan.groups():
+        jobs = tuple(j for j in group.jobs if j.signature in todo)
+        if jobs:
+            groups.append(Group(group.stage, group.depth, jobs))
+    return groups
+
+
+def _publish_done(the_plan: Plan, states: dict[str, str], root: Path, sweep: str) -> None:
+    """Jobs done by another sweep appear in this sweep's tables too."""
+    for job in the_plan.jobs:
+        folder = job_dir(root, job.stage, job.signature)
+        if states[job.signature] == DONE and not is_published(
+            folder, root, sweep, job.stage, job.signature
+        ):
+            publish(folder, root, sweep, job.stage, job.signature)
+
+
+def _mark_submitted(groups: list[Group], root: Path, executor: str) -> None:
+    """Claim the jobs this process will run, so a concurrent launcher skips them."""
+    marker = {"executor": executor, "host": os.uname().nodename, "pid": os.getpid()}
+    for group in groups:
+        for job in group.jobs:
+            atomic_write_json(
+                job_dir(root, job.stage, job.signature) / "submitted.json",
+                {**marker, "time": now_iso()},
+            )
+
+
+def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sweep: str) -> None:
+    arrays = ", ".join(f"{stage} {n}" for stage, n in outcome.submissions.items())
+    print(f"submissions per stage: {arrays}")
+    if not executor.blocking:
+        print(f"queued; follow with: python -m grid.status sweep={sweep}")
+        return
+    for sig, error in outcome.failed.items():
+        job = the_plan.by_signature[sig]
+        print(f"FAILED {job.stage} {sig} ({job.label}): {error}")
+    report = root / sweep / "report" / "index.md"
+    if report.exists():
+        print(f"report: {report}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        outcome = launch(sys.argv[1:] if argv is None else argv)
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 1 if outcome is not None and outcome.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Running one job: the same code under every executor (fake, local, Slurm).
+
+:func:`run_job` checks the job's inputs are done, runs its stage, writes its rows (with
+provenance) atomically, publishes them to the sweep's view and writes ``done.json`` last.
+:class:`JobRunner` wraps it for submitit: it is Checkpointable, so a Slurm timeout or
+preemption requeues the job, and the stage resumes from the checkpoint in its folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import submitit
+
+import grid.stages  # noqa: F401  (registers the stages)
+from grid.context import JobContext, job_dir
+from grid.job import Job
+from grid.stages.registry import get_stage
+from grid.store.files import atomic_write_json, atomic_write_parquet
+from grid.store.provenance import provenance, slurm_job_id
+from grid.store.rows import publish, to_table
+from grid.store.state import now_iso
+
+log = logging.getLogger("grid")
+
+
+class MissingInputError(RuntimeError):
+    """An input job of this job has not finished (it failed or has not run)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pick_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _log_path() -> str | None:
+    try:
+        return str(submitit.JobEnvironment().paths.stderr)
+    except RuntimeError:
+        return None
+
+
+def run_job(
+    job: Job,
+    results_root: Path,
+    sweep: str,
+    inputs: Mapping[str, Job],
+    on_epoch: Callable[[Job, int], None] | None = None,
+    on_start: Callable[[Job], None] | None = None,
+    log_path: str | None = None,
+) -> str:
+    """Run ``job`` unless it is already done; returns its folder. Inputs are jobs by signature.
+
+    ``on_start(job)`` runs just before the stage and ``on_epoch(job, epoch)`` after each
+    checkpointed epoch: the fake executor injects failures and preemptions through them.
+    """
+    folder = job_dir(results_root, job.stage, job.signature)
+    if (folder / "done.json").exists():
+        return str(folder)
+    for sig in job.dependencies:
+        dep = inputs[sig]
+        if not (job_dir(results_root, dep.stage, sig) / "done.json").exists():
+            raise MissingInputError(f"input {dep.stage} {sig} ({dep.label}) is not done")
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(folder / "job.json", job.to_dict())
+    started = _now()
+    log_path = log_path or _log_path()
+    attempt = {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": slurm_job_id()}
+    atomic_write_json(folder / "running.json", {**attempt, "time": now_iso(), "log": log_path})
+    device = pick_device()
+    ctx = JobContext(job, Path(results_root), sweep, device, on_epoch, dict(inputs))
+    try:
+        if on_start is not None:
+            on_start(job)
+        rows = get_stage(job.stage).fn(ctx)
+    except Exception as err:
+        error = f"{type(err).__name__}: {err}".splitlines()[0]
+        failure = {**attempt, "time": now_iso(), "error": error, "log": log_path}
+        atomic_write_json(folder / "failed.json", {**failure, "traceback": traceback.format_exc()})
+        raise
+    prov = provenance(job.signature, sweep, device, started, _now())
+    for table, frame in rows.items():
+        atomic_write_parquet(folder / "rows" / f"{table}.parquet", to_table(table, frame, prov))
+    publish(folder, results_root, sweep, job.stage, job.signature)
+    done = {"time": now_iso(), "tables": {t: len(f) for t, f in rows.items()}}
+    atomic_write_json(folder / "done.json", done)
+    (folder / "failed.json").unlink(missing_ok=True)
+    return str(folder)
+
+
+class JobRunner(submitit.helpers.Checkpointable):
+    """The callable submitted to submitit; requeues itself on timeout or preemption."""
+
+    def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
+        return run_job(Job.from_dict(job), Path(results_root), sweep, deps)

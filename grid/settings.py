@@ -1,0 +1,168 @@
+"""Sweep settings: defaults, ``key=value`` overrides, and validation before anything runs.
+
+A sweep file declares only what differs from :data:`DEFAULTS`; the command line overrides
+either. Every key must already exist in :data:`DEFAULTS` (except ``codecs.<name>``, whose
+name must be a registered codec), so a typo is an error that lists the valid keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+ALL_SEVERITIES = [1, 2, 3, 4, 5]
+
+DEFAULTS: dict[str, Any] = {
+    "datasets": ["cifar10"],
+    "archs": ["vgg11"],
+    # An int n means seeds 0..n-1; a list names the seeds.
+    "seeds": 3,
+    # codec name -> levels. "original" (the identity codec) is controlled by `original`.
+    "codecs": {},
+    # Learned codecs are fitted on, and applied to, these datasets only (thesis ch.3).
+    "codec_datasets": {
+        "bls": ["cifar10", "synthetic"],
+        "bmhj": ["tinyimagenet", "synthetic-tiny"],
+    },
+    "original": True,
+    # Also test on the test split compressed the same way (parameter-reduction study).
+    "test_on_compressed": False,
+    # Evaluate on CIFAR-10-C (32x32 datasets only).
+    "cifar10c": False,
+    "corruptions": [],  # empty = the ten corruptions the thesis uses
+    "severities": ALL_SEVERITIES,
+    "select": {
+        "methods": [],  # subset of bda, bdad, bdads; empty = no select stage
+        "top_k": 2,
+        "joined": [],  # codecs whose top_k BDA levels are joined into one training set
+    },
+    "data": {
+        "cifar10": None,  # root of cifar-10-batches-py/ or an image-folder layout
+        "tinyimagenet": None,  # root of tiny-imagenet-200/
+        "cifar10c": None,  # a CIFAR-10-C release folder; generated when null
+        "train_limit": None,  # keep the first N training images (class-balanced)
+        "test_limit": None,
+    },
+    "fit": {
+        "epochs": 10,
+        "batch_size": 8,
+        "crop": None,  # null = the dataset's image size
+        "lr": 1e-4,
+        "aux_lr": 1e-3,
+        "seed": 0,
+        "max_steps_per_epoch": None,
+    },
+    "train": {
+        "epochs": 30,
+        "lr": 0.01,
+        "momentum": 0.9,
+        "weight_decay": 5e-4,
+        "batch_size": None,  # null = the thesis' batch for the dataset and architecture
+    },
+    "encode": {"batch_size": 256},
+    "eval": {"batch_size": 1000},
+    "executor": "auto",  # auto | slurm | local | fake
+    "cluster": "default",  # a profile in slurm/profiles/
+    "results": "results",
+    "dry_run": False,
+    "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
+    "fake": {"fail": [], "preempt": [], "pdb": False},
+}
+
+# One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` sets several keys.
+ALIASES = {"epochs": "train.epochs", "lr": "train.lr"}
+RECIPES = {
+    "thesis": {"train.lr": 0.01},
+    "author": {"train.lr": 0.1},  # the author's notebooks (FACTS.md §2)
+}
+
+
+class SettingsError(ValueError):
+    """A bad sweep name, key or value; its message is one line naming the valid choices."""
+
+
+def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``update`` into a copy of ``base`` (dicts merge, everything else replaces)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key != "codecs":
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override value: ``[a,b]`` lists, ints, floats, true/false, null, else a string."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1].strip()
+        return [parse_value(part) for part in inner.split(",")] if inner else []
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("null", "none"):
+        return None
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
+    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}``; aliases and recipes expanded."""
+    flat: dict[str, Any] = {}
+    for arg in args:
+        if "=" not in arg:
+            raise SettingsError(f"argument {arg!r} is not key=value (e.g. epochs=2)")
+        key, text = arg.split("=", 1)
+        key = key.strip()
+        value = parse_value(text)
+        if key == "recipe":
+            if value not in RECIPES:
+                raise SettingsError(
+                    f"unknown recipe {value!r}; valid recipes: {', '.join(RECIPES)}"
+                )
+            flat.update(RECIPES[value])
+            continue
+        flat[ALIASES.get(key, key)] = value
+    return flat
+
+
+def valid_keys(tree: Mapping[str, Any] = DEFAULTS, prefix: str = "") -> list[str]:
+    """Every settable dotted key of ``tree``."""
+    keys = []
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        keys.append(dotted)
+        if isinstance(value, Mapping) and key not in ("codecs",):
+            keys.extend(valid_keys(value, dotted + "."))
+    return keys
+
+
+def apply_overrides(settings: Mapping[str, Any], flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Set each dotted key of ``flat`` in a copy of ``settings``; unknown keys are errors."""
+    out = copy.deepcopy(dict(settings))
+    known = set(valid_keys())
+    for dotted, value in flat.items():
+        parts = dotted.split(".")
+        is_codec = parts[0] == "codecs" and len(parts) == 2
+        if dotted not in known and not is_codec:
+            raise SettingsError(
+                f"unknown key {dotted!r}; valid keys: {', '.join(sorted(known))}, codecs.<name>"
+            )
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def seeds_of(settings: Mapping[str, Any]) -> list[int]:
+    """The seeds to train: ``seeds=n`` means 0..n-1."""
+    seeds = settings["seeds"]
+    return list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]

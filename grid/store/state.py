@@ -1,0 +1,80 @@
+"""A job's state, read from the marker files in its folder (no scheduler needed).
+
+``done.json`` (complete) · ``failed.json`` (last attempt raised; error line + log path) ·
+``running.json`` (an attempt started: host, pid, Slurm id) · ``submitted.json`` (queued by
+a launcher: executor and scheduler id). Newer markers win over older ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DONE, FAILED, RUNNING, PENDING, NEW = "done", "failed", "running", "pending", "new"
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 with microseconds (markers compare by this string)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def read_marker(folder: Path, name: str) -> dict[str, Any] | None:
+    path = folder / f"{name}.json"
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def queued_slurm_ids() -> set[str] | None:
+    """Ids (``123`` and ``123_4``) of jobs Slurm still holds; None when squeue is absent."""
+    try:
+        out = subprocess.run(
+            ["squeue", "--noheader", "--format=%i %F"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return set(out.split())
+
+
+def _attempt_alive(marker: dict[str, Any], queued: set[str] | None) -> bool:
+    slurm_id = marker.get("slurm_job_id")
+    if slurm_id:
+        return queued is None or slurm_id in queued or slurm_id.split("_")[0] in queued
+    if marker.get("host") == socket.gethostname() and marker.get("pid"):
+        return _pid_alive(int(marker["pid"]))
+    return True  # another host, no scheduler to ask: trust the marker
+
+
+def job_state(folder: Path, queued: set[str] | None = None) -> str:
+    """One of done, failed, running, pending, new (see module docstring)."""
+    if (folder / "done.json").exists():
+        return DONE
+    markers = {n: m for n in ("failed", "running", "submitted") if (m := read_marker(folder, n))}
+    if not markers:
+        return NEW
+    latest = max(markers, key=lambda n: markers[n].get("time", ""))
+    if latest == FAILED:
+        return FAILED
+    if latest == RUNNING:
+        return RUNNING if _attempt_alive(markers[RUNNING], queued) else FAILED
+    return PENDING if _attempt_alive(markers["submitted"], queued) else NEW

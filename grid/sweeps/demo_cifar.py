@@ -1,0 +1,14 @@
+"""Demo part: CIFAR-shaped synthetic data through the robustness and reduction pipeline."""
+
+SWEEP = {
+    "datasets": ["synthetic"],
+    "archs": ["vgg11-5"],
+    "seeds": 2,
+    "codecs": {"jpeg": [10], "bls": [0.01, 0.1], "noise": [0.05], "blur": [3]},
+    "test_on_compressed": True,
+    "cifar10c": True,
+    "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
+    "data": {"train_limit": 2000, "test_limit": 400},
+    "fit": {"epochs": 2, "batch_size": 16, "max_steps_per_epoch": 60},
+    "train": {"epochs": 3},
+}
