@@ -1,0 +1,47 @@
+"""Human-readable names of codecs, levels, corruptions and training sets, for figures and tables."""
+
+from __future__ import annotations
+
+import math
+
+CODEC_NAMES: dict[str, str] = {
+    "identity": "Original",
+    "jpeg": "JPEG",
+    "bls": "BLS",
+    "bmhj": "BMHJ",
+    "noise": "Gaussian noise",
+    "blur": "Gaussian blur",
+}
+
+# Learned codecs (their level is the rate-distortion weight lambda).
+LEARNED_CODECS = ("bls", "bmhj")
+
+# Display order of augmentation codecs in chapter-4 figures and tables.
+CODEC_ORDER = ("bls", "jpeg", "noise", "blur")
+
+
+def codec_name(codec: str) -> str:
+    """Display name of a codec registry name (unknown names are shown as given)."""
+    return CODEC_NAMES.get(codec, codec)
+
+
+def level_text(codec: str, level: float | None) -> str:
+    """A level as the thesis writes it: ``q=20``, ``λ=0.012``, ``σ=0.1``, ``3x3``."""
+    if level is None or (isinstance(level, float) and math.isnan(level)):
+        return ""
+    number = f"{level:g}"
+    if codec == "jpeg":
+        return f"q={number}"
+    if codec in LEARNED_CODECS:
+        return f"λ={number}"
+    if codec == "noise":
+        return f"σ={number}"
+    if codec == "blur":
+        return f"{int(level)}x{int(level)}"
+    return number
+
+
+def set_label(codec: str, level: float | None) -> str:
+    """A training set's display label, e.g. ``BLS λ=0.012`` or ``Original``."""
+    text = level_text(codec, level)
+    return f"{codec_name(codec)} {text}".strip()

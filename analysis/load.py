@@ -1,0 +1,146 @@
+"""Load a sweep's result tables into tidy pandas DataFrames and list its missing cells.
+
+``load("results/<sweep>")`` reads every table of :mod:`grid.store.schemas` from
+``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``. Each DataFrame has exactly the
+table's columns, then the provenance columns, then ``stage`` (from the hive partition).
+String columns are pandas ``category`` (a few distinct values repeated over millions of rows);
+accuracies are fractions in [0, 1]. A table nobody wrote yet is an empty DataFrame with those
+columns. A partial sweep loads fine: :attr:`Results.missing` lists the planned jobs that have
+no rows (from ``plan.json``), and the selections refuse cells that they would need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
+from grid.context import job_dir
+from grid.store.schemas import TABLES, full_schema
+
+MISSING_COLUMNS = (*CELL_COLUMNS, "reason")
+
+
+@dataclass
+class Results:
+    """One sweep's rows, plan and missing cells.
+
+    ``tables`` maps every table name to its DataFrame; ``missing`` has one row per planned job
+    without rows (columns :data:`MISSING_COLUMNS`; ``reason`` is ``"not run"`` or ``"done, rows
+    absent from the sweep view"``).
+    """
+
+    results_dir: Path
+    sweep: str
+    tables: dict[str, pd.DataFrame]
+    plan: Plan | None
+    missing: pd.DataFrame
+
+    @property
+    def results_root(self) -> Path:
+        """The folder holding ``_jobs/`` (the parent of ``results/<sweep>``)."""
+        return self.results_dir.parent
+
+    @property
+    def settings(self) -> dict:
+        """The sweep's resolved settings from ``plan.json`` (empty without a plan)."""
+        return self.plan.settings if self.plan else {}
+
+    @property
+    def rate_distortion(self) -> pd.DataFrame:
+        return self.tables["rate_distortion"]
+
+    @property
+    def codec_fit(self) -> pd.DataFrame:
+        return self.tables["codec_fit"]
+
+    @property
+    def train_curve(self) -> pd.DataFrame:
+        return self.tables["train_curve"]
+
+    @property
+    def evaluation(self) -> pd.DataFrame:
+        return self.tables["evaluation"]
+
+    @property
+    def selection(self) -> pd.DataFrame:
+        return self.tables["selection"]
+
+
+def load(results_dir: str | Path) -> Results:
+    """Every table of the sweep in ``results_dir`` (``results/<sweep>``) plus plan and gaps."""
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"results folder {results_dir} does not exist")
+    tables = {name: load_table(results_dir, name) for name in TABLES}
+    plan = read_plan(results_dir)
+    missing = missing_jobs(plan, tables, results_dir.parent) if plan else empty_missing()
+    sweep = plan.sweep if plan else results_dir.name
+    return Results(results_dir=results_dir, sweep=sweep, tables=tables, plan=plan, missing=missing)
+
+
+def load_table(results_dir: Path, table: str) -> pd.DataFrame:
+    """One table of a sweep as a DataFrame (string columns categorical); empty when absent."""
+    schema = full_schema(table).append(pa.field("stage", pa.string()))
+    folder = Path(results_dir) / table
+    files = sorted(folder.glob("stage=*/*.parquet")) if folder.is_dir() else []
+    if not files:
+        arrow = schema.empty_table()
+    else:
+        partitioning = ds.partitioning(pa.schema([("stage", pa.string())]), flavor="hive")
+        dataset = ds.dataset(
+            [str(f) for f in files],
+            schema=schema,
+            format="parquet",
+            partitioning=partitioning,
+            partition_base_dir=str(folder),
+        )
+        arrow = dataset.to_table()
+    return _to_pandas(arrow)
+
+
+def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
+    columns = [
+        pc.dictionary_encode(column) if pa.types.is_string(column.type) else column
+        for column in arrow.columns
+    ]
+    return pa.table(columns, names=arrow.column_names).to_pandas()
+
+
+def empty_missing() -> pd.DataFrame:
+    """A missing-cells table without rows."""
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in MISSING_COLUMNS})
+
+
+def missing_jobs(plan: Plan, tables: dict[str, pd.DataFrame], results_root: Path) -> pd.DataFrame:
+    """Planned jobs whose table holds none of their rows (a job done with zero rows is not missing).
+
+    Returns one row per such job with the cell it fills (:data:`MISSING_COLUMNS`).
+    """
+    present = {name: set(frame["signature"].astype(str).unique()) for name, frame in tables.items()}
+    rows = []
+    for job in plan.jobs.values():
+        table = STAGE_TABLES.get(job["stage"])
+        if table is None or job["signature"] in present[table]:
+            continue
+        folder = job_dir(results_root, job["stage"], job["signature"])
+        reason = _absence_reason(folder, table)
+        if reason:
+            rows.append({**plan.describe_job(job), "reason": reason})
+    return pd.DataFrame(rows, columns=list(MISSING_COLUMNS)) if rows else empty_missing()
+
+
+def _absence_reason(folder: Path, table: str) -> str | None:
+    """Why a job has no rows, or None when it finished and legitimately returned none."""
+    if not (folder / "done.json").exists():
+        return "not run"
+    rows = folder / "rows" / f"{table}.parquet"
+    if rows.exists() and pq.read_metadata(rows).num_rows == 0:
+        return None
+    return "done, rows absent from the sweep view"

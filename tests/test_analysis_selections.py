@@ -1,0 +1,200 @@
+"""Best epoch, best-of-seeds, mean over seeds and BDA/BDAD/BDADS on hand-made tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_analysis_tables import evaluation_frame, grid, model_rows, robustness_evaluation
+
+from analysis.completeness import IncompleteCellsError
+from analysis.seeds import best_epoch, best_of_seeds, choose_seeds, seed_summary
+from analysis.selections import (
+    bda,
+    bdad,
+    bdads,
+    select_levels,
+    selection_rows,
+    top_levels,
+)
+from grid.store.schemas import TABLES
+
+
+def _ranking(rows: pd.DataFrame, codec: str, **where) -> list[float]:
+    part = rows[rows["codec"] == codec]
+    for column, value in where.items():
+        part = part[part[column] == value]
+    return [float(x) for x in part.sort_values("rank")["level"]]
+
+
+def test_best_of_seeds_picks_the_best_clean_seed_and_breaks_ties_by_smaller_seed():
+    chosen = choose_seeds(robustness_evaluation()).set_index("train_set")
+    assert chosen.loc["bls:0.012", "seed"] == 0
+    assert chosen.loc["bls:0.1", "seed"] == 0  # seed 1 wins on corruptions, loses on clean
+    assert chosen.loc["bls:0.05", "seed"] == 0  # tie at 0.88: the smaller seed
+    assert chosen.loc["bls:0.05", "n_seeds"] == 2
+    best = best_of_seeds(robustness_evaluation())
+    assert set(best.loc[best["train_set"] == "bls:0.1", "seed"]) == {0}
+    assert len(best) == 7 * 5  # seven runs, five rows each
+
+
+def test_bda_ranks_levels_by_mean_over_all_cells():
+    rows = bda(best_of_seeds(robustness_evaluation()))
+    assert _ranking(rows, "bls") == [0.012, 0.1, 0.05]
+    assert _ranking(rows, "jpeg") == [20.0, 80.0]
+    top = rows[(rows["codec"] == "bls") & (rows["rank"] == 1)].iloc[0]
+    assert math.isclose(top["score"], 0.6) and top["n_cells"] == 4
+    assert "identity" not in set(rows["codec"])  # the original is the baseline, not ranked
+    assert rows["corruption"].isna().all() and rows["severity"].isna().all()
+
+
+def test_bdad_and_bdads_rank_per_corruption_and_severity():
+    best = best_of_seeds(robustness_evaluation())
+    per_corruption = bdad(best)
+    assert _ranking(per_corruption, "bls", corruption="gaussian_noise") == [0.1, 0.012, 0.05]
+    assert _ranking(per_corruption, "bls", corruption="fog") == [0.012, 0.05, 0.1]
+    fog = per_corruption[(per_corruption["corruption"] == "fog") & (per_corruption["rank"] == 1)]
+    assert math.isclose(fog.iloc[0]["score"], 0.6) and fog.iloc[0]["n_cells"] == 2
+    per_cell = bdads(best)
+    assert _ranking(per_cell, "bls", corruption="fog", severity=2) == [0.012, 0.05, 0.1]
+    assert _ranking(per_cell, "bls", corruption="gaussian_noise", severity=2) == [0.012, 0.1, 0.05]
+    assert len(per_cell[per_cell["codec"] == "bls"]) == 3 * 4
+
+
+def test_tied_scores_rank_the_smaller_level_first():
+    # 0.1+0.2+0.3 and 0.3+0.2+0.1 differ in the last bit; both levels must tie.
+    rows = []
+    cells = {("fog", 1): 0.1, ("fog", 2): 0.2, ("snow", 1): 0.3}
+    reversed_cells = {("fog", 1): 0.3, ("fog", 2): 0.2, ("snow", 1): 0.1}
+    rows += model_rows("jpeg:60", "jpeg", 60.0, 0, 0.9, cells)
+    rows += model_rows("jpeg:10", "jpeg", 10.0, 0, 0.9, reversed_cells)
+    rows += model_rows("jpeg:40", "jpeg", 40.0, 0, 0.9, cells)
+    ranked = bda(best_of_seeds(evaluation_frame(rows)))
+    assert _ranking(ranked, "jpeg") == [10.0, 40.0, 60.0]
+
+
+def test_a_missing_cell_is_refused_not_averaged():
+    frame = robustness_evaluation()
+    gap = (frame["train_set"] == "bls:0.05") & (frame["corruption"] == "fog")
+    gap &= frame["severity"] == 2
+    frame = frame[~gap.fillna(False).to_numpy()]
+    with pytest.raises(IncompleteCellsError, match="bls"):
+        bda(best_of_seeds(frame))
+    rows, refused = select_levels(frame, ["bda", "bdad"], on_incomplete="drop")
+    assert "bls" not in set(rows.loc[rows["method"] == "bda", "codec"])
+    assert _ranking(rows[rows["method"] == "bda"], "jpeg") == [20.0, 80.0]
+    bdad_bls = rows[(rows["method"] == "bdad") & (rows["codec"] == "bls")]
+    assert set(bdad_bls["corruption"]) == {"gaussian_noise"}  # fog is the incomplete group
+    assert set(refused["method"]) == {"bda", "bdad"}
+    assert refused["reason"].str.contains("lacks 1 of 4 cells").any()
+
+
+def test_nan_accuracy_is_refused():
+    frame = robustness_evaluation()
+    hit = (frame["train_set"] == "jpeg:80") & (frame["corruption"] == "fog")
+    frame.loc[hit.fillna(False).to_numpy(), "top1"] = np.nan
+    with pytest.raises(IncompleteCellsError, match="NaN"):
+        bda(best_of_seeds(frame))
+    rows, refused = select_levels(frame, ["bda"], on_incomplete="drop")
+    assert set(rows["codec"]) == {"bls"}
+    assert refused.iloc[0]["codec"] == "jpeg"
+
+    clean_nan = robustness_evaluation()
+    hit = (clean_nan["train_set"] == "bls:0.1") & (clean_nan["eval_set"] == "clean")
+    clean_nan.loc[hit.to_numpy() & (clean_nan["seed"] == 1).to_numpy(), "top1"] = np.nan
+    with pytest.raises(IncompleteCellsError, match="NaN clean accuracy"):
+        choose_seeds(clean_nan)
+
+
+def test_missing_planned_job_refuses_its_codec():
+    missing = pd.DataFrame(
+        [
+            dict(
+                stage="train",
+                signature="abc123",
+                label="bls 0.005",
+                dataset="cifar10",
+                split=None,
+                arch="vgg11",
+                train_set="bls:0.005",
+                codec="bls",
+                level=0.005,
+                joined=False,
+                seed=0,
+                reason="not run",
+            )
+        ]
+    )
+    with pytest.raises(IncompleteCellsError, match="abc123"):
+        select_levels(robustness_evaluation(), ["bda"], missing=missing)
+    rows, refused = select_levels(
+        robustness_evaluation(), ["bda"], missing=missing, on_incomplete="drop"
+    )
+    assert set(rows["codec"]) == {"jpeg"}
+    assert refused["codec"].tolist() == ["bls"]
+
+
+def test_selection_rows_have_the_schema_columns_and_feed_joined_training():
+    rows = selection_rows(robustness_evaluation(), ["bda", "bdad", "bdads"], top_k=2)
+    assert set(rows.columns) == set(TABLES["selection"].names)
+    assert top_levels(rows, "bls", 2) == [0.012, 0.1]
+    with pytest.raises(ValueError, match="top_k=3"):
+        selection_rows(robustness_evaluation(), ["bda"], top_k=3)
+    with pytest.raises(ValueError, match="unknown selection method 'best'"):
+        selection_rows(robustness_evaluation(), ["best"], top_k=1)
+    with pytest.raises(KeyError, match="ranked codecs: bls, jpeg"):
+        top_levels(rows, "noise", 1)
+
+
+def test_selection_rows_refuse_two_architectures():
+    frame = pd.concat(
+        [
+            robustness_evaluation(),
+            evaluation_frame(model_rows("bls:0.1", "bls", 0.1, 0, 0.9, grid([0.5] * 4), "res18")),
+        ]
+    )
+    with pytest.raises(ValueError, match="exactly one arch/dataset"):
+        selection_rows(frame, ["bda"], top_k=1)
+
+
+def _curve(dataset: str, seed: int, accuracies: list[float]) -> list[dict]:
+    return [
+        dict(
+            arch="vgg11",
+            dataset=dataset,
+            train_set="original",
+            codec="identity",
+            level=None,
+            joined=False,
+            seed=seed,
+            epoch=epoch,
+            eval_set="clean",
+            top1=acc,
+            top5=1 - acc,
+        )
+        for epoch, acc in enumerate(accuracies, start=1)
+    ]
+
+
+def test_best_epoch_takes_the_earliest_maximum_and_the_dataset_metric():
+    curve = pd.DataFrame(
+        _curve("cifar10", 0, [0.5, 0.7, np.nan, 0.7, 0.6])
+        + _curve("tinyimagenet", 0, [0.6, 0.2, 0.3])
+    )
+    best = best_epoch(curve).set_index("dataset")
+    assert best.loc["cifar10", "epoch"] == 2 and best.loc["cifar10", "accuracy"] == 0.7
+    assert best.loc["tinyimagenet", "epoch"] == 2  # top-5 = 1 - top-1 is largest at epoch 2
+    assert math.isclose(best.loc["tinyimagenet", "accuracy"], 0.8)
+
+
+def test_seed_summary_is_mean_and_sample_std_and_keeps_nan():
+    frame = robustness_evaluation()
+    summary = seed_summary(frame)
+    clean = summary[(summary["eval_set"] == "clean") & (summary["train_set"] == "bls:0.012")]
+    assert math.isclose(clean.iloc[0]["mean"], 0.75)
+    assert math.isclose(clean.iloc[0]["std"], np.std([0.8, 0.7], ddof=1))
+    assert clean.iloc[0]["n_seeds"] == 2
+    frame.loc[0, "top1"] = np.nan
+    assert np.isnan(seed_summary(frame).query("eval_set == 'clean'").iloc[0]["mean"])
