@@ -1,0 +1,129 @@
+"""The learned codecs' networks, built from CompressAI's layers and entropy models.
+
+- ``bls``: the factorized-prior model the thesis trained on CIFAR-10 (FACTS.md §2): 128
+  filters; analysis = three 5x5 convolutions with strides 4, 2, 2 and GDN after the first two;
+  synthesis mirrors it (5x5 up 2, 5x5 up 2, 9x9 up 4) with inverse GDN; an entropy bottleneck.
+- ``bmhj``: CompressAI's scale hyperprior (``bmshj2018-hyperprior`` layout), 192 filters.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from compressai.entropy_models import EntropyBottleneck
+from compressai.layers import GDN
+from compressai.models import CompressionModel, ScaleHyperprior
+from compressai.models.utils import conv, deconv
+from torch import Tensor, nn
+
+# Architecture parameters, recorded in a fit's meta.json and checked when weights are loaded.
+ARCHITECTURES: dict[str, dict[str, int]] = {
+    "bls": {"filters": 128, "multiple": 16},
+    "bmhj": {"filters": 192, "latent_channels": 192, "multiple": 64},
+}
+
+
+class BLSFactorizedPrior(CompressionModel):
+    """Factorized-prior codec with the thesis' 4-2-2 strided analysis transform."""
+
+    def __init__(self, filters: int = 128) -> None:
+        super().__init__()
+        self.entropy_bottleneck = EntropyBottleneck(filters)
+        self.g_a = nn.Sequential(
+            conv(3, filters, kernel_size=5, stride=4),
+            GDN(filters),
+            conv(filters, filters, kernel_size=5, stride=2),
+            GDN(filters),
+            conv(filters, filters, kernel_size=5, stride=2),
+        )
+        self.g_s = nn.Sequential(
+            deconv(filters, filters, kernel_size=5, stride=2),
+            GDN(filters, inverse=True),
+            deconv(filters, filters, kernel_size=5, stride=2),
+            GDN(filters, inverse=True),
+            deconv(filters, 3, kernel_size=9, stride=4),
+        )
+
+    def forward(self, x: Tensor) -> dict:
+        y_hat, y_likelihoods = self.entropy_bottleneck(self.g_a(x))
+        return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": y_likelihoods}}
+
+    def compress(self, x: Tensor) -> dict:
+        y = self.g_a(x)
+        return {"strings": [self.entropy_bottleneck.compress(y)], "shape": y.size()[-2:]}
+
+    def decompress(self, strings: list, shape: tuple[int, int]) -> dict:
+        y_hat = self.entropy_bottleneck.decompress(strings[0], shape)
+        return {"x_hat": self.g_s(y_hat).clamp_(0, 1)}
+
+
+def build_model(name: str) -> CompressionModel:
+    """A freshly initialised network for learned codec ``name`` (``bls`` or ``bmhj``)."""
+    if name == "bls":
+        return BLSFactorizedPrior(ARCHITECTURES["bls"]["filters"])
+    if name == "bmhj":
+        arch = ARCHITECTURES["bmhj"]
+        return ScaleHyperprior(arch["filters"], arch["latent_channels"])
+    raise KeyError(f"unknown learned codec {name!r}; valid: {', '.join(ARCHITECTURES)}")
+
+
+def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
+    """Pad ``(N, C, H, W)`` on the bottom and right (edge replication) to multiples of
+    ``multiple``, the architecture's total downsampling."""
+    height, width = x.shape[-2:]
+    pad_h, pad_w = -height % multiple, -width % multiple
+    if pad_h == 0 and pad_w == 0:
+        return x
+    return F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+
+
+class Analysis(NamedTuple):
+    """One forward pass: reconstruction ``(N, 3, H, W)`` on [0, 1] (unclipped), likelihood
+    tensors, and what the entropy coder needs (``y``; for ``bmhj`` also ``z`` and ``indexes``)."""
+
+    x_hat: Tensor
+    likelihoods: list[Tensor]
+    coding: dict[str, Tensor]
+
+
+def analyse(model: CompressionModel, x: Tensor) -> Analysis:
+    """The forward pass of ``model`` (in its current train/eval mode) on padded ``x``, keeping
+    the latents to entropy-code; in eval mode the quantisation equals ``compress()``'s."""
+    y = model.g_a(x)
+    if isinstance(model, BLSFactorizedPrior):
+        y_hat, y_lik = model.entropy_bottleneck(y)
+        return Analysis(model.g_s(y_hat), [y_lik], {"y": y})
+    z = model.h_a(torch.abs(y))
+    z_hat, z_lik = model.entropy_bottleneck(z)
+    scales = model.h_s(z_hat)
+    y_hat, y_lik = model.gaussian_conditional(y, scales)
+    indexes = model.gaussian_conditional.build_indexes(scales)
+    return Analysis(model.g_s(y_hat), [y_lik, z_lik], {"y": y, "z": z, "indexes": indexes})
+
+
+def estimated_bits(likelihoods: list[Tensor]) -> Tensor:
+    """Per-image entropy-model rate ``-sum(log2 likelihoods)`` in bits, shape ``(N,)``."""
+    return sum(-torch.log2(lik).flatten(1).sum(dim=1) for lik in likelihoods)
+
+
+def entropy_modules(model: CompressionModel) -> dict[str, nn.Module]:
+    """The model's entropy models (after ``update()``), to ship to coding processes."""
+    modules = {"entropy_bottleneck": model.entropy_bottleneck}
+    if hasattr(model, "gaussian_conditional"):
+        modules["gaussian_conditional"] = model.gaussian_conditional
+    return modules
+
+
+def coded_bits(modules: dict[str, nn.Module], coding: dict[str, Tensor]) -> list[int]:
+    """Actual coded length in bits per image: the rANS strings of ``y`` (and ``z``)."""
+    with torch.no_grad():
+        if "gaussian_conditional" not in modules:
+            strings = [modules["entropy_bottleneck"].compress(coding["y"])]
+        else:
+            strings = [
+                modules["gaussian_conditional"].compress(coding["y"], coding["indexes"]),
+                modules["entropy_bottleneck"].compress(coding["z"]),
+            ]
+    return [8 * sum(len(s) for s in per_image) for per_image in zip(*strings, strict=True)]

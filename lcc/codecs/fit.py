@@ -1,0 +1,211 @@
+"""Training a learned codec (``bls`` or ``bmhj``) at one λ, checkpointed and resumable.
+
+The recipe is CompressAI's: ``RateDistortionLoss`` (λ · 255² · MSE + bpp, the thesis' scale),
+Adam on the network, a second Adam on the entropy bottleneck's quantiles for the auxiliary
+loss, random crops, inputs padded to the architecture's multiple, ``update()`` before the
+final weights are saved. A rerun in the same ``workdir`` resumes from the last epoch's
+checkpoint (model, optimisers and RNG states) and ends bit-for-bit equal on CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from compressai.losses import RateDistortionLoss
+from compressai.models import CompressionModel
+
+from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
+from lcc.codecs.levels import lagrange_multiplier
+
+CHECKPOINT = "checkpoint.pt"
+MODEL = "model.pt"
+META = "meta.json"
+GRAD_CLIP_NORM = 1.0  # CompressAI's example training script clips the net's gradients at 1
+
+
+def _save_atomically(obj: object, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _optimizers(model: CompressionModel, lr: float, aux_lr: float) -> tuple:
+    """Adam on the network's parameters and Adam on the bottleneck quantiles (aux loss)."""
+    named = dict(model.named_parameters())
+    net = [p for n, p in named.items() if not n.endswith(".quantiles")]
+    aux = [p for n, p in named.items() if n.endswith(".quantiles")]
+    return torch.optim.Adam(net, lr=lr), torch.optim.Adam(aux, lr=aux_lr)
+
+
+def random_crops(images: np.ndarray, indices: np.ndarray, crop: int, rng) -> np.ndarray:
+    """uint8 ``(len(indices), crop, crop, 3)`` crops at offsets drawn from ``rng``."""
+    height, width = images.shape[1:3]
+    tops = rng.integers(0, height - crop + 1, size=len(indices))
+    lefts = rng.integers(0, width - crop + 1, size=len(indices))
+    return np.stack(
+        [
+            images[i, t : t + crop, s : s + crop]
+            for i, t, s in zip(indices, tops, lefts, strict=True)
+        ]
+    )
+
+
+def _train_step(model, optimizer, aux_optimizer, criterion, x: torch.Tensor, multiple: int):
+    height, width = x.shape[-2:]
+    optimizer.zero_grad()
+    aux_optimizer.zero_grad()
+    out = model(pad_to_multiple(x, multiple))
+    out["x_hat"] = out["x_hat"][..., :height, :width]
+    losses = criterion(out, x)
+    losses["loss"].backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP_NORM)
+    optimizer.step()
+    aux_loss = model.aux_loss()
+    aux_loss.backward()
+    aux_optimizer.step()
+    return (
+        losses["loss"].item(),
+        losses["mse_loss"].item(),
+        losses["bpp_loss"].item(),
+        aux_loss.item(),
+    )
+
+
+def _rng_states(rng: np.random.Generator, device: str) -> dict:
+    states = {"numpy": rng.bit_generator.state, "torch": torch.get_rng_state()}
+    if device.startswith("cuda"):
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _restore_rng_states(states: dict, rng: np.random.Generator) -> None:
+    rng.bit_generator.state = states["numpy"]
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states:
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def _check_resumable(saved: dict, settings: dict, path: Path) -> None:
+    if saved != settings:
+        diff = {k: (saved.get(k), v) for k, v in settings.items() if saved.get(k) != v}
+        raise ValueError(f"checkpoint {path} belongs to another fit (saved vs requested: {diff})")
+
+
+def fit(
+    codec: str,
+    lmbda: float,
+    images: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    crop: int,
+    lr: float,
+    aux_lr: float,
+    seed: int,
+    workdir: str | Path,
+    on_epoch: Callable[[int], None] | None = None,
+    device: str = "cpu",
+    max_steps_per_epoch: int | None = None,
+) -> list[dict]:
+    """Train learned codec ``codec`` at ``lmbda`` on uint8 ``(N, H, W, 3)`` images.
+
+    Each epoch visits a fresh permutation in batches of ``batch_size`` random ``crop`` x
+    ``crop`` crops (at most ``max_steps_per_epoch`` steps), saves ``workdir/checkpoint.pt``
+    and then calls ``on_epoch(epoch)`` (1-based). Finally writes ``model.pt`` (state dict after
+    ``update()``) and ``meta.json`` ``{codec, level, arch}``. Returns one row per epoch:
+    ``codec, level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss, seconds``.
+    """
+    if codec not in ARCHITECTURES:
+        raise ValueError(
+            f"codec {codec!r} cannot be fit; learned codecs: {', '.join(ARCHITECTURES)}"
+        )
+    lmbda = lagrange_multiplier(codec, lmbda)
+    height, width = images.shape[1:3]
+    if not 1 <= crop <= min(height, width):
+        raise ValueError(f"crop {crop} does not fit {height}x{width} images")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "codec": codec,
+        "level": lmbda,
+        "arch": ARCHITECTURES[codec],
+        "n_images": len(images),
+        "batch_size": batch_size,
+        "crop": crop,
+        "lr": lr,
+        "aux_lr": aux_lr,
+        "seed": seed,
+        "max_steps_per_epoch": max_steps_per_epoch,
+    }
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(codec).to(device).train()
+    optimizer, aux_optimizer = _optimizers(model, lr, aux_lr)
+    rows: list[dict] = []
+    steps = 0
+    checkpoint_file = workdir / CHECKPOINT
+    if checkpoint_file.exists():
+        saved = torch.load(checkpoint_file, map_location=device, weights_only=True)
+        _check_resumable(saved["settings"], settings, checkpoint_file)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        aux_optimizer.load_state_dict(saved["aux_optimizer"])
+        _restore_rng_states(saved["rng"], rng)
+        rows, steps = saved["rows"], saved["steps"]
+
+    criterion = RateDistortionLoss(lmbda=lmbda)
+    steps_per_epoch = max(1, len(images) // batch_size)  # full batches; one when N < batch
+    if max_steps_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
+    multiple = ARCHITECTURES[codec]["multiple"]
+    for epoch in range(len(rows) + 1, epochs + 1):
+        started = time.perf_counter()
+        order = rng.permutation(len(images))
+        sums = np.zeros(4)
+        for step in range(steps_per_epoch):
+            batch = np.sort(order[step * batch_size : (step + 1) * batch_size])
+            crops = random_crops(images, batch, crop, rng)
+            x = torch.from_numpy(crops).to(device).permute(0, 3, 1, 2).float() / 255.0
+            sums += _train_step(model, optimizer, aux_optimizer, criterion, x, multiple)
+        steps += steps_per_epoch
+        loss, mse, bpp, aux = sums / steps_per_epoch
+        rows.append(
+            {
+                "codec": codec,
+                "level": lmbda,
+                "epoch": epoch,
+                "steps": steps,
+                "loss": loss,
+                "mse": mse,
+                "bpp": bpp,
+                "aux_loss": aux,
+                "seconds": time.perf_counter() - started,
+            }
+        )
+        _save_atomically(
+            {
+                "settings": settings,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "aux_optimizer": aux_optimizer.state_dict(),
+                "rng": _rng_states(rng, device),
+                "rows": rows,
+                "steps": steps,
+            },
+            checkpoint_file,
+        )
+        if on_epoch is not None:
+            on_epoch(epoch)
+
+    model.update(force=True)
+    _save_atomically(model.state_dict(), workdir / MODEL)
+    meta = {"codec": codec, "level": lmbda, "arch": ARCHITECTURES[codec], "epochs": epochs}
+    (workdir / META).write_text(json.dumps(meta, indent=2))
+    return rows

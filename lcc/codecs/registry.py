@@ -1,0 +1,80 @@
+"""The codec registry: name -> how to validate a level and build the codec."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from lcc.codecs import levels
+from lcc.codecs.base import Codec
+from lcc.codecs.blur import GaussianBlurCodec
+from lcc.codecs.identity import IdentityCodec
+from lcc.codecs.jpeg import JpegCodec
+from lcc.codecs.learned import load_learned
+from lcc.codecs.noise import GaussianNoiseCodec
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """A registered codec: ``check_level`` validates a level (raising ValueError) without
+    weights or data; ``learned`` codecs need a fit-codec job's weights to be built."""
+
+    name: str
+    learned: bool
+    check_level: Callable[[object], object]
+    build: Callable[[object, str | Path | None, str], Codec]  # (level, weights, device)
+
+
+def _simple(cls: type) -> Callable[[object, str | Path | None, str], Codec]:
+    """A builder for a codec that needs neither weights nor a device."""
+    return lambda level, weights, device: cls(level)
+
+
+CODECS: dict[str, CodecSpec] = {
+    spec.name: spec
+    for spec in (
+        CodecSpec("jpeg", False, levels.jpeg_quality, _simple(JpegCodec)),
+        CodecSpec(
+            "bls", True, partial(levels.lagrange_multiplier, "bls"), partial(load_learned, "bls")
+        ),
+        CodecSpec(
+            "bmhj",
+            True,
+            partial(levels.lagrange_multiplier, "bmhj"),
+            partial(load_learned, "bmhj"),
+        ),
+        CodecSpec("noise", False, levels.noise_sigma, _simple(GaussianNoiseCodec)),
+        CodecSpec("blur", False, levels.blur_kernel, _simple(GaussianBlurCodec)),
+        CodecSpec(
+            "identity", False, levels.no_level, lambda level, weights, device: IdentityCodec()
+        ),
+    )
+}
+
+
+def spec_of(name: str) -> CodecSpec:
+    """The registered codec ``name``; a one-line KeyError listing the valid names otherwise."""
+    if name not in CODECS:
+        raise KeyError(f"unknown codec {name!r}; valid codecs: {', '.join(CODECS)}")
+    return CODECS[name]
+
+
+def validate(name: str, level: object) -> None:
+    """Check a codec name and level; ValueError naming the bad value and the valid choices."""
+    if name not in CODECS:
+        raise ValueError(f"unknown codec {name!r}; valid codecs: {', '.join(CODECS)}")
+    CODECS[name].check_level(level)
+
+
+def is_learned(name: str) -> bool:
+    """Whether codec ``name`` needs trained weights (a fit-codec job)."""
+    return spec_of(name).learned
+
+
+def get(name: str, level: object, weights: str | Path | None = None, device: str = "cpu") -> Codec:
+    """Codec ``name`` at ``level``. Learned codecs need ``weights`` (a fit-codec job folder or
+    its ``model.pt``) and run on ``device``; the others ignore both."""
+    validate(name, level)
+    return CODECS[name].build(level, weights, device)
