@@ -151,7 +151,7 @@ def _groups_to_run(the_plan: Plan, todo: set[str]) -> list[Group]:
     for group in the_plan.groups():
         jobs = tuple(j for j in group.jobs if j.signature in todo)
         if jobs:
-            groups.append(Group(group.stage, group.depth, jobs))
+            groups.append(Group(group.stage, group.round, jobs))
     return groups
 
 

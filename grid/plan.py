@@ -19,10 +19,15 @@ from grid.validate import validate
 
 @dataclass(frozen=True)
 class Group:
-    """Jobs of one stage at one depth of the DAG: submitted together (one Slurm array)."""
+    """Jobs of one stage in one round, submitted together (one Slurm array per chunk).
+
+    Rounds keep the groups in dependency order with as few groups as possible: a job's round
+    is its inputs' highest round, plus one where an input's stage does not come earlier in
+    :data:`STAGE_ORDER` (a training that reads a selection is in the next round).
+    """
 
     stage: str
-    depth: int
+    round: int
     jobs: tuple[Job, ...]
 
 
@@ -44,15 +49,20 @@ class Plan:
         return next(iter(self.settings.values()))
 
     def groups(self) -> list[Group]:
-        """Jobs grouped by (depth, stage), in an order where every dependency comes first."""
-        depth: dict[str, int] = {}
+        """Jobs grouped by (round, stage), in an order where every dependency comes first."""
+        rounds: dict[str, int] = {}
+        jobs = self.by_signature
         for job in self.jobs:
-            depth[job.signature] = 1 + max((depth[d] for d in job.dependencies), default=-1)
+            rank = STAGE_ORDER.index(job.stage)
+            rounds[job.signature] = max(
+                (rounds[d] + (STAGE_ORDER.index(jobs[d].stage) >= rank) for d in job.dependencies),
+                default=0,
+            )
         keyed: dict[tuple[int, str], list[Job]] = {}
         for job in self.jobs:
-            keyed.setdefault((depth[job.signature], job.stage), []).append(job)
+            keyed.setdefault((rounds[job.signature], job.stage), []).append(job)
         order = sorted(keyed, key=lambda k: (k[0], STAGE_ORDER.index(k[1])))
-        return [Group(stage, d, tuple(keyed[(d, stage)])) for d, stage in order]
+        return [Group(stage, r, tuple(keyed[(r, stage)])) for r, stage in order]
 
     def to_json(self) -> str:
         """``plan.json``: sweep, settings per part, every job (read by analysis.report)."""
@@ -74,6 +84,7 @@ def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, An
         declared = sweeps.load(part).SWEEP
         settings = apply_overrides(merge(DEFAULTS, declared), flat)
         validate(settings, profile_names())
+        settings["corruptions"] = settings["corruptions"] or list(_thesis_corruptions())
         resolved[part] = settings
     return resolved
 
@@ -93,6 +104,12 @@ def plan(sweep: str, overrides: Sequence[str] = ()) -> Plan:
             jobs.setdefault(job.signature, job)
     report = Job("report", {"sweep": sweep}, {"all": tuple(jobs)}, label=f"{sweep} report")
     return Plan(sweep, resolved, [*jobs.values(), report])
+
+
+def _thesis_corruptions() -> tuple[str, ...]:
+    import lcc.data
+
+    return lcc.data.CORRUPTIONS
 
 
 def results_root(settings: dict[str, Any]) -> Path:

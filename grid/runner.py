@@ -51,6 +51,13 @@ def _log_path() -> str | None:
         return None
 
 
+def _check_inputs(job: Job, results_root: Path, inputs: Mapping[str, Job]) -> None:
+    for sig in job.dependencies:
+        dep = inputs[sig]
+        if not (job_dir(results_root, dep.stage, sig) / "done.json").exists():
+            raise MissingInputError(f"input {dep.stage} {sig} ({dep.label}) is not done")
+
+
 def run_job(
     job: Job,
     results_root: Path,
@@ -68,10 +75,6 @@ def run_job(
     folder = job_dir(results_root, job.stage, job.signature)
     if (folder / "done.json").exists():
         return str(folder)
-    for sig in job.dependencies:
-        dep = inputs[sig]
-        if not (job_dir(results_root, dep.stage, sig) / "done.json").exists():
-            raise MissingInputError(f"input {dep.stage} {sig} ({dep.label}) is not done")
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_json(folder / "job.json", job.to_dict())
     started = _now()
@@ -81,6 +84,7 @@ def run_job(
     device = pick_device()
     ctx = JobContext(job, Path(results_root), sweep, device, on_epoch, dict(inputs))
     try:
+        _check_inputs(job, results_root, inputs)
         if on_start is not None:
             on_start(job)
         rows = get_stage(job.stage).fn(ctx)

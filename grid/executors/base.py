@@ -1,4 +1,4 @@
-"""The executor contract: submit groups of jobs (one group = one stage at one DAG depth)."""
+"""The executor contract: submit groups of jobs (one group = one stage in one round of the DAG)."""
 
 from __future__ import annotations
 

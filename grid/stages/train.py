@@ -1,0 +1,172 @@
+"""Stage ``train``: a classifier trained on one encoded training split (or a joined set).
+
+Inputs: ``train_data`` (encode jobs; several are concatenated into one joined set) or, for a
+set chosen by BDA, ``selection`` (a select job) + ``candidates`` (encode jobs of the codec's
+levels); ``test_clean`` and optionally ``test_compressed`` (encode jobs of the test split).
+Writes ``best.pt``, ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows: ``train_curve``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grid.context import JobContext
+from grid.stages.registry import stage
+from lcc.models import validate
+from lcc.train import EpochRecord, Recipe, train
+from lcc.train.loop import ImageSet
+
+EVAL_ROLES = {"clean": "test_clean", "compressed": "test_compressed"}
+
+
+def encoded_files(folder: Path, role: str) -> tuple[Path, Path]:
+    """``images.npy`` and ``labels.npy`` of an encode job's folder; FileNotFoundError if absent."""
+    files = (folder / "images.npy", folder / "labels.npy")
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"input {role!r}: {path} is missing (did its encode job finish?)"
+            )
+    return files
+
+
+def load_encoded(folders: Sequence[Path], role: str) -> ImageSet:
+    """The encoded splits in ``folders`` (memory-mapped; several are concatenated)."""
+    if not folders:
+        raise ValueError(f"input {role!r} names no encode job")
+    parts = [tuple(np.load(p, mmap_mode="r") for p in encoded_files(f, role)) for f in folders]
+    if len(parts) == 1:
+        return parts[0]
+    images = np.concatenate([images for images, _ in parts])
+    return images, np.concatenate([labels for _, labels in parts])
+
+
+def bda_folders(ctx: JobContext, codec: str, top_k: int) -> list[Path]:
+    """Encode folders of the ``top_k`` levels of ``codec`` that BDA ranked best (rank order)."""
+    rows = ctx.input_rows("selection", "selection")
+    if rows.empty:
+        raise ValueError("input 'selection' holds no selection rows")
+    rows = rows[(rows["method"] == "bda") & (rows["codec"] == codec) & (rows["rank"] <= top_k)]
+    levels = rows.sort_values("rank")["level"].tolist()
+    if len(levels) < top_k:
+        raise ValueError(f"BDA ranks only {len(levels)} levels of {codec!r}; top_k is {top_k}")
+    candidates = ctx.input_jobs("candidates")
+    folders = []
+    for level in levels:
+        matches = [j for j in candidates if j.config["level"] is not None
+                   and math.isclose(j.config["level"], level)]  # fmt: skip
+        if not matches:
+            available = sorted(
+                j.config["level"] for j in candidates if j.config["level"] is not None
+            )
+            raise ValueError(
+                f"BDA chose {codec} level {level}, not among the candidates {available}"
+            )
+        folders.append(ctx.dir_of(matches[0]))
+    return folders
+
+
+def training_folders(ctx: JobContext) -> list[Path]:
+    """The encode folders whose splits form the training set."""
+    if ctx.job.inputs.get("selection"):
+        train_set = ctx.config["train_set"]
+        return bda_folders(ctx, train_set["codec"], train_set["top_k"])
+    return ctx.input_dirs("train_data")
+
+
+def eval_folders(ctx: JobContext, eval_sets: Sequence[str]) -> dict[str, Path]:
+    """Eval set name -> the folder of the encode job filling its role."""
+    folders = {}
+    for name in eval_sets:
+        if name not in EVAL_ROLES:
+            raise ValueError(f"unknown eval set {name!r}; valid: {', '.join(EVAL_ROLES)}")
+        dirs = ctx.input_dirs(EVAL_ROLES[name])
+        if len(dirs) != 1:
+            raise ValueError(
+                f"eval set {name!r} needs one {EVAL_ROLES[name]!r} input; got {len(dirs)}"
+            )
+        folders[name] = dirs[0]
+    return folders
+
+
+def train_set_columns(config: dict) -> dict:
+    """The columns naming the model (arch, dataset, training set, seed) of a train config."""
+    train_set = config["train_set"]
+    level = None if train_set["joined"] or train_set["level"] is None else train_set["level"]
+    return {
+        "arch": config["arch"],
+        "dataset": config["dataset"]["name"],
+        "train_set": train_set["label"],
+        "codec": train_set["codec"],
+        "level": np.nan if level is None else float(level),
+        "joined": bool(train_set["joined"]),
+        "seed": np.int32(config["seed"]),
+    }
+
+
+def curve_rows(config: dict, history: Sequence[EpochRecord]) -> pd.DataFrame:
+    """One ``train_curve`` row per (epoch, eval set)."""
+    rows = [
+        {
+            **train_set_columns(config),
+            "epoch": record.epoch,
+            "train_loss": record.train_loss,
+            "train_top1": record.train_top1,
+            "eval_set": name,
+            "loss": scores["loss"],
+            "top1": scores["top1"],
+            "top5": scores["top5"],
+            "lr": record.lr,
+            "seconds": record.seconds,
+            "images_per_s": record.images_per_s,
+        }
+        for record in history
+        for name, scores in record.evals.items()
+    ]
+    frame = pd.DataFrame(rows)
+    return frame.astype({"seed": "int32", "epoch": "int32", "level": "float64", "joined": bool})
+
+
+@stage("train", tables=("train_curve",), resources="gpu")
+def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
+    """Train ``config.arch`` with ``config.recipe`` (over the thesis defaults) and checkpoint
+    each epoch; resumes from ``checkpoint.pt`` when run again."""
+    cfg = ctx.config
+    dataset, arch = cfg["dataset"], cfg["arch"]
+    validate(arch, dataset["num_classes"], dataset["image_size"])
+    recipe = Recipe.for_dataset(dataset["name"], arch).with_settings(cfg.get("recipe", {}))
+    train_dirs = training_folders(ctx)
+    evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
+    for folder in train_dirs:
+        encoded_files(folder, "train_data")
+    eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
+    train_set = load_encoded(train_dirs, "train_data")
+    result = train(
+        arch,
+        train_set,
+        eval_sets,
+        recipe,
+        num_classes=dataset["num_classes"],
+        seed=cfg["seed"],
+        device=ctx.device,
+        workdir=ctx.workdir,
+        on_epoch=ctx.epoch_done,
+    )
+    meta = {
+        "arch": arch,
+        "num_classes": dataset["num_classes"],
+        "image_size": dataset["image_size"],
+        "best_epoch": result.best_epoch,
+        "normalization": recipe.normalize,
+        "recipe": recipe.to_config(),
+        "train_folders": [str(f) for f in train_dirs],
+        "n_train": len(train_set[1]),
+    }
+    (ctx.workdir / "meta.json").write_text(json.dumps(meta, indent=2))
+    return {"train_curve": curve_rows(cfg, result.history)}

@@ -1,0 +1,76 @@
+"""Test-only stand-ins for the real stages: fast, deterministic, and with per-epoch
+checkpoints, so the engine's tests exercise scheduling, resume and failure handling without
+training anything."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pandas as pd
+import torch
+
+from grid.context import JobContext
+from grid.stages.registry import STAGE_ORDER, Stage
+
+RUNS: Counter = Counter()  # signature -> times the stage function started
+_lock = threading.Lock()
+
+
+def _count(ctx: JobContext) -> None:
+    with _lock:
+        RUNS[ctx.job.signature] += 1
+
+
+def quick(ctx: JobContext) -> dict[str, pd.DataFrame]:
+    _count(ctx)
+    (ctx.workdir / "artifact.txt").write_text(ctx.job.label)
+    return {}
+
+
+def train_curve_row(cfg: dict, epoch: int, value: float) -> dict:
+    tset = cfg["train_set"]
+    return {
+        "arch": cfg["arch"],
+        "dataset": cfg["dataset"]["name"],
+        "train_set": tset["label"],
+        "codec": tset["codec"],
+        "level": tset["level"],
+        "joined": tset["joined"],
+        "seed": cfg["seed"],
+        "epoch": epoch,
+        "train_loss": value,
+        "train_top1": 0.5,
+        "eval_set": "clean",
+        "loss": value,
+        "top1": 0.5,
+        "top5": 0.9,
+        "lr": 0.01,
+        "seconds": 0.0,
+        "images_per_s": 0.0,
+    }
+
+
+def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
+    """A random walk seeded by the job, checkpointed (value + RNG state) every epoch."""
+    _count(ctx)
+    cfg = ctx.config
+    ckpt = ctx.workdir / "checkpoint.pt"
+    generator = torch.Generator().manual_seed(cfg["seed"])
+    state = {"epoch": 0, "value": torch.zeros(4), "rows": []}
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        generator.set_state(state["rng"])
+    for epoch in range(state["epoch"] + 1, cfg["recipe"]["epochs"] + 1):
+        state["value"] = state["value"] + torch.randn(4, generator=generator)
+        state["rows"].append(train_curve_row(cfg, epoch, float(state["value"].sum())))
+        state.update(epoch=epoch, rng=generator.get_state())
+        torch.save(state, ckpt)
+        ctx.epoch_done(epoch)
+    return {"train_curve": pd.DataFrame(state["rows"])}
+
+
+def toy_stages() -> dict[str, Stage]:
+    stages = {name: Stage(name, quick, (), "cpu") for name in STAGE_ORDER}
+    stages["train"] = Stage("train", train, ("train_curve",), "cpu")
+    return stages

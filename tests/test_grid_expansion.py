@@ -1,0 +1,111 @@
+"""Job counts of every sweep, derived here from the thesis axes (FACTS.md §1), not from the
+expansion code; and the sharing of identical jobs between cells and sweeps."""
+
+from collections import Counter
+
+import pytest
+
+import grid
+
+JPEG3, JPEG4, LAMBDAS = 6, 7, 7
+NOISE, BLUR, SEEDS = 6, 4, 3
+
+
+def stage_counts(sweep: str, *overrides: str) -> Counter:
+    return Counter(job.stage for job in grid.plan(sweep, list(overrides)).jobs)
+
+
+def test_classification_counts() -> None:
+    per_dataset_sets = JPEG3 + LAMBDAS + 1  # jpeg levels, one learned codec's λ, original
+    trains = 2 * per_dataset_sets * 2 * SEEDS  # datasets × sets × archs × seeds
+    assert stage_counts("classification") == {
+        "fit-codec": 2 * LAMBDAS,  # BLS on CIFAR-10, BMHJ on Tiny ImageNet
+        "encode": 2 * (per_dataset_sets + 1),  # + the clean test split of each dataset
+        "train": trains,
+        "evaluate": trains,
+        "report": 1,
+    }
+
+
+def test_param_reduction_counts() -> None:
+    archs = 1 + 5 + 1 + 4  # VGG11, VGG11-1..5, ResNet18, RES18-1..4
+    lambdas = 4
+    trains = (lambdas + 1) * archs * SEEDS
+    assert stage_counts("param_reduction") == {
+        "fit-codec": lambdas,
+        "encode": (lambdas + 1) + lambdas + 1,  # train sets, compressed tests, clean test
+        "train": trains,
+        "evaluate": trains,
+        "report": 1,
+    }
+
+
+def test_robustness_counts() -> None:
+    sets = LAMBDAS + JPEG4 + NOISE + BLUR + 1
+    trains = sets * SEEDS + SEEDS  # + the joined top-2 BLS set
+    assert stage_counts("robustness") == {
+        "fit-codec": LAMBDAS,
+        "encode": sets + 1,
+        "prepare-cifar10c": 1,
+        "train": trains,
+        "evaluate": trains,
+        "select": 1,
+        "report": 1,
+    }
+
+
+def test_thesis_shares_identical_jobs() -> None:
+    parts = [grid.plan(name) for name in ("classification", "param_reduction", "robustness")]
+    union = {job.signature for p in parts for job in p.jobs if job.stage != "report"}
+    thesis = [job for job in grid.plan("thesis").jobs if job.stage != "report"]
+    assert {job.signature for job in thesis} == union
+    assert len(thesis) < sum(len(p.jobs) - 1 for p in parts)  # CIFAR-10 JPEG q20 etc. shared
+    jpeg20 = [
+        j
+        for j in thesis
+        if j.stage == "encode"
+        and j.config["level"] == 20
+        and j.config["dataset"]["name"] == "cifar10"
+        and j.config["split"] == "train"
+    ]
+    assert len(jpeg20) == 1
+
+
+def test_encode_shared_by_every_arch_and_seed() -> None:
+    the_plan = grid.plan("classification", ["datasets=[cifar10]"])
+    jpeg20 = next(j for j in the_plan.jobs if j.label == "cifar10 train jpeg:20")
+    readers = [j for j in the_plan.jobs if jpeg20.signature in j.inputs.get("train_data", ())]
+    assert len(readers) == 2 * SEEDS
+
+
+def test_overrides_narrow_axes() -> None:
+    counts = stage_counts(
+        "robustness",
+        "seeds=1",
+        "codecs.jpeg=[10,20]",
+        "codecs.bls=[0.012]",
+        "codecs.noise=[]",
+        "codecs.blur=[]",
+        "epochs=2",
+    )
+    assert counts["train"] == (2 + 1 + 1) * 1 + 1
+    the_plan = grid.plan("robustness", ["seeds=1", "epochs=2"])
+    assert {j.config["recipe"]["epochs"] for j in the_plan.jobs if j.stage == "train"} == {2}
+
+
+def test_dependencies_come_first_in_groups() -> None:
+    the_plan = grid.plan("demo")
+    seen: set[str] = set()
+    for group in the_plan.groups():
+        for job in group.jobs:
+            assert set(job.dependencies) <= seen, job.label
+        seen |= {job.signature for job in group.jobs}
+    assert seen == {job.signature for job in the_plan.jobs}
+
+
+@pytest.mark.parametrize("sweep", ["demo", "thesis"])
+def test_report_reads_every_job(sweep: str) -> None:
+    the_plan = grid.plan(sweep)
+    report = the_plan.jobs[-1]
+    assert report.stage == "report"
+    assert set(report.dependencies) == {j.signature for j in the_plan.jobs[:-1]}

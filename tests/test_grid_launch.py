@@ -1,0 +1,152 @@
+"""The launcher with the fake executor and test-only stages: skip/resume, failure isolation,
+preemption, bad input, dry runs, concurrent launchers, the results layout."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import grid
+from grid import launch, status
+from grid.context import job_dir
+from grid.stages import registry
+from tests import grid_toy_stages as toy
+
+SMALL = [
+    "sweep=demo_cifar",
+    "executor=fake",
+    "seeds=1",
+    "codecs.jpeg=[10]",
+    "codecs.bls=[0.1]",
+    "codecs.noise=[]",
+    "codecs.blur=[]",
+    "epochs=3",
+]
+
+
+@pytest.fixture(autouse=True)
+def toy_stages(monkeypatch):
+    monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
+    monkeypatch.setattr(launch, "STAGES", registry.STAGES)
+    toy.RUNS.clear()
+
+
+def run(tmp_path: Path, *extra: str):
+    return launch.launch([*SMALL, f"results={tmp_path}", *extra])
+
+
+def plan_of(tmp_path: Path, *extra: str) -> grid.Plan:
+    return grid.plan("demo_cifar", [a for a in [*SMALL, *extra] if not a.startswith("sweep=")])
+
+
+def test_second_launch_submits_nothing(tmp_path: Path) -> None:
+    first = run(tmp_path)
+    the_plan = plan_of(tmp_path)
+    assert set(first.ids) == {j.signature for j in the_plan.jobs} and not first.failed
+    again = run(tmp_path)
+    assert again.ids == {} and sum(toy.RUNS.values()) == len(the_plan.jobs)
+
+
+def test_deleting_one_job_reruns_exactly_it(tmp_path: Path) -> None:
+    run(tmp_path)
+    victim = next(j for j in plan_of(tmp_path).jobs if j.stage == "train")
+    import shutil
+
+    shutil.rmtree(job_dir(tmp_path, victim.stage, victim.signature))
+    outcome = run(tmp_path)
+    assert list(outcome.ids) == [victim.signature]
+
+
+def test_failure_is_isolated_named_and_rerun_alone(tmp_path: Path, capsys) -> None:
+    the_plan = plan_of(tmp_path)
+    victim = next(j for j in the_plan.jobs if j.label == "synthetic train jpeg:10")
+    outcome = run(tmp_path, f"fake.fail=[{victim.signature}]")
+    dependents = {j.signature for j in the_plan.jobs if victim.signature in j.dependencies}
+    assert victim.signature in outcome.failed
+    assert dependents <= set(outcome.failed)
+    siblings = [
+        j for j in the_plan.jobs if j.stage == "train" and j.signature not in outcome.failed
+    ]
+    assert siblings and all(
+        (job_dir(tmp_path, j.stage, j.signature) / "done.json").exists() for j in siblings
+    )
+    status.main([*SMALL, f"results={tmp_path}"])
+    printed = capsys.readouterr().out
+    assert f"FAILED encode {victim.signature}" in printed and "injected failure" in printed
+    toy.RUNS.clear()
+    rerun = run(tmp_path)
+    assert set(rerun.ids) == set(outcome.failed) and not rerun.failed
+
+
+def test_preempted_training_resumes_to_the_same_rows(tmp_path: Path) -> None:
+    run(tmp_path / "plain")
+    victim = next(j for j in plan_of(tmp_path).jobs if j.stage == "train")
+    toy.RUNS.clear()
+    run(tmp_path / "preempted", f"fake.preempt=[{victim.signature}]")
+    assert toy.RUNS[victim.signature] == 2  # interrupted once, resumed once
+
+    def curve(root: Path) -> pd.DataFrame:
+        rows = pd.read_parquet(
+            job_dir(root, "train", victim.signature) / "rows/train_curve.parquet"
+        )
+        return rows.drop(columns=["started_at", "finished_at", "host", "slurm_job_id"])
+
+    pd.testing.assert_frame_equal(curve(tmp_path / "plain"), curve(tmp_path / "preempted"))
+
+
+def test_rows_land_hive_partitioned_with_provenance(tmp_path: Path) -> None:
+    run(tmp_path)
+    table = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
+    assert set(table["stage"].astype(str)) == {"train"}
+    assert {"signature", "sweep", "git_commit", "host", "device", "started_at"} <= set(table)
+    assert set(table["sweep"]) == {"demo_cifar"} and len(table) == 3 * table["signature"].nunique()
+    assert (tmp_path / "demo_cifar" / "plan.json").exists()
+
+
+def test_shared_jobs_are_published_to_another_sweep(tmp_path: Path) -> None:
+    run(tmp_path)
+    toy.RUNS.clear()
+    outcome = launch.launch(["sweep=demo", "executor=fake", f"results={tmp_path}", "dry_run=true"])
+    assert outcome is None and not toy.RUNS
+
+
+@pytest.mark.parametrize(
+    ("arg", "needle"),
+    [
+        ("sweep=nope", "unknown sweep 'nope'"),
+        ("codecs.jpeg=[200]", "200"),
+        ("archs=[vgg99]", "unknown architecture 'vgg99'"),
+        ("datasets=[imagenet]", "unknown dataset 'imagenet'"),
+        ("executor=pbs", "unknown executor 'pbs'"),
+        ("cluster=nope", "unknown cluster 'nope'"),
+        ("epoch=2", "unknown key 'epoch'"),
+        ("codecs.webp=[1]", "unknown codec 'webp'"),
+        ("severities=[6]", "unknown severity 6"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_submitted(tmp_path, capsys, arg, needle) -> None:
+    args = [a for a in SMALL if not (arg.startswith("sweep=") and a.startswith("sweep="))]
+    code = launch.main([*args, f"results={tmp_path}", arg])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and "valid" in err and len(err.splitlines()) == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_dry_run_submits_nothing(tmp_path: Path, capsys) -> None:
+    assert run(tmp_path, "dry_run=true") is None
+    assert not (tmp_path / "_jobs").exists() and not toy.RUNS
+    assert "dry run" in capsys.readouterr().out
+
+
+def test_two_launchers_together_run_each_job_once(tmp_path: Path) -> None:
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(run(tmp_path))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert toy.RUNS and max(toy.RUNS.values()) == 1
+    assert len(toy.RUNS) == len(plan_of(tmp_path).jobs)
