@@ -16,6 +16,9 @@ CODEC_NAMES: dict[str, str] = {
 # Learned codecs (their level is the rate-distortion weight lambda).
 LEARNED_CODECS = ("bls", "bmhj")
 
+# Codecs whose training sets have a bit rate (Table 3.1, Figures 3.2–3.4).
+RATE_CODECS = (*LEARNED_CODECS, "jpeg")
+
 # Display order of augmentation codecs in chapter-4 figures and tables.
 CODEC_ORDER = ("bls", "jpeg", "noise", "blur")
 

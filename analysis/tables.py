@@ -1,0 +1,153 @@
+"""The thesis' tables from our rows, each with the published values in an adjacent column.
+
+Every function returns a tidy DataFrame; rows the thesis has and we lack (or the reverse)
+appear with blanks on the missing side (outer joins), so nothing is silently left out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.labels import level_text
+from analysis.selections import corruption_rows
+from analysis.thesis_numbers import (
+    CORRUPTION_ABBREVIATIONS,
+    TABLE_3_1,
+    TABLE_4_1,
+    TABLE_4_2,
+    TABLE_4_3,
+)
+from lcc.models import get_spec, thesis_param_table
+
+SCOPE = ["arch", "dataset"]
+
+
+def table_3_1(rate_distortion: pd.DataFrame) -> pd.DataFrame:
+    """Mean ± std bit rate (bpp) of each compressed training set beside Table 3.1.
+
+    Columns: dataset, codec, level, setting (e.g. ``q=20``), bpp_mean, bpp_std, n_images,
+    thesis_bpp. Only rows with a bit rate (learned codecs and JPEG) of the train split count.
+    """
+    rows = rate_distortion[(rate_distortion["split"] == "train") & rate_distortion["bpp"].notna()]
+    rows = rows.astype({"dataset": object, "codec": object})
+    ours = rows.groupby(["dataset", "codec", "level"])["bpp"].agg(
+        bpp_mean="mean", bpp_std="std", n_images="size"
+    )
+    thesis = pd.DataFrame(
+        [(d, c, lv, bpp) for (d, c, lv), bpp in TABLE_3_1.items()],
+        columns=["dataset", "codec", "level", "thesis_bpp"],
+    )
+    table = ours.reset_index().merge(thesis, on=["dataset", "codec", "level"], how="outer")
+    table["setting"] = [
+        level_text(c, lv) for c, lv in zip(table["codec"], table["level"], strict=True)
+    ]
+    table = table.sort_values(["dataset", "codec", "level"], kind="stable")
+    columns = ["dataset", "codec", "level", "setting", "bpp_mean", "bpp_std", "n_images"]
+    return table[[*columns, "thesis_bpp"]].reset_index(drop=True)
+
+
+def table_model_sizes() -> pd.DataFrame:
+    """Tables 3.2 (VGG11 family) and 3.3 (ResNet18 family): our parameter counts and the thesis'.
+
+    Columns: table (``3.2``/``3.3``), model, architecture, params, thesis_params, difference,
+    note (the stated discrepancy where the counts differ).
+    """
+    rows = []
+    for row in thesis_param_table():
+        rows.append(
+            {
+                "table": "3.2" if get_spec(row.model).family == "vgg" else "3.3",
+                "model": row.model,
+                "architecture": row.architecture,
+                "params": row.count,
+                "thesis_params": row.thesis_count,
+                "difference": row.count - row.thesis_count,
+                "note": row.note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _levels_text(codec: str, levels) -> str:
+    return ", ".join(level_text(codec, float(lv)) for lv in levels)
+
+
+def table_4_1(best: pd.DataFrame) -> pd.DataFrame:
+    """Augmentation levels evaluated on corrupted data beside Table 4.1.
+
+    ``best`` is best-of-seeds evaluation rows. Columns: codec, levels, thesis_levels, same.
+    """
+    rows = corruption_rows(best) if len(best) else pd.DataFrame(columns=["codec", "level"])
+    ours = {c: sorted(set(part["level"])) for c, part in rows.groupby("codec")}
+    codecs = list(TABLE_4_1) + sorted(set(ours) - set(TABLE_4_1))
+    table = []
+    for codec in codecs:
+        thesis = sorted(TABLE_4_1.get(codec, ()))
+        mine = ours.get(codec, [])
+        table.append(
+            {
+                "codec": codec,
+                "levels": _levels_text(codec, mine),
+                "thesis_levels": _levels_text(codec, thesis),
+                "same": [float(x) for x in mine] == [float(x) for x in thesis],
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def _with_scopes(ranked: pd.DataFrame, thesis: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Outer-join ``thesis`` to ``ranked`` on ``on`` within each (arch, dataset) of ``ranked``."""
+    if ranked.empty:
+        return thesis.assign(arch=None, dataset=None)
+    parts = []
+    for (arch, dataset), part in ranked.groupby(SCOPE, sort=True):
+        merged = part.drop(columns=SCOPE).merge(thesis, on=on, how="outer")
+        parts.append(merged.assign(arch=arch, dataset=dataset))
+    return pd.concat(parts, ignore_index=True)
+
+
+def table_4_2(ranked: pd.DataFrame) -> pd.DataFrame:
+    """Our BDA ranking beside Table 4.2, one row per (arch, dataset, codec, rank).
+
+    ``ranked`` is :func:`analysis.selections.select_levels` rows. Columns: arch, dataset,
+    codec, rank, level, setting, score, thesis_level, thesis_setting, agrees.
+    """
+    bda = ranked[ranked["method"] == "bda"][[*SCOPE, "codec", "rank", "level", "score"]]
+    thesis = pd.DataFrame(
+        [(c, r, float(lv)) for c, lvs in TABLE_4_2.items() for r, lv in enumerate(lvs, 1)],
+        columns=["codec", "rank", "thesis_level"],
+    )
+    table = _with_scopes(bda.astype({"rank": "int64"}), thesis, ["codec", "rank"])
+    return _finish(table, ["codec", "rank"])
+
+
+def table_4_3(ranked: pd.DataFrame) -> pd.DataFrame:
+    """Our BDAD choices (rank 1 per codec and corruption) beside Table 4.3.
+
+    Columns: arch, dataset, codec, corruption, abbreviation, level, setting, score,
+    thesis_level, thesis_setting, agrees.
+    """
+    keep = (ranked["method"] == "bdad") & (ranked["rank"] == 1)
+    bdad = ranked[keep][[*SCOPE, "codec", "corruption", "level", "score"]]
+    thesis = pd.DataFrame(
+        [(c, corruption, lv) for (c, corruption), lv in TABLE_4_3.items()],
+        columns=["codec", "corruption", "thesis_level"],
+    )
+    table = _with_scopes(bdad, thesis, ["codec", "corruption"])
+    table["abbreviation"] = table["corruption"].map(CORRUPTION_ABBREVIATIONS)
+    order = {name: i for i, name in enumerate(CORRUPTION_ABBREVIATIONS)}
+    table["order"] = table["corruption"].map(order)
+    return _finish(table, ["codec", "order", "corruption", "abbreviation"]).drop(columns="order")
+
+
+def _finish(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    table["setting"] = [
+        level_text(c, lv) for c, lv in zip(table["codec"], table["level"], strict=True)
+    ]
+    table["thesis_setting"] = [
+        level_text(c, lv) for c, lv in zip(table["codec"], table["thesis_level"], strict=True)
+    ]
+    table["agrees"] = table["level"] == table["thesis_level"]
+    table = table.sort_values([*SCOPE, *keys], kind="stable", na_position="last")
+    columns = [*SCOPE, *keys, "level", "setting", "score", "thesis_level", "thesis_setting"]
+    return table[[*columns, "agrees"]].reset_index(drop=True)
