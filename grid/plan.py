@@ -12,6 +12,7 @@ from grid import sweeps
 from grid.expand import expand
 from grid.job import Job
 from grid.profiles import profile_names
+from grid.runner import import_plugins
 from grid.settings import DEFAULTS, apply_overrides, merge, parse_overrides
 from grid.stages.registry import STAGE_ORDER
 from grid.validate import validate
@@ -77,6 +78,7 @@ class Plan:
 def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     """The settings of each part of ``sweep`` with ``overrides`` applied, validated."""
     flat = parse_overrides(overrides)
+    import_plugins(flat.get("plugins", []))
     module = sweeps.load(sweep)
     parts = getattr(module, "PARTS", None) or [sweep]
     resolved = {}

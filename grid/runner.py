@@ -8,6 +8,7 @@ preemption requeues the job, and the stage resumes from the checkpoint in its fo
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import socket
@@ -103,10 +104,25 @@ def run_job(
     return str(folder)
 
 
+def import_plugins(modules: list[str]) -> None:
+    """Import the sweep's plugin modules (they may register or replace stages)."""
+    from grid.settings import SettingsError
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            raise SettingsError(f"plugin {module!r} cannot be imported: {err}") from None
+
+
 class JobRunner(submitit.helpers.Checkpointable):
     """The callable submitted to submitit; requeues itself on timeout or preemption."""
 
+    def __init__(self, plugins: list[str] | None = None) -> None:
+        self.plugins = list(plugins or [])
+
     def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        import_plugins(self.plugins)
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
         return run_job(Job.from_dict(job), Path(results_root), sweep, deps)

@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     "dry_run": False,
     "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
     "fake": {"fail": [], "preempt": [], "pdb": False},
+    # Modules imported before planning and in every job, e.g. to register extra stages.
+    "plugins": [],
 }
 
 # One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` sets several keys.

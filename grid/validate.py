@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from grid.settings import SettingsError
@@ -43,7 +44,9 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     _check_choices("selection method", settings["select"]["methods"], SELECT_METHODS)
     _check_choices("joined codec", settings["select"]["joined"], settings["codecs"])
     _check_choices("executor", [settings["executor"]], EXECUTORS)
-    _check_choices("cluster", [settings["cluster"]], clusters)
+    cluster = settings["cluster"]
+    if not (str(cluster).endswith(".toml") and Path(cluster).is_file()):
+        _check_choices("cluster", [cluster], clusters)
     seeds = settings["seeds"]
     if (isinstance(seeds, int) and seeds < 1) or (isinstance(seeds, list) and not seeds):
         raise SettingsError(f"seeds must be a positive count or a non-empty list, got {seeds!r}")

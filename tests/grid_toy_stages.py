@@ -4,7 +4,9 @@ training anything."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections import Counter
 
 import pandas as pd
@@ -55,6 +57,10 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """A random walk seeded by the job, checkpointed (value + RNG state) every epoch."""
     _count(ctx)
     cfg = ctx.config
+    with open(ctx.workdir / "attempts.txt", "a") as attempts:
+        attempts.write(f"{os.getpid()}\n")
+    slow = os.environ.get("TOY_SLOW_LABEL")
+    epoch_seconds = float(os.environ.get("TOY_EPOCH_SECONDS", 0)) if slow in ctx.job.label else 0
     ckpt = ctx.workdir / "checkpoint.pt"
     generator = torch.Generator().manual_seed(cfg["seed"])
     state = {"epoch": 0, "value": torch.zeros(4), "rows": []}
@@ -62,6 +68,7 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
         state = torch.load(ckpt, weights_only=False)
         generator.set_state(state["rng"])
     for epoch in range(state["epoch"] + 1, cfg["recipe"]["epochs"] + 1):
+        time.sleep(epoch_seconds)
         state["value"] = state["value"] + torch.randn(4, generator=generator)
         state["rows"].append(train_curve_row(cfg, epoch, float(state["value"].sum())))
         state.update(epoch=epoch, rng=generator.get_state())

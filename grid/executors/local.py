@@ -70,7 +70,7 @@ class LocalExecutor(Executor):
         resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
         executor.update_parameters(timeout_min=resources.time_min)
         handle = executor.submit(
-            JobRunner(),
+            JobRunner(launch.settings["plugins"]),
             job.to_dict(),
             str(launch.results_root),
             launch.sweep,

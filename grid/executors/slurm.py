@@ -93,6 +93,8 @@ class SlurmExecutor(Executor):
         inputs = [launch.input_specs(job) for job in jobs]
         n = len(jobs)
         root, sweep = [str(launch.results_root)] * n, [launch.sweep] * n
-        handles = executor.map_array(JobRunner(), specs, root, sweep, inputs)
+        handles = executor.map_array(
+            JobRunner(launch.settings["plugins"]), specs, root, sweep, inputs
+        )
         log.info("submitted %s: %d jobs as array %s", stage, n, handles[0].job_id.split("_")[0])
         return handles
