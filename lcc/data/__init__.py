@@ -2,10 +2,33 @@
 
 ``load(name, split, root=None, limit=None)`` returns a :class:`Dataset` (uint8 images
 ``(N, H, W, 3)``, int64 labels, class names, content ``fingerprint``);
-``dataset_info(name)`` describes a dataset without loading it.
+``dataset_info(name)`` describes a dataset without loading it. ``corrupt`` applies one of the
+ten thesis :data:`CORRUPTIONS`; ``load_cifar10c`` reads the CIFAR-10-C release layout and
+``generate_cifar10c`` / ``write_cifar10c`` produce it.
 """
 
+from lcc.data.cifar10c import (
+    RELEASE_CORRUPTIONS,
+    generate_cifar10c,
+    load_cifar10c,
+    write_cifar10c,
+)
+from lcc.data.corruptions import CORRUPTIONS, SEVERITIES, corrupt
 from lcc.data.dataset import SPLITS, Dataset, DatasetInfo
 from lcc.data.registry import DATASETS, dataset_info, load
 
-__all__ = ["DATASETS", "SPLITS", "Dataset", "DatasetInfo", "dataset_info", "load"]
+__all__ = [
+    "CORRUPTIONS",
+    "DATASETS",
+    "RELEASE_CORRUPTIONS",
+    "SEVERITIES",
+    "SPLITS",
+    "Dataset",
+    "DatasetInfo",
+    "corrupt",
+    "dataset_info",
+    "generate_cifar10c",
+    "load",
+    "load_cifar10c",
+    "write_cifar10c",
+]
