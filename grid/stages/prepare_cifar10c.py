@@ -1,0 +1,40 @@
+"""Stage ``prepare-cifar10c``: write the corrupted test split once, in the release layout.
+
+Config: ``{"dataset": {"name", "root", "limit"}, "corruptions": [...] (empty = the ten of
+the thesis), "severities": [1..5], "seed"}``. Artifacts: ``CIFAR-10-C/<corruption>.npy``,
+``CIFAR-10-C/labels.npy`` and ``CIFAR-10-C/meta.json`` (source dataset, its fingerprint, and
+whether it is synthetic). No result rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import lcc.data
+from grid.context import JobContext
+from grid.stages.registry import stage
+
+OUTPUT_FOLDER = "CIFAR-10-C"
+
+
+@stage("prepare-cifar10c", tables=(), resources="cpu")
+def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
+    cfg = ctx.config
+    ref = cfg["dataset"]
+    test = lcc.data.load(ref["name"], "test", root=ref.get("root"), limit=ref.get("limit"))
+    meta = {
+        "dataset": test.name,
+        "synthetic": lcc.data.dataset_info(test.name).is_synthetic,
+        "fingerprint": test.fingerprint,
+        "limit": ref.get("limit"),
+    }
+    lcc.data.generate_cifar10c(
+        test.images,
+        test.labels,
+        ctx.workdir / OUTPUT_FOLDER,
+        corruptions=cfg.get("corruptions") or lcc.data.CORRUPTIONS,
+        severities=cfg.get("severities") or lcc.data.SEVERITIES,
+        seed=cfg.get("seed", 0),
+        meta=meta,
+    )
+    return {}
