@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from test_analysis_tables import evaluation_frame, grid, model_rows, robustness_evaluation
 
 from analysis.completeness import IncompleteCellsError
 from analysis.seeds import best_epoch, best_of_seeds, choose_seeds, seed_summary
@@ -20,6 +19,7 @@ from analysis.selections import (
     top_levels,
 )
 from grid.store.schemas import TABLES
+from tests.test_analysis_handmade import evaluation_frame, grid, model_rows, robustness_evaluation
 
 
 def _ranking(rows: pd.DataFrame, codec: str, **where) -> list[float]:
