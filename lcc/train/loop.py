@@ -1,0 +1,283 @@
+"""The training loop: device-resident uint8 data, batched augmentation, per-epoch evaluation.
+
+Randomness: the weights are initialised from ``seed``; epoch ``e`` draws its shuffle and
+augmentation from a generator seeded by ``(seed, e)``. A run resumed from ``checkpoint.pt``
+therefore replays exactly the epochs it missed, and on the CPU ends bit for bit like an
+uninterrupted one, with no RNG state to carry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lcc.evaluate import evaluate_tensors, get_normalization, to_device_images, to_device_labels
+from lcc.evaluate.device_images import autocast, model_input
+from lcc.evaluate.normalization import Normalization
+from lcc.models import build, validate
+from lcc.train import checkpoint
+from lcc.train.augment import augment
+from lcc.train.progress import Progress, make_progress
+from lcc.train.recipe import Recipe
+
+ImageSet = tuple[np.ndarray, np.ndarray]  # uint8 (N, H, W, 3) images, integer (N,) labels
+
+
+@dataclass
+class EpochRecord:
+    """Figures of one epoch: training loss/top-1 (on augmented batches) and each eval set's
+    ``{"loss", "top1", "top5", "n_images"}``; ``seconds`` covers training and evaluation,
+    ``images_per_s`` training only."""
+
+    epoch: int
+    train_loss: float
+    train_top1: float
+    lr: float
+    seconds: float
+    images_per_s: float
+    evals: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """The trained model (last epoch's weights), the curve, and a CPU copy of the best weights."""
+
+    model: nn.Module
+    history: list[EpochRecord]
+    best_epoch: int
+    best_state: dict[str, torch.Tensor]
+
+
+@dataclass
+class _Run:
+    """What a run carries from epoch to epoch (and through ``checkpoint.pt``)."""
+
+    history: list[EpochRecord] = field(default_factory=list)
+    best_epoch: int = 0
+    best_score: float = float("-inf")
+    best_state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def train(
+    arch: str,
+    train_set: ImageSet,
+    eval_sets: Mapping[str, ImageSet],
+    recipe: Recipe,
+    *,
+    num_classes: int,
+    seed: int,
+    device: str = "cpu",
+    workdir: Path | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+    progress: str | Progress = "auto",
+) -> TrainResult:
+    """Train ``arch`` from scratch on ``train_set`` with SGD and evaluate each epoch.
+
+    The first eval set picks the best epoch (by ``recipe.best_metric``). With a ``workdir``,
+    every epoch writes ``best.pt`` (when improved), ``last.pt`` and ``checkpoint.pt`` and then
+    calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
+    runs channels-last under bf16 autocast. Bad arguments raise before any training.
+    """
+    image_size = check_sets(train_set, eval_sets, num_classes)
+    validate(arch, num_classes, image_size)
+    dev = torch.device(device)
+    normalization = get_normalization(recipe.normalize)
+    reporter = make_progress(progress) if isinstance(progress, str) else progress
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build(arch, num_classes, image_size)
+    model.to(
+        dev, memory_format=torch.channels_last if dev.type == "cuda" else torch.contiguous_format
+    )
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
+    )
+    identity = {
+        "arch": arch,
+        "num_classes": num_classes,
+        "seed": seed,
+        "n_train": len(train_set[1]),
+    }
+    identity |= {"recipe": recipe.to_config() | {"epochs": 0}, "eval_sets": list(eval_sets)}
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+    run = resume(workdir, identity, model, optimizer) if workdir else _Run()
+    images, labels = to_device_images(train_set[0], dev), to_device_labels(train_set[1], dev)
+    evals = {
+        k: (to_device_images(x, dev), to_device_labels(y, dev)) for k, (x, y) in eval_sets.items()
+    }
+    for epoch in range(len(run.history) + 1, recipe.epochs + 1):
+        reporter.start_epoch(epoch, recipe.epochs, len(images))
+        started = time.perf_counter()
+        generator = torch.Generator(dev).manual_seed(epoch_seed(seed, epoch))
+        args = (model, optimizer, images, labels, recipe, generator, normalization, reporter)
+        train_loss, train_top1, n_seen = train_epoch(*args)
+        train_seconds = elapsed(started, dev)
+        scores = {
+            name: evaluate_tensors(
+                model, x, y, batch_size=recipe.eval_batch_size, normalization=normalization
+            )
+            for name, (x, y) in evals.items()
+        }
+        record = EpochRecord(
+            epoch=epoch,
+            train_loss=train_loss,
+            train_top1=train_top1,
+            lr=optimizer.param_groups[0]["lr"],
+            seconds=elapsed(started, dev),
+            images_per_s=n_seen / train_seconds,
+            evals=scores,
+        )
+        end_epoch(run, record, model, optimizer, recipe, workdir, identity)
+        reporter.end_epoch(summary(record))
+        if on_epoch is not None:
+            on_epoch(epoch)
+    return TrainResult(model, run.history, run.best_epoch, run.best_state)
+
+
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    recipe: Recipe,
+    generator: torch.Generator,
+    normalization: Normalization,
+    reporter: Progress,
+) -> tuple[float, float, int]:
+    """One pass over device uint8 ``(N, 3, H, W)`` images in a random order.
+
+    Returns (mean loss, top-1 fraction, images trained on). A final batch of a single image is
+    skipped (BatchNorm cannot normalise one sample).
+    """
+    model.train()
+    order = torch.randperm(len(images), generator=generator, device=images.device)
+    totals = torch.zeros(3, dtype=torch.float64, device=images.device)  # loss sum, hits, images
+
+    def running_loss() -> float:
+        return (totals[0] / totals[2]).item()
+
+    for start in range(0, len(order), recipe.batch_size):
+        index = order[start : start + recipe.batch_size]
+        if len(index) < 2:
+            break
+        x = model_input(augment(images[index], generator, recipe), normalization)
+        y = labels[index]
+        with autocast(images.device):
+            logits = model(x).float()
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        hits = (logits.detach().argmax(1) == y).sum()
+        totals += torch.stack(
+            [loss.detach().double() * len(y), hits.double(), totals.new_tensor(len(y))]
+        )
+        reporter.advance(len(y), running_loss)
+    loss_sum, hits, n = totals.tolist()
+    return loss_sum / n, hits / n, int(n)
+
+
+def end_epoch(
+    run: _Run,
+    record: EpochRecord,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    recipe: Recipe,
+    workdir: Path | None,
+    identity: dict[str, Any],
+) -> None:
+    """Record the epoch, keep a copy of improved weights, write the checkpoint files."""
+    run.history.append(record)
+    score = next(iter(record.evals.values()))[recipe.best_metric]
+    improved = score > run.best_score
+    if improved:
+        run.best_epoch, run.best_score = record.epoch, score
+        run.best_state = checkpoint.cpu_copy(model.state_dict())
+    if workdir is None:
+        return
+    workdir = Path(workdir)
+    if improved:
+        checkpoint.save_atomic(run.best_state, workdir / checkpoint.BEST)
+    checkpoint.save_atomic(checkpoint.cpu_copy(model.state_dict()), workdir / checkpoint.LAST)
+    state = {
+        "identity": identity,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "history": [asdict(r) for r in run.history],
+        "best_epoch": run.best_epoch,
+        "best_score": run.best_score,
+    }
+    checkpoint.save_atomic(state, workdir / checkpoint.CHECKPOINT)
+
+
+def resume(
+    workdir: Path, identity: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer
+) -> _Run:
+    """Restore model, optimizer and curve from ``workdir/checkpoint.pt`` (fresh run if absent)."""
+    path = Path(workdir) / checkpoint.CHECKPOINT
+    if not path.exists():
+        return _Run()
+    state = checkpoint.load(path)
+    if state["identity"] != identity:
+        raise ValueError(
+            f"{path} belongs to a different run ({state['identity']}); expected {identity}"
+        )
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    return _Run(
+        history=[EpochRecord(**r) for r in state["history"]],
+        best_epoch=state["best_epoch"],
+        best_score=state["best_score"],
+        best_state=checkpoint.load(Path(workdir) / checkpoint.BEST),
+    )
+
+
+def check_sets(train_set: ImageSet, eval_sets: Mapping[str, ImageSet], num_classes: int) -> int:
+    """Validate the image sets (uint8 square RGB, one size, labels < num_classes); the size."""
+    if not eval_sets:
+        raise ValueError("need at least one eval set (the first picks the best epoch)")
+    sizes = set()
+    for name, (images, labels) in {"train": train_set, **eval_sets}.items():
+        if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
+            raise ValueError(f"{name} images must be uint8 (N, H, W, 3); got {images.shape}")
+        if images.shape[1] != images.shape[2] or len(labels) != len(images) or not len(images):
+            raise ValueError(
+                f"{name}: need square images and one label each; got {images.shape}, "
+                f"{len(labels)} labels"
+            )
+        if int(np.min(labels)) < 0 or int(np.max(labels)) >= num_classes:
+            raise ValueError(f"{name}: labels must lie in [0, {num_classes}); got "
+                             f"[{int(np.min(labels))}, {int(np.max(labels))}]")  # fmt: skip
+        sizes.add(images.shape[1])
+    if len(sizes) != 1:
+        raise ValueError(f"train and eval images differ in size: {sorted(sizes)}")
+    return sizes.pop()
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """A well-mixed 63-bit seed for epoch ``epoch`` of the run seeded ``seed``."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0]) >> 1
+
+
+def elapsed(started: float, device: torch.device) -> float:
+    """Seconds since ``started`` once the device's queued work has finished."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - started
+
+
+def summary(record: EpochRecord) -> str:
+    """One line: training loss/top-1, images/s and each eval set's top-1/top-5."""
+    parts = [f"train loss {record.train_loss:.4f} top1 {record.train_top1:.3f}"]
+    parts += [f"{k} top1 {v['top1']:.3f} top5 {v['top5']:.3f}" for k, v in record.evals.items()]
+    parts.append(f"{record.images_per_s:.0f} images/s")
+    return ", ".join(parts)

@@ -1,0 +1,217 @@
+"""Training: recipe, batched augmentation, learning, determinism, checkpoints and resume."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+import torch
+
+from lcc.data import load
+from lcc.train import Recipe, make_progress, train
+from lcc.train.augment import crop_flip, rotate_flip
+from lcc.train.progress import BarProgress, LogProgress
+
+TIMING = ("seconds", "images_per_s")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread: on the shared 2-core machine, 2 spinning OpenMP threads per test
+    process are many times slower than one."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    """2000 synthetic training images and 300 test images (32x32, 10 classes)."""
+    train_split = load("synthetic", "train", limit=2000)
+    test_split = load("synthetic", "test", limit=300)
+    return (train_split.images, train_split.labels), (test_split.images, test_split.labels)
+
+
+def small_recipe(**settings) -> Recipe:
+    return Recipe(normalize="synthetic", batch_size=32, lr=0.02).with_settings(settings)
+
+
+def curve(result) -> list[dict]:
+    """The history without wall-clock figures."""
+    return [{k: v for k, v in asdict(r).items() if k not in TIMING} for r in result.history]
+
+
+def test_recipe_defaults_are_the_thesis_recipe():
+    recipe = Recipe()
+    assert (recipe.epochs, recipe.lr, recipe.momentum, recipe.weight_decay) == (30, 0.01, 0.9, 5e-4)
+    assert (recipe.batch_size, recipe.augment, recipe.normalize) == (128, "crop-flip", "cifar10")
+    assert Recipe.for_dataset("cifar10", "resnet18") == recipe
+    tiny_vgg = Recipe.for_dataset("tinyimagenet", "vgg11")
+    assert (tiny_vgg.batch_size, tiny_vgg.augment, tiny_vgg.best_metric) == (
+        300,
+        "rotate-flip",
+        "top5",
+    )
+    assert Recipe.for_dataset("tinyimagenet", "resnet18").batch_size == 200
+    assert Recipe.for_dataset("cifar10", "vgg11", preset="author").lr == 0.1
+
+
+def test_recipe_rejects_bad_settings():
+    with pytest.raises(KeyError, match="learning_rate"):
+        Recipe().with_settings({"learning_rate": 0.1})
+    with pytest.raises(ValueError, match="'mixup'"):
+        Recipe(augment="mixup")
+    with pytest.raises(KeyError, match=r"'imagenet'.*cifar10"):
+        Recipe(normalize="imagenet")
+    with pytest.raises(KeyError, match="'fast'"):
+        Recipe.for_dataset("cifar10", "vgg11", preset="fast")
+
+
+def test_crop_flip_takes_a_window_of_the_zero_padded_image():
+    batch = torch.randint(0, 256, (6, 3, 8, 8), dtype=torch.uint8)
+    out = crop_flip(batch, torch.Generator().manual_seed(0), padding=2)
+    padded = torch.nn.functional.pad(batch, (2, 2, 2, 2))
+    seen_flip = set()
+    for image, source in zip(out, padded, strict=True):
+        windows = {
+            (top, left, flip): source[:, top : top + 8, left : left + 8].flip(2)
+            if flip
+            else source[:, top : top + 8, left : left + 8]
+            for top, left, flip in itertools.product(range(5), range(5), (False, True))
+        }
+        matching = [key for key, w in windows.items() if torch.equal(w, image)]
+        assert matching, "output is not a (flipped) window of the padded image"
+        seen_flip.add(matching[0][2])
+    again = crop_flip(batch, torch.Generator().manual_seed(0), padding=2)
+    assert torch.equal(out, again)
+    assert seen_flip == {False, True}
+
+
+def test_rotate_flip_copies_pixels_and_zero_fills():
+    batch = torch.randint(1, 256, (8, 3, 16, 16), dtype=torch.uint8)
+    still = rotate_flip(batch, torch.Generator().manual_seed(1), degrees=0.0)
+    for image, source in zip(still, batch, strict=True):
+        assert torch.equal(image, source) or torch.equal(image, source.flip(2))
+    turned = rotate_flip(batch, torch.Generator().manual_seed(1), degrees=45.0)
+    assert turned.dtype == torch.uint8 and turned.shape == batch.shape
+    corners = turned[:, :, [0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners == 0).float().mean() > 0.5  # rotated corners fall outside the image
+    assert not torch.equal(turned, batch)
+
+
+def test_short_run_learns_well_above_chance(synthetic):
+    train_set, test_set = synthetic
+    result = train("vgg11-5", train_set, {"clean": test_set}, small_recipe(epochs=6),
+                   num_classes=10, seed=0, progress="off")  # fmt: skip
+    best = max(r.evals["clean"]["top1"] for r in result.history)
+    assert best > 0.35  # chance is 0.1
+    assert result.history[-1].train_loss < result.history[0].train_loss
+    assert result.best_epoch == 1 + int(
+        np.argmax([r.evals["clean"]["top1"] for r in result.history])
+    )
+    assert all(r.evals["clean"]["n_images"] == 300 for r in result.history)
+
+
+def test_same_seed_identical_curves_other_seed_differs(synthetic):
+    (x, y), test_set = synthetic
+    args = ("vgg11-5", (x[:300], y[:300]), {"clean": test_set}, small_recipe(epochs=2))
+    first = train(*args, num_classes=10, seed=3, progress="off")
+    second = train(*args, num_classes=10, seed=3, progress="off")
+    other = train(*args, num_classes=10, seed=4, progress="off")
+    assert curve(first) == curve(second)
+    assert curve(first) != curve(other)
+
+
+def test_resume_after_interruption_equals_uninterrupted_run(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    args = ("vgg11-5", (x[:300], y[:300]), {"clean": (xt[:100], yt[:100])}, small_recipe(epochs=3))
+    whole = train(*args, num_classes=10, seed=1, workdir=tmp_path / "a", progress="off")
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_two(epoch: int) -> None:
+        if epoch == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(*args, num_classes=10, seed=1, workdir=tmp_path / "b", on_epoch=stop_after_two,
+              progress="off")  # fmt: skip
+    replayed: list[int] = []
+    resumed = train(*args, num_classes=10, seed=1, workdir=tmp_path / "b",
+                    on_epoch=replayed.append, progress="off")  # fmt: skip
+    assert replayed == [3]
+    assert curve(resumed) == curve(whole)
+    assert resumed.best_epoch == whole.best_epoch
+    for name in ("last.pt", "best.pt"):
+        a = torch.load(tmp_path / "a" / name, weights_only=True)
+        b = torch.load(tmp_path / "b" / name, weights_only=True)
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    state = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)
+    assert len(state["history"]) == 3
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(synthetic, tmp_path):
+    (x, y), test_set = synthetic
+    args = ("vgg11-5", (x[:100], y[:100]), {"clean": test_set}, small_recipe(epochs=1))
+    train(*args, num_classes=10, seed=1, workdir=tmp_path, progress="off")
+    with pytest.raises(ValueError, match="different run"):
+        train(*args, num_classes=10, seed=2, workdir=tmp_path, progress="off")
+
+
+def test_best_checkpoint_is_a_real_copy_of_the_best_epoch(synthetic, tmp_path):
+    (x, y), (xt, _) = synthetic
+    noisy_labels = np.random.default_rng(0).integers(0, 10, 40)  # makes the best epoch vary
+    args = ("vgg11-5", (x[:200], y[:200]), {"clean": (xt[:40], noisy_labels)})
+    result = train(*args, small_recipe(epochs=3), num_classes=10, seed=5,
+                   workdir=tmp_path / "full", progress="off")  # fmt: skip
+    prefix = train(*args, small_recipe(epochs=result.best_epoch), num_classes=10, seed=5,
+                   workdir=tmp_path / "prefix", progress="off")  # fmt: skip
+    best = torch.load(tmp_path / "full" / "best.pt", weights_only=True)
+    at_best_epoch = torch.load(tmp_path / "prefix" / "last.pt", weights_only=True)
+    assert all(torch.equal(best[k], at_best_epoch[k]) for k in best)
+    last = torch.load(tmp_path / "full" / "last.pt", weights_only=True)
+    if result.best_epoch < 3:  # epoch 1 on this CPU: then best.pt must not be the live weights
+        assert not all(torch.equal(best[k], last[k]) for k in best)
+    assert all(torch.equal(best[k], result.best_state[k]) for k in best)
+    with torch.no_grad():
+        for p in result.model.parameters():
+            p.add_(1.0)
+    assert all(torch.equal(best[k], result.best_state[k]) for k in best)
+    assert prefix.history[-1].evals == result.history[result.best_epoch - 1].evals
+
+
+def test_bad_input_fails_before_training(synthetic, tmp_path):
+    train_set, test_set = synthetic
+    tiny = load("synthetic-tiny", "test", limit=20)
+    with pytest.raises(KeyError, match="'vgg19'"):
+        train("vgg19", train_set, {"clean": test_set}, small_recipe(), num_classes=10, seed=0,
+              workdir=tmp_path)  # fmt: skip
+    with pytest.raises(ValueError, match=r"vgg11-5.*got 64"):
+        train("vgg11-5", (tiny.images, tiny.labels), {"clean": (tiny.images, tiny.labels)},
+              small_recipe(), num_classes=200, seed=0, workdir=tmp_path)  # fmt: skip
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 5\)"):
+        train("vgg11-5", train_set, {"clean": test_set}, small_recipe(), num_classes=5, seed=0)
+    with pytest.raises(ValueError, match="differ in size"):
+        train("res18-4", train_set, {"clean": (tiny.images, tiny.labels % 10)}, small_recipe(),
+              num_classes=10, seed=0)  # fmt: skip
+    assert not any(tmp_path.iterdir())
+
+
+def test_progress_mode_follows_terminal_and_slurm(monkeypatch, caplog):
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    assert isinstance(make_progress("auto"), LogProgress)
+    assert isinstance(make_progress("bar"), BarProgress)
+    with pytest.raises(ValueError, match="'fancy'"):
+        make_progress("fancy")
+    reporter = LogProgress(interval_s=0.0)
+    with caplog.at_level(logging.INFO, logger="lcc.train"):
+        reporter.start_epoch(2, 30, 256)
+        reporter.advance(128, lambda: 1.5)
+        reporter.end_epoch("train loss 1.5")
+    assert "epoch 2/30: 128/256 images" in caplog.text and "loss 1.5000" in caplog.text
+    assert "epoch 2/30 done: train loss 1.5" in caplog.text
