@@ -1,0 +1,128 @@
+"""Loading a sweep from disk, the report (missing cells listed, every figure drawn) and the
+``select`` / ``report`` stages run through a real JobContext."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.load import load
+from analysis.report import FIGURES, main
+from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
+from grid.context import JobContext, job_dir
+from grid.job import Job
+from grid.stages.registry import get_stage
+from grid.store.schemas import PROVENANCE, TABLES
+from tests.test_analysis_handmade import robustness_evaluation
+
+SKIPPED = "cifar10 vgg11 jpeg:60 seed 1"
+SPEC = SweepSpec(
+    archs=("vgg11", "vgg11-5"),
+    compressed_archs=("vgg11-5",),
+    skip=(SKIPPED,),
+    images=6,
+    saved_images=4,
+)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    return write_synthetic_sweep(tmp_path_factory.mktemp("results"), "demo", SPEC)
+
+
+def test_load_returns_typed_tables_and_the_missing_cells(sweep_dir):
+    results = load(sweep_dir)
+    for name, frame in results.tables.items():
+        assert list(frame.columns) == [*TABLES[name].names, *PROVENANCE.names, "stage"]
+    assert results.evaluation["codec"].dtype == "category"
+    assert set(results.evaluation["stage"]) == {"evaluate"}
+    # 5 training sets x 2 archs x 2 seeds, minus the skipped run
+    assert results.evaluation["signature"].nunique() == 19
+    assert sorted(results.missing["stage"]) == ["evaluate", "train"]
+    assert set(results.missing["label"]) == {SKIPPED}
+    assert set(results.missing["train_set"]) == {"jpeg:60"}  # evaluate described via its model
+    assert results.settings == {"synthetic": True, "seeds": 2}
+
+
+def test_a_job_done_with_zero_rows_is_not_missing(tmp_path):
+    sweep = write_synthetic_sweep(tmp_path, "s", SweepSpec(skip=("cifar10 train identity:None",)))
+    encode = next(j for j in load(sweep).missing.itertuples() if j.stage == "encode")
+    folder = job_dir(tmp_path, "encode", encode.signature)
+    (folder / "rows").mkdir(parents=True)
+    TABLES["rate_distortion"].empty_table().to_pandas().to_parquet(
+        folder / "rows" / "rate_distortion.parquet"
+    )
+    reasons = load(sweep).missing.query("stage == 'encode'")["reason"]
+    assert reasons.tolist() == ["not run"]
+    (folder / "done.json").write_text("{}")
+    assert "encode" not in set(load(sweep).missing["stage"])
+
+
+def test_load_names_a_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        load(tmp_path / "nope")
+
+
+def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, capsys):
+    main([str(sweep_dir)])
+    index = sweep_dir / "report" / "index.md"
+    assert capsys.readouterr().out.strip() == str(index)
+    text = index.read_text()
+    assert "## Missing cells (2)" in text and SKIPPED in text
+    missing = load(sweep_dir).missing
+    for signature in missing["signature"]:
+        assert signature in text
+    assert "Not drawn" not in text
+    for spec in FIGURES:
+        assert f"Figure {spec.number}" in text
+    pngs = sorted(p.stem for p in (sweep_dir / "report" / "figures").glob("*.png"))
+    assert len(pngs) == len(FIGURES)
+    for stem in pngs:
+        assert (sweep_dir / "report" / "figures" / f"{stem}.csv").exists()
+    refused = pd.read_csv(sweep_dir / "report" / "refused.csv")
+    assert set(refused.query("kind == 'selection'")["codec"]) == {"jpeg"}  # its run is missing
+    table = pd.read_csv(sweep_dir / "report" / "tables" / "table4_2.csv")
+    ranked = table.dropna(subset=["level"])
+    assert "jpeg" not in set(ranked.query("arch == 'vgg11'")["codec"])
+    assert "jpeg" in set(ranked.query("arch == 'vgg11-5'")["codec"])  # complete there
+    assert json.loads((sweep_dir / "report" / "settings.json").read_text())["seeds"] == 2
+
+
+def _write_job(root, job: Job, rows: pd.DataFrame | None = None) -> None:
+    folder = job_dir(root, job.stage, job.signature)
+    (folder / "rows").mkdir(parents=True, exist_ok=True)
+    (folder / "job.json").write_text(json.dumps(job.to_dict()))
+    if rows is not None:
+        rows.to_parquet(folder / "rows" / "evaluation.parquet")
+
+
+def test_select_stage_returns_selection_rows(tmp_path):
+    evaluation = robustness_evaluation()
+    signatures = []
+    for (train_set, seed), rows in evaluation.groupby(["train_set", "seed"]):
+        inputs = {"model": (f"train-{train_set}-{seed}",)}
+        job = Job("evaluate", {"eval_sets": ["clean", "cifar10c"]}, inputs, label=train_set)
+        _write_job(tmp_path, job, rows)
+        signatures.append(job.signature)
+    job = Job(
+        "select", {"methods": ["bda", "bdad"], "top_k": 2}, {"evaluations": tuple(signatures)}
+    )
+    out = get_stage("select").fn(JobContext(job=job, results_root=tmp_path, sweep="test"))
+    rows = out["selection"]
+    assert set(rows.columns) == set(TABLES["selection"].names)
+    top = rows[(rows["method"] == "bda") & (rows["codec"] == "bls")].sort_values("rank")
+    assert top["level"].tolist()[:2] == [0.012, 0.1]
+    assert set(rows["method"]) == {"bda", "bdad"}
+
+
+def test_report_stage_writes_the_report_folder(tmp_path):
+    write_synthetic_sweep(tmp_path, "mini", SweepSpec(seeds=1, saved_images=0))
+    job = Job("report", {"sweep": "mini"}, label="mini report")
+    stage = get_stage("report")
+    assert stage.tables == ()
+    assert stage.fn(JobContext(job=job, results_root=tmp_path, sweep="mini")) == {}
+    text = (tmp_path / "mini" / "report" / "index.md").read_text()
+    assert "## Missing cells (0)" in text
+    assert "Not drawn: figure 4.7: no data" in text  # no images were saved
