@@ -1,0 +1,203 @@
+"""The train stage adapter: inputs from encode folders, joined sets, rows, artifacts, resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from grid.context import JobContext, Preempted, job_dir
+from grid.job import Job
+from grid.stages.train import train_stage
+from grid.store import schemas
+from lcc.data import load
+
+DATASET = {"name": "synthetic", "num_classes": 10, "image_size": 32}
+RECIPE = {
+    "epochs": 2,
+    "lr": 0.02,
+    "batch_size": 32,
+    "augment": "crop-flip",
+    "normalize": "synthetic",
+}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread (two spinning threads are far slower on the shared 2-core machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    train_split = load("synthetic", "train", limit=600)
+    test_split = load("synthetic", "test", limit=100)
+    return (train_split.images, train_split.labels), (test_split.images, test_split.labels)
+
+
+def write_job(root, job: Job, rows: dict[str, pd.DataFrame] | None = None):
+    """Create ``job``'s folder with job.json (and rows/<table>.parquet); return the folder."""
+    folder = job_dir(root, job.stage, job.signature)
+    folder.mkdir(parents=True)
+    (folder / "job.json").write_text(json.dumps(job.to_dict()))
+    for table, frame in (rows or {}).items():
+        (folder / "rows").mkdir(exist_ok=True)
+        frame.to_parquet(folder / "rows" / f"{table}.parquet")
+    return folder
+
+
+def write_encoded(root, images, labels, codec="identity", level=None, split="train") -> Job:
+    """An encode job folder holding ``images``/``labels``, as the encode stage leaves it."""
+    config = {"codec": codec, "level": level, "split": split, "n": len(labels)}
+    job = Job("encode", config)
+    folder = write_job(root, job)
+    np.save(folder / "images.npy", np.ascontiguousarray(images))
+    np.save(folder / "labels.npy", np.asarray(labels, dtype=np.int64))
+    return job
+
+
+def train_job(inputs, eval_sets=("clean",), train_set=None, arch="vgg11-5", epochs=2) -> Job:
+    config = {
+        "arch": arch,
+        "dataset": DATASET,
+        "seed": 0,
+        "train_set": train_set
+        or {
+            "label": "original",
+            "codec": "identity",
+            "level": None,
+            "joined": False,
+            "top_k": None,
+        },
+        "recipe": RECIPE | {"epochs": epochs},
+        "eval_sets": list(eval_sets),
+    }
+    return Job("train", config, {k: tuple(j.signature for j in v) for k, v in inputs.items()})
+
+
+def run(job: Job, root, on_epoch=None) -> tuple[dict[str, pd.DataFrame], JobContext]:
+    ctx = JobContext(job=job, results_root=root, sweep="test", on_epoch=on_epoch)
+    return train_stage(ctx), ctx
+
+
+def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    train_data = write_encoded(tmp_path, x[:300], y[:300], "jpeg", 20.0)
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    compressed = write_encoded(tmp_path, xt // 64 * 64, yt, "jpeg", 20.0, split="test")
+    job = train_job(
+        {"train_data": [train_data], "test_clean": [clean], "test_compressed": [compressed]},
+        eval_sets=("clean", "compressed"),
+        train_set={"label": "jpeg:20", "codec": "jpeg", "level": 20.0, "joined": False,
+                   "top_k": None},
+    )  # fmt: skip
+    epochs: list[int] = []
+    rows, ctx = run(job, tmp_path, on_epoch=lambda _job, epoch: epochs.append(epoch))
+    curve = rows["train_curve"]
+    assert set(curve.columns) == set(schemas.TABLES["train_curve"].names)
+    assert len(curve) == 4 and epochs == [1, 2]
+    assert (
+        curve.groupby("epoch")["eval_set"].apply(sorted).tolist() == [["clean", "compressed"]] * 2
+    )
+    assert (curve["level"] == 20.0).all() and (curve["train_set"] == "jpeg:20").all()
+    assert curve["top1"].between(0, 1).all() and (curve["top5"] >= curve["top1"]).all()
+    assert (
+        not curve.set_index(["epoch", "eval_set"])["top1"]
+        .unstack()
+        .eq(curve.set_index(["epoch", "eval_set"])["top1"].unstack()["clean"], axis=0)
+        .all(axis=None)
+    )  # the compressed test split is really a different set
+    meta = json.loads((ctx.workdir / "meta.json").read_text())
+    assert meta["arch"] == "vgg11-5" and meta["n_train"] == 300
+    assert meta["normalization"] == "synthetic" and meta["best_epoch"] in (1, 2)
+    for name in ("best.pt", "last.pt", "checkpoint.pt"):
+        torch.load(ctx.workdir / name, weights_only=True)
+
+
+def test_joined_train_data_consumes_both_parts(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    parts = [write_encoded(tmp_path, x[:200], y[:200], "bls", 0.1),
+             write_encoded(tmp_path, x[200:450], y[200:450], "bls", 0.012)]  # fmt: skip
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    joined = {"label": "bls:0.1+bls:0.012", "codec": "bls", "level": None, "joined": True,
+              "top_k": None}  # fmt: skip
+    rows, ctx = run(train_job({"train_data": parts, "test_clean": [clean]}, train_set=joined,
+                              epochs=1), tmp_path)  # fmt: skip
+    meta = json.loads((ctx.workdir / "meta.json").read_text())
+    assert meta["n_train"] == 450
+    assert meta["train_folders"] == [str(ctx.dir_of(p)) for p in parts]
+    assert (
+        torch.load(ctx.workdir / "checkpoint.pt", weights_only=True)["identity"]["n_train"] == 450
+    )
+    curve = rows["train_curve"]
+    assert curve["joined"].all() and curve["level"].isna().all()
+
+
+def test_bda_joined_set_takes_the_top_k_ranked_levels(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    sizes = {5.0: 100, 20.0: 150, 80.0: 250}
+    candidates = [
+        write_encoded(tmp_path, x[:n], y[:n], "jpeg", level) for level, n in sizes.items()
+    ]
+    selection_rows = pd.DataFrame({
+        "method": ["bda"] * 3 + ["bdad"], "codec": ["jpeg"] * 4, "corruption": [None] * 3 + ["fog"],
+        "severity": [None] * 4, "rank": [2, 1, 3, 1], "level": [20.0, 80.0, 5.0, 5.0],
+        "score": [0.5, 0.6, 0.4, 0.9], "n_cells": [3] * 4,
+    })  # fmt: skip
+    select_job = Job("select", {"methods": ["bda", "bdad"], "top_k": 2}, {})
+    write_job(tmp_path, select_job, {"selection": selection_rows})
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    joined = {"label": "jpeg:top2", "codec": "jpeg", "level": None, "joined": True, "top_k": 2}
+    job = train_job({"selection": [select_job], "candidates": candidates, "test_clean": [clean]},
+                    train_set=joined, epochs=1)  # fmt: skip
+    rows, ctx = run(job, tmp_path)
+    meta = json.loads((ctx.workdir / "meta.json").read_text())
+    assert meta["n_train"] == sizes[80.0] + sizes[20.0]
+    assert meta["train_folders"] == [str(ctx.dir_of(candidates[i])) for i in (2, 1)]
+    assert (rows["train_curve"]["train_set"] == "jpeg:top2").all()
+
+
+def test_preempted_stage_resumes_to_the_same_rows(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    curves = {}
+    for name in ("whole", "preempted"):
+        root = tmp_path / name
+        inputs = {"train_data": [write_encoded(root, x[:200], y[:200])],
+                  "test_clean": [write_encoded(root, xt, yt, split="test")]}  # fmt: skip
+        job = train_job(inputs)
+        if name == "preempted":
+
+            def preempt_after_epoch_one(_job: Job, epoch: int) -> None:
+                if epoch == 1:
+                    raise Preempted
+
+            with pytest.raises(Preempted):
+                run(job, root, on_epoch=preempt_after_epoch_one)
+        curves[name] = run(job, root)[0]["train_curve"].drop(columns=["seconds", "images_per_s"])
+    pd.testing.assert_frame_equal(curves["whole"], curves["preempted"])
+
+
+def test_missing_encoded_split_fails_before_training(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    train_data = write_encoded(tmp_path, x[:100], y[:100])
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    (job_dir(tmp_path, "encode", clean.signature) / "images.npy").unlink()
+    job = train_job({"train_data": [train_data], "test_clean": [clean]})
+    with pytest.raises(FileNotFoundError, match=r"'test_clean'.*images\.npy"):
+        run(job, tmp_path)
+    missing_role = train_job({"train_data": [train_data]})
+    with pytest.raises(ValueError, match="'clean' needs one 'test_clean' input"):
+        run(missing_role, tmp_path)
+    assert not (job_dir(tmp_path, "train", job.signature) / "checkpoint.pt").exists()
+
+
+def test_unknown_architecture_fails_before_reading_data(tmp_path):
+    job = train_job({"train_data": [Job("encode", {"never": "written"})]}, arch="vgg13")
+    with pytest.raises(KeyError, match="'vgg13'"):
+        run(job, tmp_path)
