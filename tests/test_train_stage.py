@@ -107,12 +107,8 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
     )
     assert (curve["level"] == 20.0).all() and (curve["train_set"] == "jpeg:20").all()
     assert curve["top1"].between(0, 1).all() and (curve["top5"] >= curve["top1"]).all()
-    assert (
-        not curve.set_index(["epoch", "eval_set"])["top1"]
-        .unstack()
-        .eq(curve.set_index(["epoch", "eval_set"])["top1"].unstack()["clean"], axis=0)
-        .all(axis=None)
-    )  # the compressed test split is really a different set
+    by_set = {name: part["loss"].to_numpy() for name, part in curve.groupby("eval_set")}
+    assert not np.allclose(by_set["clean"], by_set["compressed"])  # really two test splits
     meta = json.loads((ctx.workdir / "meta.json").read_text())
     assert meta["arch"] == "vgg11-5" and meta["n_train"] == 300
     assert meta["normalization"] == "synthetic" and meta["best_epoch"] in (1, 2)
