@@ -1,0 +1,187 @@
+"""Evaluation: top-1/top-5/loss against a hand computation, and the evaluate stage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from grid.context import JobContext, job_dir
+from grid.job import Job
+from grid.stages.evaluate import evaluate_stage
+from grid.store import schemas
+from lcc.data import CORRUPTIONS, load
+from lcc.evaluate import evaluate
+from lcc.models import build
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread (two spinning threads are far slower on the shared 2-core machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+class LookupModel(nn.Module):
+    """Returns row ``i`` of a fixed logit table for an image whose first pixel is ``i``."""
+
+    def __init__(self, table: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("table", table)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.table[torch.round(x[:, 0, 0, 0] * 255).long()]
+
+
+def test_top1_top5_and_loss_on_200_classes():
+    rng = np.random.default_rng(0)
+    n, classes = 60, 200
+    table = rng.normal(size=(n, classes)).astype(np.float32)
+    order = np.argsort(-table, axis=1)
+    rank_of_label = np.repeat([0, 1, 4, 5, 150], 12)  # hits top-1, top-5 (x2), misses (x2)
+    labels = order[np.arange(n), rank_of_label]
+    images = np.zeros((n, 8, 8, 3), dtype=np.uint8)
+    images[:, 0, 0, 0] = np.arange(n)
+    scores = evaluate(LookupModel(torch.from_numpy(table)), images, labels, batch_size=7,
+                      device="cpu", normalization="none")  # fmt: skip
+    log_softmax = table - np.log(np.exp(table).sum(axis=1, keepdims=True))
+    assert scores["n_images"] == n
+    assert scores["top1"] == pytest.approx(12 / 60)
+    assert scores["top5"] == pytest.approx(36 / 60)
+    assert scores["loss"] == pytest.approx(-log_softmax[np.arange(n), labels].mean(), rel=1e-5)
+
+
+def test_evaluate_restores_train_mode_and_rejects_bad_images():
+    model = build("vgg11-5", 10, 32).train()
+    images = np.zeros((4, 32, 32, 3), dtype=np.uint8)
+    evaluate(model, images, np.zeros(4, np.int64), batch_size=2, device="cpu",
+             normalization="cifar10")  # fmt: skip
+    assert model.training
+    with pytest.raises(ValueError, match="uint8"):
+        evaluate(model, images.astype(np.float32), np.zeros(4, np.int64), batch_size=2,
+                 device="cpu", normalization="cifar10")  # fmt: skip
+
+
+def write_job(root, job: Job):
+    folder = job_dir(root, job.stage, job.signature)
+    folder.mkdir(parents=True)
+    (folder / "job.json").write_text(json.dumps(job.to_dict()))
+    return folder
+
+
+def write_encoded(root, images, labels, codec="identity", level=None) -> Job:
+    job = Job("encode", {"codec": codec, "level": level, "split": "test", "n": len(labels)})
+    folder = write_job(root, job)
+    np.save(folder / "images.npy", images)
+    np.save(folder / "labels.npy", labels.astype(np.int64))
+    return job
+
+
+def write_trained(root, model: nn.Module) -> Job:
+    """A train job folder holding ``model`` as its best checkpoint (as the train stage does)."""
+    config = {
+        "arch": "vgg11-5",
+        "dataset": {"name": "synthetic", "num_classes": 10, "image_size": 32},
+        "seed": 2,
+        "train_set": {"label": "bls:0.1", "codec": "bls", "level": 0.1, "joined": False,
+                      "top_k": None},
+    }  # fmt: skip
+    job = Job("train", config)
+    folder = write_job(root, job)
+    torch.save(model.state_dict(), folder / "best.pt")
+    meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "best_epoch": 4,
+            "normalization": "synthetic"}  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta))
+    return job
+
+
+def write_release(folder, images: np.ndarray, labels: np.ndarray) -> None:
+    """A CIFAR-10-C release folder: severity s of every corruption = images shifted by 10*s."""
+    folder.mkdir(parents=True)
+    for corruption in CORRUPTIONS:
+        blocks = [np.clip(images.astype(int) + 10 * s, 0, 255) for s in range(1, 6)]
+        np.save(folder / f"{corruption}.npy", np.concatenate(blocks).astype(np.uint8))
+    np.save(folder / "labels.npy", np.tile(labels, 5).astype(np.uint8))
+
+
+@pytest.fixture
+def evaluated_setup(tmp_path):
+    test = load("synthetic", "test", limit=40)
+    torch.manual_seed(0)
+    model = build("vgg11-5", 10, 32).eval()
+    trained = write_trained(tmp_path, model)
+    clean = write_encoded(tmp_path, test.images, test.labels)
+    compressed = write_encoded(tmp_path, test.images // 32 * 32, test.labels, "bls", 0.1)
+    return tmp_path, model, trained, clean, compressed, test
+
+
+def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_setup):
+    root, model, trained, clean, compressed, test = evaluated_setup
+    release = root / "prepare" / "CIFAR-10-C"
+    write_release(release, test.images[:20], test.labels[:20])
+    config = {"eval_sets": ["clean", "compressed", "cifar10c"], "cifar10c_path": str(release),
+              "corruptions": [], "severities": [1, 2, 3, 4, 5], "batch_size": 16}  # fmt: skip
+    inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
+              "test_compressed": (compressed.signature,)}  # fmt: skip
+    ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
+    rows = evaluate_stage(ctx)["evaluation"]
+    assert set(rows.columns) == set(schemas.TABLES["evaluation"].names)
+    corrupted = rows[rows["eval_set"] == "cifar10c"]
+    assert len(corrupted) == 50 and len(rows) == 52
+    assert set(corrupted["corruption"]) == set(CORRUPTIONS)
+    assert sorted(corrupted["severity"].unique()) == [1, 2, 3, 4, 5]
+    assert (corrupted["n_images"] == 20).all() and rows["severity"].isna().sum() == 2
+    assert (rows["best_epoch"] == 4).all() and (rows["seed"] == 2).all()
+    assert (rows["train_set"] == "bls:0.1").all() and (rows["level"] == 0.1).all()
+    settings = {"batch_size": 16, "device": "cpu", "normalization": "synthetic"}
+    shifted = np.clip(test.images[:20].astype(int) + 30, 0, 255).astype(np.uint8)
+    expected = evaluate(model, shifted, test.labels[:20], **settings)
+    fog3 = corrupted[(corrupted["corruption"] == "fog") & (corrupted["severity"] == 3)].iloc[0]
+    assert fog3["loss"] == pytest.approx(expected["loss"])
+    assert fog3["top1"] == pytest.approx(expected["top1"])
+    expected = evaluate(model, test.images // 32 * 32, test.labels, **settings)
+    assert rows.loc[rows["eval_set"] == "compressed", "loss"].item() == pytest.approx(
+        expected["loss"]
+    )
+
+
+def test_evaluate_stage_reads_cifar10c_from_the_prepare_job(evaluated_setup):
+    root, _, trained, clean, _, test = evaluated_setup
+    prepare = Job("prepare-cifar10c", {"seed": 0})
+    write_release(write_job(root, prepare) / "CIFAR-10-C", test.images[:10], test.labels[:10])
+    config = {"eval_sets": ["clean", "cifar10c"], "cifar10c_path": None,
+              "corruptions": ["snow", "fog"], "severities": [2, 5], "batch_size": 100}  # fmt: skip
+    inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
+              "cifar10c": (prepare.signature,)}  # fmt: skip
+    ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
+    rows = evaluate_stage(ctx)["evaluation"]
+    assert list(zip(rows["corruption"], rows["severity"], strict=True))[1:] == [
+        ("snow", 2), ("snow", 5), ("fog", 2), ("fog", 5)
+    ]  # fmt: skip
+    assert rows.loc[0, "eval_set"] == "clean" and pd.isna(rows.loc[0, "corruption"])
+
+
+def test_evaluate_stage_errors_name_what_is_missing(evaluated_setup):
+    root, _, trained, clean, _, _ = evaluated_setup
+    base = {"cifar10c_path": None, "corruptions": [], "severities": [1], "batch_size": 8}
+    inputs = {"model": (trained.signature,), "test_clean": (clean.signature,)}
+    cases = [
+        ({"eval_sets": ["clean", "cifar10c"]}, ValueError, "cifar10c_path"),
+        ({"eval_sets": ["clean", "compressed"]}, ValueError, "'test_compressed'"),
+        ({"eval_sets": ["clean", "imagenet-c"]}, ValueError, "imagenet-c"),
+    ]
+    for extra, error, message in cases:
+        ctx = JobContext(job=Job("evaluate", base | extra, inputs), results_root=root, sweep="t")
+        with pytest.raises(error, match=message):
+            evaluate_stage(ctx)
+    (job_dir(root, "train", trained.signature) / "best.pt").unlink()
+    ctx = JobContext(job=Job("evaluate", base | {"eval_sets": ["clean"]}, inputs),
+                     results_root=root, sweep="t")  # fmt: skip
+    with pytest.raises(FileNotFoundError, match=r"best\.pt"):
+        evaluate_stage(ctx)
