@@ -63,16 +63,23 @@ def refused_groups(
 ) -> pd.DataFrame:
     """The ranking groups of ``method`` that cannot be ranked, with the reason.
 
-    ``rows`` are :func:`corruption_rows`; ``unavailable`` lists runs without rows (all of a
-    codec's groups are refused when one of its runs is). Columns :data:`REFUSED_COLUMNS`.
+    ``rows`` are :func:`corruption_rows`. A codec's expected grid is every level it has times
+    every (corruption, severity) cell it has; a group is refused when one of its expected
+    (level, cell) pairs is absent or NaN, and all of a codec's groups are refused when a run
+    of it is in ``unavailable``. Columns :data:`REFUSED_COLUMNS`.
     """
     check_methods([method])
     group = [*SCOPE, *GROUP_KEYS[method]]
+    gaps = grid_gaps(rows)
     refused = []
-    for key, part in rows.groupby(group, dropna=False, sort=True):
-        reason = _grid_gap(part)
-        if reason:
-            refused.append({**dict(zip(group, key, strict=True)), "reason": reason})
+    for key, part in gaps.groupby(group, dropna=False, sort=True):
+        first = part.iloc[0]
+        absent, nan = int(part["absent"].sum()), int((~part["absent"]).sum())
+        reason = (
+            f"{absent} missing and {nan} NaN of {int(first['expected'])} cells (first: level "
+            f"{first['level']:g}, {first['corruption']} s{first['severity']})"
+        )
+        refused.append({**dict(zip(group, key, strict=True)), "reason": reason})
     refused_frame = pd.DataFrame(refused, columns=[*group, "reason"])
     if unavailable is not None and len(unavailable):
         runs = unavailable[~unavailable["joined"].astype(bool)]
@@ -83,16 +90,24 @@ def refused_groups(
     return refused_frame.reindex(columns=REFUSED_COLUMNS).reset_index(drop=True)
 
 
-def _grid_gap(part: pd.DataFrame) -> str | None:
-    """Why the levels of one group do not form a complete, finite grid of cells (or None)."""
-    if part["accuracy"].isna().any():
-        nan = part[part["accuracy"].isna()].iloc[0]
-        return f"NaN accuracy at level {nan['level']:g}, {nan['corruption']} s{nan['severity']}"
-    cells = part[CELL_KEYS].drop_duplicates()
-    for level, cells_of_level in part.groupby("level")[CELL_KEYS]:
-        if len(cells_of_level.drop_duplicates()) < len(cells):
-            return f"level {level:g} lacks {len(cells) - len(cells_of_level)} of {len(cells)} cells"
-    return None
+def grid_gaps(rows: pd.DataFrame) -> pd.DataFrame:
+    """The (level, cell) pairs of each codec's expected grid that are absent or NaN.
+
+    Columns: arch, dataset, codec, level, corruption, severity, absent (bool; False = NaN),
+    expected (cells expected in the method-independent codec grid, per level).
+    """
+    codec_keys = [*SCOPE, "codec"]
+    levels = rows[[*codec_keys, "level"]].drop_duplicates()
+    cells = rows[[*codec_keys, *CELL_KEYS]].drop_duplicates()
+    n_cells = cells.groupby(codec_keys).size().rename("expected").reset_index()
+    expected = levels.merge(cells, on=codec_keys).merge(n_cells, on=codec_keys)
+    present = rows[[*codec_keys, "level", *CELL_KEYS, "accuracy"]]
+    merged = expected.merge(
+        present, on=[*codec_keys, "level", *CELL_KEYS], how="left", indicator=True
+    )
+    merged["absent"] = merged["_merge"] == "left_only"
+    gaps = merged[merged["absent"] | merged["accuracy"].isna()]
+    return gaps.drop(columns=["_merge", "accuracy"]).reset_index(drop=True)
 
 
 def rank_levels(

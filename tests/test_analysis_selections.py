@@ -88,7 +88,7 @@ def test_a_missing_cell_is_refused_not_averaged():
     bdad_bls = rows[(rows["method"] == "bdad") & (rows["codec"] == "bls")]
     assert set(bdad_bls["corruption"]) == {"gaussian_noise"}  # fog is the incomplete group
     assert set(refused["method"]) == {"bda", "bdad"}
-    assert refused["reason"].str.contains("lacks 1 of 4 cells").any()
+    assert refused["reason"].str.contains("1 missing and 0 NaN").any()
 
 
 def test_nan_accuracy_is_refused():

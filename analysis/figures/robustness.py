@@ -140,7 +140,9 @@ def draw_by_corruption(table: pd.DataFrame, out_dir: Path, name: str, title: str
     for r, (arch, dataset) in enumerate(scopes):
         ax = axes[r][0]
         part = table[(table["arch"] == arch) & (table["dataset"] == dataset)]
-        sns.barplot(part, x="corruption", y="accuracy", hue="set", order=order, ax=ax)
+        sns.barplot(
+            part, x="corruption", y="accuracy", hue="set", order=order, errorbar=None, ax=ax
+        )
         ax.set_xticks(range(len(order)), [CORRUPTION_ABBREVIATIONS.get(c, c) for c in order])
         ax.set(title=f"{title} · {arch} · {dataset}", xlabel="corruption", ylabel="accuracy")
         ax.legend(fontsize="small")
