@@ -17,9 +17,9 @@ class Normalization:
 
     def apply(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 (or 0..255 float) ``(B, 3, H, W)`` -> normalised float32 ``(B, 3, H, W)``."""
-        mean = torch.tensor(self.mean, device=images.device).view(1, 3, 1, 1)
         std = torch.tensor(self.std, device=images.device).view(1, 3, 1, 1)
-        return (images.float() / 255.0 - mean) / std
+        mean = torch.tensor(self.mean, device=images.device).view(1, 3, 1, 1)
+        return torch.addcmul(-mean / std, images.float(), 1.0 / (255.0 * std))
 
 
 _ALL = (

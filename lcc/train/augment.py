@@ -31,12 +31,8 @@ def crop_flip(batch: torch.Tensor, generator: torch.Generator, padding: int) -> 
     rows = top[:, None] + torch.arange(h, device=device)
     cols = left[:, None] + torch.arange(w, device=device)
     cols = torch.where(flip[:, None], cols.flip(1), cols)
-    return padded[
-        torch.arange(b, device=device)[:, None, None, None],
-        torch.arange(c, device=device)[None, :, None, None],
-        rows[:, None, :, None],
-        cols[:, None, None, :],
-    ]
+    index = (rows[:, :, None] * (w + 2 * padding) + cols[:, None, :]).view(b, 1, h * w)
+    return padded.view(b, c, -1).gather(2, index.expand(b, c, h * w)).view(b, c, h, w)
 
 
 def rotate_flip(batch: torch.Tensor, generator: torch.Generator, degrees: float) -> torch.Tensor:
