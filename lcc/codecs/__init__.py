@@ -3,11 +3,25 @@ identity), their rates, and the training of the learned ones.
 
 ``get(name, level, weights=None, device="cpu").encode(images)`` returns an
 :class:`EncodeResult`; ``validate(name, level)`` checks a level without weights or data;
-``fit(...)`` trains a learned codec, resumably.
+``fit(...)`` trains a learned codec, resumably; ``encode_split`` streams a split to disk;
+``load_encoded``/``join_encoded`` read encoded splits back (joined sets included).
 """
 
 from lcc.codecs.base import Codec, EncodeResult
+from lcc.codecs.encoded import join_encoded, load_encoded
 from lcc.codecs.fit import fit
 from lcc.codecs.registry import CODECS, get, is_learned, validate
+from lcc.codecs.split import encode_split
 
-__all__ = ["CODECS", "Codec", "EncodeResult", "fit", "get", "is_learned", "validate"]
+__all__ = [
+    "CODECS",
+    "Codec",
+    "EncodeResult",
+    "encode_split",
+    "fit",
+    "get",
+    "is_learned",
+    "join_encoded",
+    "load_encoded",
+    "validate",
+]

@@ -175,7 +175,7 @@ def fit(
             x = torch.from_numpy(crops).to(device).permute(0, 3, 1, 2).float() / 255.0
             sums += _train_step(model, optimizer, aux_optimizer, criterion, x, multiple)
         steps += steps_per_epoch
-        loss, mse, bpp, aux = sums / steps_per_epoch
+        loss, mse, bpp, aux = (float(v) for v in sums / steps_per_epoch)
         rows.append(
             {
                 "codec": codec,
