@@ -94,10 +94,12 @@ def load_table(results_dir: Path, table: str) -> pd.DataFrame:
         arrow = schema.empty_table()
     else:
         partitioning = ds.partitioning(pa.schema([("stage", pa.string())]), flavor="hive")
+        strings = [f.name for f in schema if pa.types.is_string(f.type)]
+        parquet = ds.ParquetFileFormat(read_options={"dictionary_columns": strings})
         dataset = ds.dataset(
             [str(f) for f in files],
             schema=schema,
-            format="parquet",
+            format=parquet,
             partitioning=partitioning,
             partition_base_dir=str(folder),
         )
@@ -106,6 +108,7 @@ def load_table(results_dir: Path, table: str) -> pd.DataFrame:
 
 
 def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas with every string column categorical (dictionary-encoded once)."""
     columns = [
         pc.dictionary_encode(column) if pa.types.is_string(column.type) else column
         for column in arrow.columns
