@@ -89,6 +89,8 @@ def train(
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
     dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed input shapes: let cuDNN pick kernels
     normalization = get_normalization(recipe.normalize)
     reporter = make_progress(progress) if isinstance(progress, str) else progress
     with torch.random.fork_rng(devices=[]):
