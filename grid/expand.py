@@ -71,12 +71,14 @@ def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, l
     return Job("encode", config, inputs, label=label)
 
 
-def _fit(settings: Mapping[str, Any], dataset: str, codec: str, level: float) -> Job:
+def _fit(settings: Mapping[str, Any], dataset: str, image_size: int, codec: str, level) -> Job:
+    fit = dict(settings["fit"])
+    fit["crop"] = fit["crop"] or image_size
     config = {
         "codec": codec,
         "level": level,
         "dataset": data_ref(settings, dataset, "train"),
-        "fit": dict(settings["fit"]),
+        "fit": fit,
     }
     return Job("fit-codec", config, label=f"{dataset} {codec}:{level}")
 
@@ -92,7 +94,8 @@ def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> 
         if codec in LEARNED_CODECS and dataset not in settings["codec_datasets"].get(codec, []):
             continue
         for level in levels:
-            fit = _fit(settings, dataset, codec, level) if codec in LEARNED_CODECS else None
+            learned = codec in LEARNED_CODECS
+            fit = _fit(settings, dataset, image_size, codec, level) if learned else None
             train = _encode(settings, dataset, "train", codec, level, fit)
             test = None
             if settings["test_on_compressed"]:

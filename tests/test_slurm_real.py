@@ -87,7 +87,7 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
 
     slow = next(j for j in the_plan.jobs if j.stage == "train" and j.label.endswith(SLOW))
     folder = job_dir(results, "train", slow.signature)
-    assert len((folder / "attempts.txt").read_text().split()) == 2  # timed out once, resumed
+    assert len((folder / "attempts.txt").read_text().split()) >= 2  # timed out, requeued, resumed
     rows = pd.read_parquet(results / "demo_cifar" / "train_curve")
     rows = rows[rows["signature"] == slow.signature].sort_values("epoch")
     assert list(rows["epoch"]) == [1, 2, 3, 4, 5, 6]

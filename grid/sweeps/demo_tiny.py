@@ -2,10 +2,10 @@
 
 SWEEP = {
     "datasets": ["synthetic-tiny"],
-    "archs": ["resnet18"],
+    "archs": ["vgg11"],
     "seeds": 1,
     "codecs": {"jpeg": [10], "bmhj": [0.05]},
-    "data": {"train_limit": 400, "test_limit": 200},
+    "data": {"train_limit": 300, "test_limit": 200},
     "fit": {"epochs": 1, "batch_size": 8, "max_steps_per_epoch": 30},
     "train": {"epochs": 1},
 }
