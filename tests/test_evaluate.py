@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 from torch import nn
@@ -132,6 +133,8 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
     rows = evaluate_stage(ctx)["evaluation"]
     assert set(rows.columns) == set(schemas.TABLES["evaluation"].names)
+    schema = schemas.TABLES["evaluation"]
+    pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
     corrupted = rows[rows["eval_set"] == "cifar10c"]
     assert len(corrupted) == 50 and len(rows) == 52
     assert set(corrupted["corruption"]) == set(CORRUPTIONS)

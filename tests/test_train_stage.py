@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 
@@ -101,6 +102,8 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
     rows, ctx = run(job, tmp_path, on_epoch=lambda _job, epoch: epochs.append(epoch))
     curve = rows["train_curve"]
     assert set(curve.columns) == set(schemas.TABLES["train_curve"].names)
+    schema = schemas.TABLES["train_curve"]
+    pa.Table.from_pandas(curve[schema.names], schema=schema, preserve_index=False)
     assert len(curve) == 4 and epochs == [1, 2]
     assert (
         curve.groupby("epoch")["eval_set"].apply(sorted).tolist() == [["clean", "compressed"]] * 2
