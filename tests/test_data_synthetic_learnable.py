@@ -25,16 +25,16 @@ def test_class_is_not_given_away_by_mean_colour() -> None:
 @pytest.mark.slow
 def test_small_cnn_learns_well_above_chance() -> None:
     torch.manual_seed(0)
-    train, test = load("synthetic", "train", limit=2000), load("synthetic", "test", limit=500)
+    train, test = load("synthetic", "train", limit=1500), load("synthetic", "test", limit=500)
     x, y = _tensor(train.images), torch.from_numpy(train.labels)
     net = nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10),
+        nn.Conv2d(3, 12, 3, padding=1), nn.BatchNorm2d(12), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(12, 24, 3, padding=1), nn.BatchNorm2d(24), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(24, 48, 3, padding=1), nn.BatchNorm2d(48), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, 10),
     )  # fmt: skip
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    for _ in range(4):
+    for _ in range(5):
         for idx in torch.randperm(len(x)).split(64):
             loss = nn.functional.cross_entropy(net(x[idx]), y[idx])
             opt.zero_grad()
@@ -43,4 +43,4 @@ def test_small_cnn_learns_well_above_chance() -> None:
     net.eval()
     with torch.no_grad():
         accuracy = (net(_tensor(test.images)).argmax(1).numpy() == test.labels).mean()
-    assert accuracy > 0.2  # chance is 0.1 (sd 0.013 on 500 images); ~0.3 after 4 epochs
+    assert accuracy > 0.2  # chance is 0.1 (sd 0.013 on 500 images); 0.25 after 5 epochs

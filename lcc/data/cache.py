@@ -1,7 +1,7 @@
 """Decoded-array cache: arrays decoded once per source, stored as memory-mappable ``.npy``.
 
 The folder is ``cache_dir`` if given, else ``$LCC_CACHE``, else ``~/.cache/lcc``. An entry is
-keyed by what it was decoded from (resolved paths, sizes and modification times of every
+keyed by what it was decoded from (absolute paths, sizes and modification times of every
 source file), so touching or replacing a source file makes a fresh entry.
 """
 
@@ -29,11 +29,11 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 
 def source_key(tag: str, files: Sequence[Path]) -> str:
-    """Hex SHA-1 of ``tag`` and each file's resolved path, size and mtime (nanoseconds)."""
+    """Hex SHA-1 of ``tag`` and each file's absolute path, size and mtime (nanoseconds)."""
     digest = hashlib.sha1(tag.encode())
     for path in files:
         st = os.stat(path)
-        digest.update(f"\0{Path(path).resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+        digest.update(f"\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     return digest.hexdigest()[:20]
 
 

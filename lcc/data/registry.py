@@ -70,7 +70,7 @@ def load(
             raise ValueError(f"dataset {name!r} needs a root folder (e.g. data.{name}=/path/to/it)")
         if not Path(root).is_dir():
             raise FileNotFoundError(f"root of dataset {name!r} is not a folder: {root}")
-        dataset = entry.read(split, Path(root), cache_dir)
+        dataset = entry.read(split, Path(root).resolve(), cache_dir)
     return take_limit(dataset, limit)
 
 

@@ -8,6 +8,7 @@ Listed validation files that are absent are skipped (partial copies); none prese
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from lcc.data.decode import decode_images, list_images
 
 FOLDER = "tiny-imagenet-200"
 IMAGE_SIZE = 64
+
+log = logging.getLogger(__name__)
 
 
 def load_tinyimagenet(
@@ -65,7 +68,7 @@ def _val_files(base: Path, classes: tuple[str, ...]) -> tuple[list[Path], np.nda
     if not annotations.is_file():
         raise FileNotFoundError(f"Tiny ImageNet validation labels missing: {annotations}")
     index = {wnid: i for i, wnid in enumerate(classes)}
-    files, labels = [], []
+    files, labels, missing = [], [], 0
     for line in annotations.read_text().splitlines():
         if not line.strip():
             continue
@@ -76,4 +79,10 @@ def _val_files(base: Path, classes: tuple[str, ...]) -> tuple[list[Path], np.nda
         if path.is_file():
             files.append(path)
             labels.append(index[wnid])
+        else:
+            missing += 1
+    if missing:
+        log.warning(
+            "%s: %d listed validation images are absent; using %d", base, missing, len(files)
+        )
     return files, np.asarray(labels, dtype=np.int64)
