@@ -62,8 +62,8 @@ def generate_synthetic(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` images uint8 ``(n, size, size, 3)`` and labels int64 ``(n,)`` (``i % num_classes``).
 
-    Made in chunks of :data:`_CHUNK` images, each from its own seeded generator (cache-sized
-    arrays), so the first ``k`` images do not depend on ``n``.
+    Made in chunks of :data:`_CHUNK` images (cache-sized arrays), each from a generator seeded
+    by ``seed`` and the chunk's start.
     """
     labels = np.arange(n, dtype=np.int64) % num_classes
     images = np.empty((n, size, size, 3), dtype=np.uint8)
