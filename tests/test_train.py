@@ -215,3 +215,15 @@ def test_progress_mode_follows_terminal_and_slurm(monkeypatch, caplog):
         reporter.end_epoch("train loss 1.5")
     assert "epoch 2/30: 128/256 images" in caplog.text and "loss 1.5000" in caplog.text
     assert "epoch 2/30 done: train loss 1.5" in caplog.text
+
+
+def test_tiny_imagenet_settings_pick_the_best_epoch_by_top5(synthetic):
+    (x, y), (xt, yt) = synthetic
+    recipe = Recipe.for_dataset("synthetic-tiny", "vgg11-5").with_settings(
+        {"epochs": 3, "batch_size": 32, "lr": 0.02, "normalize": "synthetic"}
+    )
+    assert (recipe.augment, recipe.best_metric) == ("rotate-flip", "top5")
+    result = train("vgg11-5", (x[:200], y[:200]), {"clean": (xt[:60], yt[:60])}, recipe,
+                   num_classes=10, seed=0, progress="off")  # fmt: skip
+    top5 = [r.evals["clean"]["top5"] for r in result.history]
+    assert result.best_epoch == 1 + int(np.argmax(top5))
