@@ -33,7 +33,7 @@ CORRUPTIONS = (
 )
 SEVERITIES = (1, 2, 3, 4, 5)
 DETERMINISTIC = ("gaussian_blur", "contrast", "saturate", "brightness")
-CHUNK = 1000  # images corrupted at once (bounds float64 memory)
+CHUNK = 250  # images corrupted at once (cache-sized float64 arrays)
 
 # name -> (function, takes uint8 pixels rather than float64 [0, 1], takes a generator)
 _FUNCTIONS = {
