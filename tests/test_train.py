@@ -58,6 +58,7 @@ def test_recipe_defaults_are_the_thesis_recipe():
     )
     assert Recipe.for_dataset("tinyimagenet", "resnet18").batch_size == 200
     assert Recipe.for_dataset("cifar10", "vgg11", preset="author").lr == 0.1
+    assert recipe.with_settings({"batch_size": None, "lr": 0.05}) == Recipe(lr=0.05)
 
 
 def test_recipe_rejects_bad_settings():

@@ -180,9 +180,8 @@ def train_epoch(
         loss.backward()
         optimizer.step()
         hits = (logits.detach().argmax(1) == y).sum()
-        totals += torch.stack(
-            [loss.detach().double() * len(y), hits.double(), totals.new_tensor(len(y))]
-        )
+        totals[:2] += torch.stack([loss.detach().double() * len(y), hits.double()])
+        totals[2] += len(y)
         reporter.advance(len(y), running_loss)
     loss_sum, hits, n = totals.tolist()
     return loss_sum / n, hits / n, int(n)

@@ -72,12 +72,15 @@ class Recipe:
         return cls(**settings | PRESETS[preset])
 
     def with_settings(self, settings: Mapping[str, Any]) -> Recipe:
-        """A copy with ``settings`` (field name -> value) replaced; unknown names -> KeyError."""
+        """A copy with ``settings`` (field name -> value) replaced; unknown names -> KeyError.
+
+        A ``None`` value keeps the current setting (a sweep's "null = the default").
+        """
         fields = [f.name for f in dataclasses.fields(self)]
         unknown = sorted(set(settings) - set(fields))
         if unknown:
             raise KeyError(f"unknown recipe settings {unknown}; valid: {', '.join(fields)}")
-        return dataclasses.replace(self, **settings)
+        return dataclasses.replace(self, **{k: v for k, v in settings.items() if v is not None})
 
     def to_config(self) -> dict[str, Any]:
         """All settings as a JSON-able dict (the inverse of :meth:`with_settings`)."""
