@@ -89,60 +89,85 @@ def train(
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
     dev = torch.device(device)
-    if dev.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed input shapes: let cuDNN pick kernels
-    normalization = get_normalization(recipe.normalize)
     reporter = make_progress(progress) if isinstance(progress, str) else progress
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build(arch, num_classes, image_size)
-    model.to(
-        dev, memory_format=torch.channels_last if dev.type == "cuda" else torch.contiguous_format
-    )
-    optimizer = torch.optim.SGD(
-        model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
-    )
+    model, optimizer = make_model(arch, num_classes, image_size, recipe, seed, dev)
     identity = {
         "arch": arch,
         "num_classes": num_classes,
         "seed": seed,
         "n_train": len(train_set[1]),
+        "recipe": {k: v for k, v in recipe.to_config().items() if k != "epochs"},
+        "eval_sets": list(eval_sets),
     }
-    identity |= {"recipe": recipe.to_config() | {"epochs": 0}, "eval_sets": list(eval_sets)}
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
     run = resume(workdir, identity, model, optimizer) if workdir else _Run()
-    images, labels = to_device_images(train_set[0], dev), to_device_labels(train_set[1], dev)
+    data = (to_device_images(train_set[0], dev), to_device_labels(train_set[1], dev))
     evals = {
         k: (to_device_images(x, dev), to_device_labels(y, dev)) for k, (x, y) in eval_sets.items()
     }
     for epoch in range(len(run.history) + 1, recipe.epochs + 1):
-        reporter.start_epoch(epoch, recipe.epochs, len(images))
-        started = time.perf_counter()
+        reporter.start_epoch(epoch, recipe.epochs, len(data[1]))
         generator = torch.Generator(dev).manual_seed(epoch_seed(seed, epoch))
-        args = (model, optimizer, images, labels, recipe, generator, normalization, reporter)
-        train_loss, train_top1, n_seen = train_epoch(*args)
-        train_seconds = elapsed(started, dev)
-        scores = {
-            name: evaluate_tensors(
-                model, x, y, batch_size=recipe.eval_batch_size, normalization=normalization
-            )
-            for name, (x, y) in evals.items()
-        }
-        record = EpochRecord(
-            epoch=epoch,
-            train_loss=train_loss,
-            train_top1=train_top1,
-            lr=optimizer.param_groups[0]["lr"],
-            seconds=elapsed(started, dev),
-            images_per_s=n_seen / train_seconds,
-            evals=scores,
-        )
+        record = run_epoch(epoch, model, optimizer, data, evals, recipe, generator, reporter)
         end_epoch(run, record, model, optimizer, recipe, workdir, identity)
         reporter.end_epoch(summary(record))
         if on_epoch is not None:
             on_epoch(epoch)
     return TrainResult(model, run.history, run.best_epoch, run.best_state)
+
+
+def make_model(
+    arch: str, num_classes: int, image_size: int, recipe: Recipe, seed: int, device: torch.device
+) -> tuple[nn.Module, torch.optim.Optimizer]:
+    """The network initialised from ``seed`` (global RNG untouched) and its SGD optimizer.
+
+    On CUDA the network is channels-last and cuDNN autotunes its kernels (fixed shapes).
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build(arch, num_classes, image_size)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        model.to(device, memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
+    )
+    return model, optimizer
+
+
+def run_epoch(
+    epoch: int,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: tuple[torch.Tensor, torch.Tensor],
+    evals: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    recipe: Recipe,
+    generator: torch.Generator,
+    reporter: Progress,
+) -> EpochRecord:
+    """Train one epoch on device ``data``, then evaluate on every device eval set."""
+    normalization = get_normalization(recipe.normalize)
+    device = data[0].device
+    started = time.perf_counter()
+    args = (model, optimizer, *data, recipe, generator, normalization, reporter)
+    train_loss, train_top1, n_seen = train_epoch(*args)
+    train_seconds = elapsed(started, device)
+    scores = {
+        name: evaluate_tensors(
+            model, x, y, batch_size=recipe.eval_batch_size, normalization=normalization
+        )
+        for name, (x, y) in evals.items()
+    }
+    return EpochRecord(
+        epoch=epoch,
+        train_loss=train_loss,
+        train_top1=train_top1,
+        lr=optimizer.param_groups[0]["lr"],
+        seconds=elapsed(started, device),
+        images_per_s=n_seen / train_seconds,
+        evals=scores,
+    )
 
 
 def train_epoch(
