@@ -199,12 +199,14 @@ def select_levels(
     return pd.concat(ranked, ignore_index=True), pd.concat(refused, ignore_index=True)
 
 
-def selection_rows(evaluation: pd.DataFrame, methods: list[str], top_k: int) -> pd.DataFrame:
+def selection_rows(
+    evaluation: pd.DataFrame, methods: list[str], top_k: int, joined: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """The ``select`` stage's rows: every method's full ranking for one ``(arch, dataset)``.
 
     Raises on incomplete cells, on evaluations of several ``(arch, dataset)`` pairs (the
-    ``selection`` table has no column for them) and when a codec has fewer than ``top_k``
-    ranked levels (the joined training set could not be built).
+    ``selection`` table has no column for them) and when a codec in ``joined`` has fewer
+    than ``top_k`` ranked levels (its joined training set could not be built).
     """
     if evaluation.empty:
         raise ValueError("select: no evaluation rows in its inputs")
@@ -216,8 +218,8 @@ def selection_rows(evaluation: pd.DataFrame, methods: list[str], top_k: int) -> 
     rows, _ = select_levels(evaluation, methods, on_incomplete="raise")
     bda_rows = rows[rows["method"] == "bda"]
     if "bda" in methods and top_k > 0:
-        counts = bda_rows.groupby("codec").size()
-        short = counts[counts < top_k]
+        counts = bda_rows.groupby("codec", observed=True).size()
+        short = counts[(counts < top_k) & counts.index.isin(list(joined))]
         if len(short):
             raise ValueError(
                 f"top_k={top_k} but codec {short.index[0]!r} has {short.iloc[0]} ranked levels"

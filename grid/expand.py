@@ -204,7 +204,11 @@ def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: li
     select = settings["select"]
     if not select["methods"] or not evaluations:
         return
-    config = {"methods": list(select["methods"]), "top_k": select["top_k"]}
+    config = {
+        "methods": list(select["methods"]),
+        "top_k": select["top_k"],
+        "joined": list(select["joined"]),
+    }
     inputs = {"evaluations": tuple(job.signature for job in evaluations)}
     selection = add(Job("select", config, inputs, label=f"{data.name} {arch} selection"))
     for codec in select["joined"]:

@@ -43,6 +43,14 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     _check_choices("severity", settings["severities"], range(1, 6))
     _check_choices("selection method", settings["select"]["methods"], SELECT_METHODS)
     _check_choices("joined codec", settings["select"]["joined"], settings["codecs"])
+    top_k = settings["select"]["top_k"]
+    for codec in settings["select"]["joined"]:
+        if len(settings["codecs"][codec]) < top_k:
+            levels = settings["codecs"][codec]
+            raise SettingsError(
+                f"select.joined codec {codec!r} has {len(levels)} levels {levels}; "
+                f"select.top_k={top_k} needs at least that many"
+            )
     _check_choices("executor", [settings["executor"]], EXECUTORS)
     cluster = settings["cluster"]
     if not (str(cluster).endswith(".toml") and Path(cluster).is_file()):

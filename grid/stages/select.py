@@ -21,5 +21,6 @@ def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
 
     config = ctx.config
     evaluation = ctx.input_rows("evaluations", "evaluation")
-    rows = selection_rows(evaluation, list(config["methods"]), int(config["top_k"]))
+    joined = tuple(config.get("joined", ()))
+    rows = selection_rows(evaluation, list(config["methods"]), int(config["top_k"]), joined)
     return {"selection": rows}

@@ -8,7 +8,7 @@ SWEEP = {
     "test_on_compressed": True,
     "cifar10c": True,
     "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
-    "data": {"train_limit": 2000, "test_limit": 400},
-    "fit": {"epochs": 2, "batch_size": 16, "max_steps_per_epoch": 60},
+    "data": {"train_limit": 1500, "test_limit": 300},
+    "fit": {"epochs": 1, "batch_size": 8, "lr": 2e-3, "max_steps_per_epoch": 150},
     "train": {"epochs": 3},
 }
