@@ -22,10 +22,18 @@ def test_class_is_not_given_away_by_mean_colour() -> None:
     assert (nearest == test.labels).mean() < 0.3  # chance is 0.1
 
 
-@pytest.mark.slow
-def test_small_cnn_learns_well_above_chance() -> None:
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread: on a shared 2-core machine two threads run ~10x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_small_cnn_learns_well_above_chance(one_torch_thread) -> None:
     torch.manual_seed(0)
-    train, test = load("synthetic", "train", limit=1500), load("synthetic", "test", limit=500)
+    train, test = load("synthetic", "train", limit=2000), load("synthetic", "test", limit=500)
     x, y = _tensor(train.images), torch.from_numpy(train.labels)
     net = nn.Sequential(
         nn.Conv2d(3, 12, 3, padding=1), nn.BatchNorm2d(12), nn.ReLU(), nn.MaxPool2d(2),
@@ -34,7 +42,7 @@ def test_small_cnn_learns_well_above_chance() -> None:
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, 10),
     )  # fmt: skip
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    for _ in range(5):
+    for _ in range(10):
         for idx in torch.randperm(len(x)).split(64):
             loss = nn.functional.cross_entropy(net(x[idx]), y[idx])
             opt.zero_grad()
@@ -43,4 +51,4 @@ def test_small_cnn_learns_well_above_chance() -> None:
     net.eval()
     with torch.no_grad():
         accuracy = (net(_tensor(test.images)).argmax(1).numpy() == test.labels).mean()
-    assert accuracy > 0.2  # chance is 0.1 (sd 0.013 on 500 images); 0.25 after 5 epochs
+    assert accuracy > 0.3  # chance is 0.1 (sd 0.013 on 500 images); 0.46 measured
