@@ -141,7 +141,8 @@ def test_selection_rows_have_the_schema_columns_and_feed_joined_training():
     assert set(rows.columns) == set(TABLES["selection"].names)
     assert top_levels(rows, "bls", 2) == [0.012, 0.1]
     with pytest.raises(ValueError, match="top_k=3"):
-        selection_rows(robustness_evaluation(), ["bda"], top_k=3)
+        selection_rows(robustness_evaluation(), ["bda"], top_k=3, joined=("bls", "jpeg"))
+    assert len(selection_rows(robustness_evaluation(), ["bda"], top_k=3))  # no joined codec
     with pytest.raises(ValueError, match="unknown selection method 'best'"):
         selection_rows(robustness_evaluation(), ["best"], top_k=1)
     with pytest.raises(KeyError, match="ranked codecs: bls, jpeg"):
