@@ -25,19 +25,7 @@ from analysis.load import load
 from analysis.report import write_report
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
 from grid.store.schemas import TABLES
-
-CORRUPTIONS = (
-    "gaussian_noise",
-    "gaussian_blur",
-    "speckle_noise",
-    "contrast",
-    "impulse_noise",
-    "saturate",
-    "brightness",
-    "fog",
-    "frost",
-    "snow",
-)
+from lcc.data import CORRUPTIONS
 
 
 def thesis_grid(images: int) -> SweepSpec:

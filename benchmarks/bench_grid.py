@@ -38,7 +38,8 @@ def main() -> None:
     groups = the_plan.groups()
     group_s = time.perf_counter() - start
     n = len(the_plan.jobs)
-    print(f"jobs: {n}  expansion+validation: {expand_s:.2f} s ({1000 * expand_s / n:.3f} s per 1000 jobs)")
+    per_1000 = 1000 * expand_s / n
+    print(f"jobs: {n}  expansion+validation: {expand_s:.2f} s ({per_1000:.3f} s per 1000 jobs)")
     print(f"grouping into {len(groups)} groups: {group_s * 1000:.1f} ms")
 
     calls: Counter = Counter()
@@ -57,8 +58,12 @@ def main() -> None:
         rounds = Counter(g.stage for g in groups)
         print(f"{'stage':<18}{'jobs':>7}{'sbatch':>8}{'expected':>10}")
         for stage, count in per_stage.items():
-            expected = sum(math.ceil(len(g.jobs) / args.array_limit) for g in groups if g.stage == stage)
-            print(f"{stage:<18}{count:>7}{calls[stage]:>8}{expected:>10}   ({rounds[stage]} round(s))")
+            expected = sum(
+                math.ceil(len(g.jobs) / args.array_limit) for g in groups if g.stage == stage
+            )
+            print(
+                f"{stage:<18}{count:>7}{calls[stage]:>8}{expected:>10}   ({rounds[stage]} round(s))"
+            )
 
         if not args.no_run:
             noop = {s: registry.Stage(s, lambda ctx: {}, (), "cpu") for s in registry.STAGE_ORDER}
@@ -67,8 +72,10 @@ def main() -> None:
             start = time.perf_counter()
             outcome = FakeExecutor().submit(groups, launch)
             run_s = time.perf_counter() - start
-            print(f"fake executor, no-op stages: {n} jobs in {run_s:.1f} s ({n / run_s:.0f} jobs/s), "
-                  f"{len(outcome.failed)} failed")
+            print(
+                f"fake executor, no-op stages: {n} jobs in {run_s:.1f} s ({n / run_s:.0f} jobs/s), "
+                f"{len(outcome.failed)} failed"
+            )
 
 
 if __name__ == "__main__":

@@ -78,3 +78,15 @@ def real_images(cifar10_folder: Path) -> np.ndarray:
 
     files = sorted((cifar10_folder / "test").glob("*/*.jpg"), key=lambda p: (p.stem, p.parent.name))
     return np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files[:200]])
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op torch thread for the test (two spinning threads are far slower when
+    another process shares the 2 cores, e.g. Slurm jobs or a second test run)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

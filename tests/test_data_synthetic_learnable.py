@@ -22,16 +22,8 @@ def test_class_is_not_given_away_by_mean_colour() -> None:
     assert (nearest == test.labels).mean() < 0.3  # chance is 0.1
 
 
-@pytest.fixture
-def one_torch_thread():
-    """One intra-op thread: on a shared 2-core machine two threads run ~10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_small_cnn_learns_well_above_chance(one_torch_thread) -> None:
+@pytest.mark.usefixtures("one_torch_thread")
+def test_small_cnn_learns_well_above_chance() -> None:
     torch.manual_seed(0)
     train, test = load("synthetic", "train", limit=2000), load("synthetic", "test", limit=500)
     x, y = _tensor(train.images), torch.from_numpy(train.labels)

@@ -19,14 +19,7 @@ from lcc.data import CORRUPTIONS, load
 from lcc.evaluate import evaluate
 from lcc.models import build
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One intra-op thread (two spinning threads are far slower on the shared 2-core machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class LookupModel(nn.Module):

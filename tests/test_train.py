@@ -18,14 +18,7 @@ from lcc.train.progress import BarProgress, LogProgress
 TIMING = ("seconds", "images_per_s")
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One intra-op thread: on the shared 2-core machine, 2 spinning OpenMP threads per test
-    process are many times slower than one."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

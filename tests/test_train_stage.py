@@ -26,13 +26,7 @@ RECIPE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One intra-op thread (two spinning threads are far slower on the shared 2-core machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
