@@ -48,8 +48,8 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
         if len(settings["codecs"][codec]) < top_k:
             levels = settings["codecs"][codec]
             raise SettingsError(
-                f"select.joined codec {codec!r} has {len(levels)} levels {levels}; "
-                f"select.top_k={top_k} needs at least that many"
+                f"select.top_k={top_k} needs at least {top_k} levels of joined codec {codec!r}, "
+                f"which has {levels}; valid top_k for it: 1..{len(levels)}"
             )
     _check_choices("executor", [settings["executor"]], EXECUTORS)
     cluster = settings["cluster"]

@@ -60,7 +60,8 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
     with open(ctx.workdir / "attempts.txt", "a") as attempts:
         attempts.write(f"{os.getpid()}\n")
     slow = os.environ.get("TOY_SLOW_LABEL")
-    epoch_seconds = float(os.environ.get("TOY_EPOCH_SECONDS", 0)) if slow in ctx.job.label else 0
+    slow_here = bool(slow) and slow in ctx.job.label
+    epoch_seconds = float(os.environ.get("TOY_EPOCH_SECONDS", 0)) if slow_here else 0
     ckpt = ctx.workdir / "checkpoint.pt"
     generator = torch.Generator().manual_seed(cfg["seed"])
     state = {"epoch": 0, "value": torch.zeros(4), "rows": []}

@@ -86,6 +86,7 @@ def test_overrides_narrow_axes() -> None:
         "codecs.bls=[0.012]",
         "codecs.noise=[]",
         "codecs.blur=[]",
+        "select.top_k=1",
         "epochs=2",
     )
     assert counts["train"] == (2 + 1 + 1) * 1 + 1

@@ -21,6 +21,7 @@ SMALL = [
     "seeds=1",
     "codecs.jpeg=[10]",
     "codecs.bls=[0.1]",
+    "select.top_k=1",
     "codecs.noise=[]",
     "codecs.blur=[]",
     "epochs=3",
@@ -125,6 +126,7 @@ def test_shared_jobs_are_published_to_another_sweep(tmp_path: Path) -> None:
         ("epoch=2", "unknown key 'epoch'"),
         ("codecs.webp=[1]", "unknown codec 'webp'"),
         ("severities=[6]", "unknown severity 6"),
+        ("select.top_k=2", "select.top_k=2 needs at least"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_submitted(tmp_path, capsys, arg, needle) -> None:
