@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 demo: setup
-	$(PY) -m grid.launch sweep=demo executor=local
+	$(PY) -m grid.launch sweep=demo executor=local max_parallel=2
 
 test: setup
 	$(PY) -m pytest -q

@@ -9,6 +9,6 @@ SWEEP = {
     "cifar10c": True,
     "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
     "data": {"train_limit": 1500, "test_limit": 300},
-    "fit": {"epochs": 1, "batch_size": 8, "lr": 2e-3, "max_steps_per_epoch": 150},
+    "fit": {"epochs": 10, "batch_size": 8, "lr": 1e-3},
     "train": {"epochs": 3},
 }

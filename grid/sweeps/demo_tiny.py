@@ -6,6 +6,6 @@ SWEEP = {
     "seeds": 1,
     "codecs": {"jpeg": [10], "bmhj": [0.05]},
     "data": {"train_limit": 300, "test_limit": 200},
-    "fit": {"epochs": 1, "batch_size": 8, "max_steps_per_epoch": 20},
+    "fit": {"epochs": 8, "batch_size": 8, "lr": 1e-3},
     "train": {"epochs": 1},
 }
