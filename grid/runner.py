@@ -115,14 +115,32 @@ def import_plugins(modules: list[str]) -> None:
             raise SettingsError(f"plugin {module!r} cannot be imported: {err}") from None
 
 
-class JobRunner(submitit.helpers.Checkpointable):
-    """The callable submitted to submitit; requeues itself on timeout or preemption."""
+def set_threads(threads: int | None) -> None:
+    """Give torch ``threads`` intra-op threads (else the Slurm allocation's CPUs, if any).
 
-    def __init__(self, plugins: list[str] | None = None) -> None:
+    Jobs sharing a machine must not oversubscribe it: spinning OpenMP threads of two jobs
+    on the same cores slow both down several times.
+    """
+    import torch
+
+    threads = threads or int(os.environ.get("SLURM_CPUS_PER_TASK", 0))
+    if threads:
+        torch.set_num_threads(threads)
+
+
+class JobRunner(submitit.helpers.Checkpointable):
+    """The callable submitted to submitit; requeues itself on timeout or preemption.
+
+    ``threads`` is the number of torch threads a job may use (None: as Slurm allots).
+    """
+
+    def __init__(self, plugins: list[str] | None = None, threads: int | None = None) -> None:
         self.plugins = list(plugins or [])
+        self.threads = threads
 
     def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        set_threads(self.threads)
         import_plugins(self.plugins)
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
         return run_job(Job.from_dict(job), Path(results_root), sweep, deps)

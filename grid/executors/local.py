@@ -36,6 +36,7 @@ class LocalExecutor(Executor):
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         limit = launch.settings["max_parallel"] or default_parallelism()
+        self.threads = max(1, (os.cpu_count() or 1) // limit)
         todo = [job for group in groups for job in group.jobs]
         outcome = Outcome(submissions={g.stage: 0 for g in groups})
         waiting = {job.signature: job for job in todo}
@@ -70,7 +71,7 @@ class LocalExecutor(Executor):
         resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
         executor.update_parameters(timeout_min=resources.time_min)
         handle = executor.submit(
-            JobRunner(launch.settings["plugins"]),
+            JobRunner(launch.settings["plugins"], self.threads),
             job.to_dict(),
             str(launch.results_root),
             launch.sweep,
