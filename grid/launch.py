@@ -110,7 +110,12 @@ def make_executor(name: str, the_plan: Plan, root: Path) -> Executor:
 
 
 def launch(argv: Sequence[str]) -> Outcome | None:
-    """Plan, print the summary, and submit (unless dry_run). Returns the executor's outcome."""
+    """Plan, print the summary, and submit (unless dry_run). Returns the executor's outcome.
+
+    Scanning job states and submitting happen under one lock, so two launchers started
+    together never submit the same job: the second sees the first's ``submitted`` markers.
+    A blocking executor (local, fake) claims its jobs under the lock and runs them after it.
+    """
     sweep, overrides = split_sweep(argv)
     the_plan = plan(sweep, overrides)
     settings = the_plan.run_settings
@@ -119,31 +124,41 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     root = results_root(settings)
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
+    launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)
     with launch_lock(root):
-        states = classify(the_plan, root)
-        skipped = unavailable(the_plan)
-        todo = {s for s, st in states.items() if st in (NEW, FAILED) and s not in skipped}
-        print(summary(the_plan, states, todo, skipped))
-        missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
-        if missing:
-            print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
-        if settings["dry_run"]:
-            print("dry run: nothing submitted")
+        groups = _plan_to_run(the_plan, root, sweep, settings["dry_run"])
+        if groups is None:
             return None
-        _publish_done(the_plan, states, root, sweep)
-        atomic_write_bytes(root / sweep / "plan.json", the_plan.to_json().encode())
-        groups = _groups_to_run(the_plan, todo)
+        print(f"logs: {launch_info.log_dir}")
+        if not groups:
+            print("nothing to run: every available job is done or queued")
+            return Outcome()
         executor = make_executor(executor_name, the_plan, root)
-        launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)
         if executor.blocking:
             _mark_submitted(groups, root, executor_name)
-    print(f"logs: {launch_info.log_dir}")
-    if not groups:
-        print("nothing to run: every available job is done or queued")
-        return Outcome()
-    outcome = executor.submit(groups, launch_info)
+        else:
+            outcome = executor.submit(groups, launch_info)
+    if executor.blocking:
+        outcome = executor.submit(groups, launch_info)
     _report(outcome, executor, the_plan, root, sweep)
     return outcome
+
+
+def _plan_to_run(the_plan: Plan, root: Path, sweep: str, dry_run: bool) -> list[Group] | None:
+    """Print the summary and return the groups to run (None on a dry run)."""
+    states = classify(the_plan, root)
+    skipped = unavailable(the_plan)
+    todo = {s for s, st in states.items() if st in (NEW, FAILED) and s not in skipped}
+    print(summary(the_plan, states, todo, skipped))
+    missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
+    if missing:
+        print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
+    if dry_run:
+        print("dry run: nothing submitted")
+        return None
+    _publish_done(the_plan, states, root, sweep)
+    atomic_write_bytes(root / sweep / "plan.json", the_plan.to_json().encode())
+    return _groups_to_run(the_plan, todo)
 
 
 def _groups_to_run(the_plan: Plan, todo: set[str]) -> list[Group]:
