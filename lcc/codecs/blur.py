@@ -8,6 +8,8 @@ from scipy.ndimage import convolve1d
 from lcc.codecs.base import EncodeResult, check_images
 from lcc.codecs.levels import blur_kernel
 
+CHUNK = 32  # images blurred at once
+
 
 def opencv_sigma(kernel_size: int) -> float:
     """σ that OpenCV derives from a kernel size k: 0.3 * ((k - 1) / 2 - 1) + 0.8."""
@@ -32,9 +34,14 @@ class GaussianBlurCodec:
         self.level = float(self.kernel_size)
 
     def encode(self, images: np.ndarray, first_index: int = 0) -> EncodeResult:
-        """Blurred copies of uint8 ``(N, H, W, 3)`` images."""
+        """Blurred copies of uint8 ``(N, H, W, 3)`` images, :data:`CHUNK` images at a time
+        (a cache-sized float64 block: one pass over the whole batch is several times slower)."""
         images = check_images(images)
         kernel = gaussian_kernel(self.kernel_size)
-        blurred = convolve1d(images.astype(np.float64), kernel, axis=1, mode="mirror")
-        blurred = convolve1d(blurred, kernel, axis=2, mode="mirror")
-        return EncodeResult(reconstructions=np.rint(np.clip(blurred, 0, 255)).astype(np.uint8))
+        out = np.empty_like(images)
+        for start in range(0, len(images), CHUNK):
+            block = images[start : start + CHUNK].astype(np.float64)
+            block = convolve1d(block, kernel, axis=1, mode="mirror")
+            block = convolve1d(block, kernel, axis=2, mode="mirror")
+            out[start : start + CHUNK] = np.rint(np.clip(block, 0, 255))
+        return EncodeResult(reconstructions=out)
