@@ -152,3 +152,20 @@ def test_two_launchers_together_run_each_job_once(tmp_path: Path) -> None:
         t.join()
     assert toy.RUNS and max(toy.RUNS.values()) == 1
     assert len(toy.RUNS) == len(plan_of(tmp_path).jobs)
+
+
+def test_report_publishes_rows_that_finished_under_another_sweep(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    import analysis.report
+    from grid.context import JobContext
+    from grid.stages.report import report
+
+    run(tmp_path)
+    view = tmp_path / "demo_cifar" / "train_curve"
+    expected = sorted(p.name for p in view.rglob("*.parquet"))
+    shutil.rmtree(view)  # as if the trainings ran under another sweep after this one launched
+    monkeypatch.setattr(analysis.report, "write_report", lambda results, out: out / "index.md")
+    the_plan = plan_of(tmp_path)
+    report(JobContext(the_plan.jobs[-1], tmp_path, "demo_cifar", _jobs=the_plan.by_signature))
+    assert sorted(p.name for p in view.rglob("*.parquet")) == expected

@@ -1,7 +1,8 @@
 """The ``report`` stage: the sweep's report folder, ``results/<sweep>/report/index.md``.
 
-Config ``{"sweep": name}``; inputs: every other job of the sweep (only their completion
-matters: the report reads the sweep's view ``results/<sweep>/`` and its ``plan.json``).
+Config ``{"sweep": name}``; inputs: every other job of the sweep. The report reads the
+sweep's view ``results/<sweep>/`` and its ``plan.json``; first it publishes into that view
+the rows of input jobs that ran under another sweep after this sweep was launched.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 
 from grid.context import JobContext
 from grid.stages.registry import stage
+from grid.store.rows import is_published, publish
 
 log = logging.getLogger("grid")
 
@@ -23,6 +25,10 @@ def report(ctx: JobContext) -> dict[str, pd.DataFrame]:
     from analysis.report import write_report
 
     sweep = ctx.config["sweep"]
+    for job in ctx.input_jobs("all"):
+        folder = ctx.dir_of(job)
+        if not is_published(folder, ctx.results_root, sweep, job.stage, job.signature):
+            publish(folder, ctx.results_root, sweep, job.stage, job.signature)
     results_dir = ctx.results_root / sweep
     index = write_report(results_dir, results_dir / "report")
     log.info("report of sweep %s: %s", sweep, index)
