@@ -18,6 +18,7 @@ from grid.store import schemas
 from lcc.data import CORRUPTIONS, load
 from lcc.evaluate import evaluate
 from lcc.models import build
+from tests.stage_folders import write_encoded, write_job
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -60,21 +61,6 @@ def test_evaluate_restores_train_mode_and_rejects_bad_images():
     with pytest.raises(ValueError, match="uint8"):
         evaluate(model, images.astype(np.float32), np.zeros(4, np.int64), batch_size=2,
                  device="cpu", normalization="cifar10")  # fmt: skip
-
-
-def write_job(root, job: Job):
-    folder = job_dir(root, job.stage, job.signature)
-    folder.mkdir(parents=True)
-    (folder / "job.json").write_text(json.dumps(job.to_dict()))
-    return folder
-
-
-def write_encoded(root, images, labels, codec="identity", level=None) -> Job:
-    job = Job("encode", {"codec": codec, "level": level, "split": "test", "n": len(labels)})
-    folder = write_job(root, job)
-    np.save(folder / "images.npy", images)
-    np.save(folder / "labels.npy", labels.astype(np.int64))
-    return job
 
 
 def write_trained(root, model: nn.Module) -> Job:

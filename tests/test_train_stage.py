@@ -15,6 +15,7 @@ from grid.job import Job
 from grid.stages.train import train_stage
 from grid.store import schemas
 from lcc.data import load
+from tests.stage_folders import write_encoded, write_job
 
 DATASET = {"name": "synthetic", "num_classes": 10, "image_size": 32}
 RECIPE = {
@@ -34,27 +35,6 @@ def synthetic():
     train_split = load("synthetic", "train", limit=600)
     test_split = load("synthetic", "test", limit=100)
     return (train_split.images, train_split.labels), (test_split.images, test_split.labels)
-
-
-def write_job(root, job: Job, rows: dict[str, pd.DataFrame] | None = None):
-    """Create ``job``'s folder with job.json (and rows/<table>.parquet); return the folder."""
-    folder = job_dir(root, job.stage, job.signature)
-    folder.mkdir(parents=True)
-    (folder / "job.json").write_text(json.dumps(job.to_dict()))
-    for table, frame in (rows or {}).items():
-        (folder / "rows").mkdir(exist_ok=True)
-        frame.to_parquet(folder / "rows" / f"{table}.parquet")
-    return folder
-
-
-def write_encoded(root, images, labels, codec="identity", level=None, split="train") -> Job:
-    """An encode job folder holding ``images``/``labels``, as the encode stage leaves it."""
-    config = {"codec": codec, "level": level, "split": split, "n": len(labels)}
-    job = Job("encode", config)
-    folder = write_job(root, job)
-    np.save(folder / "images.npy", np.ascontiguousarray(images))
-    np.save(folder / "labels.npy", np.asarray(labels, dtype=np.int64))
-    return job
 
 
 def train_job(inputs, eval_sets=("clean",), train_set=None, arch="vgg11-5", epochs=2) -> Job:

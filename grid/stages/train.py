@@ -18,6 +18,8 @@ import pandas as pd
 
 from grid.context import JobContext
 from grid.stages.registry import stage
+from lcc.codecs import join_encoded
+from lcc.codecs import load_encoded as read_encoded
 from lcc.models import validate
 from lcc.train import EpochRecord, Recipe, train
 from lcc.train.loop import ImageSet
@@ -25,26 +27,15 @@ from lcc.train.loop import ImageSet
 EVAL_ROLES = {"clean": "test_clean", "compressed": "test_compressed"}
 
 
-def encoded_files(folder: Path, role: str) -> tuple[Path, Path]:
-    """``images.npy`` and ``labels.npy`` of an encode job's folder; FileNotFoundError if absent."""
-    files = (folder / "images.npy", folder / "labels.npy")
-    for path in files:
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"input {role!r}: {path} is missing (did its encode job finish?)"
-            )
-    return files
-
-
 def load_encoded(folders: Sequence[Path], role: str) -> ImageSet:
-    """The encoded splits in ``folders`` (memory-mapped; several are concatenated)."""
+    """The encoded split(s) in ``folders``: memory-mapped for one, joined for several."""
     if not folders:
         raise ValueError(f"input {role!r} names no encode job")
-    parts = [tuple(np.load(p, mmap_mode="r") for p in encoded_files(f, role)) for f in folders]
-    if len(parts) == 1:
-        return parts[0]
-    images = np.concatenate([images for images, _ in parts])
-    return images, np.concatenate([labels for _, labels in parts])
+    try:
+        data = read_encoded(folders[0]) if len(folders) == 1 else join_encoded(list(folders))
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"input {role!r}: {err} (did its encode job finish?)") from None
+    return data.images, data.labels
 
 
 def bda_folders(ctx: JobContext, codec: str, top_k: int) -> list[Path]:
@@ -143,8 +134,6 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     recipe = Recipe.for_dataset(dataset["name"], arch).with_settings(cfg.get("recipe", {}))
     train_dirs = training_folders(ctx)
     evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
-    for folder in train_dirs:
-        encoded_files(folder, "train_data")
     eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
     train_set = load_encoded(train_dirs, "train_data")
     result = train(
