@@ -27,7 +27,17 @@ from grid.settings import SettingsError
 from grid.stages.registry import STAGES
 from grid.store.files import atomic_write_bytes, atomic_write_json
 from grid.store.rows import is_published, publish
-from grid.store.state import DONE, FAILED, NEW, job_state, now_iso, queued_slurm_ids, read_marker
+from grid.store.state import (
+    DONE,
+    FAILED,
+    NEW,
+    PENDING,
+    RUNNING,
+    SlurmQueue,
+    job_state,
+    now_iso,
+    read_marker,
+)
 
 log = logging.getLogger("grid")
 
@@ -72,9 +82,9 @@ def unavailable(the_plan: Plan) -> set[str]:
 
 def classify(the_plan: Plan, root: Path) -> dict[str, str]:
     """State of every job (done / pending / running / failed / new)."""
-    queued = queued_slurm_ids() if shutil.which("squeue") else None
+    queue = SlurmQueue()
     return {
-        j.signature: job_state(job_dir(root, j.stage, j.signature), queued) for j in the_plan.jobs
+        j.signature: job_state(job_dir(root, j.stage, j.signature), queue) for j in the_plan.jobs
     }
 
 
@@ -96,17 +106,21 @@ def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set
     return "\n".join(lines)
 
 
-def make_executor(name: str, the_plan: Plan, root: Path) -> Executor:
+def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str]) -> Executor:
+    """The executor ``name``; a Slurm one learns the ids of jobs still queued or running,
+    which new jobs reading them must wait for (finished jobs need no dependency)."""
     if name == "fake":
         return FakeExecutor()
     if name == "local":
         return LocalExecutor()
-    pending = {}
+    queued = {}
     for job in the_plan.jobs:
+        if states[job.signature] not in (PENDING, RUNNING):
+            continue
         marker = read_marker(job_dir(root, job.stage, job.signature), "submitted")
         if marker and marker.get("slurm_job_id"):
-            pending[job.signature] = marker["slurm_job_id"].split("_")[0]
-    return SlurmExecutor(pending)
+            queued[job.signature] = marker["slurm_job_id"].split("_")[0]
+    return SlurmExecutor(queued)
 
 
 def launch(argv: Sequence[str]) -> Outcome | None:
@@ -126,14 +140,15 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
     launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)
     with launch_lock(root):
-        groups = _plan_to_run(the_plan, root, sweep, settings["dry_run"])
+        states = classify(the_plan, root)
+        groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
         if groups is None:
             return None
         print(f"logs: {launch_info.log_dir}")
         if not groups:
             print("nothing to run: every available job is done or queued")
             return Outcome()
-        executor = make_executor(executor_name, the_plan, root)
+        executor = make_executor(executor_name, the_plan, root, states)
         if executor.blocking:
             _mark_submitted(groups, root, executor_name)
         else:
@@ -144,9 +159,10 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     return outcome
 
 
-def _plan_to_run(the_plan: Plan, root: Path, sweep: str, dry_run: bool) -> list[Group] | None:
+def _plan_to_run(
+    the_plan: Plan, states: dict[str, str], root: Path, sweep: str, dry_run: bool
+) -> list[Group] | None:
     """Print the summary and return the groups to run (None on a dry run)."""
-    states = classify(the_plan, root)
     skipped = unavailable(the_plan)
     todo = {s for s, st in states.items() if st in (NEW, FAILED) and s not in skipped}
     print(summary(the_plan, states, todo, skipped))

@@ -19,7 +19,7 @@ import pytest
 
 import grid
 from grid.context import JobContext, job_dir
-from grid.store.state import DONE, FAILED, job_state, queued_slurm_ids
+from grid.store.state import DONE, FAILED, SlurmQueue, job_state
 
 pytestmark = [
     pytest.mark.slurm,
@@ -76,8 +76,9 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     )
     deadline = time.time() + 480
     while time.time() < deadline:
+        queue = SlurmQueue()
         states = {
-            j.signature: job_state(job_dir(results, j.stage, j.signature), queued_slurm_ids())
+            j.signature: job_state(job_dir(results, j.stage, j.signature), queue)
             for j in the_plan.jobs
         }
         if all(s in (DONE, FAILED) for s in states.values()):

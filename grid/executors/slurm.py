@@ -39,10 +39,10 @@ class SlurmExecutor(Executor):
         outcome = Outcome()
         array_of: dict[str, str] = dict(self.pending_ids)  # signature -> array (or job) id
         for group in groups:
-            after = sorted(
-                {array_of[s] for j in group.jobs for s in j.dependencies if s in array_of}
-            )
             for piece in chunks(group.jobs, launch.profile.max_array_size):
+                after = sorted(
+                    {array_of[s] for j in piece for s in j.dependencies if s in array_of}
+                )
                 handles = self._submit_array(group.stage, piece, after, launch)
                 outcome.submissions[group.stage] = outcome.submissions.get(group.stage, 0) + 1
                 for job, handle in zip(piece, handles, strict=True):

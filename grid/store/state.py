@@ -7,8 +7,10 @@ a launcher: executor and scheduler id). Newer markers win over older ones.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import socket
 import subprocess
 from datetime import UTC, datetime
@@ -41,31 +43,39 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def queued_slurm_ids() -> set[str] | None:
-    """Ids (``123`` and ``123_4``) of jobs Slurm still holds; None when squeue is absent."""
-    try:
-        out = subprocess.run(
-            ["squeue", "--noheader", "--format=%i %F"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return set(out.split())
+class SlurmQueue:
+    """Ids (``123`` and ``123_4``) of jobs Slurm still holds, asked of ``squeue`` at most
+    once and only when a marker names a Slurm job (squeue can hang for seconds when no
+    controller answers). ``ids`` is None when there is no squeue to ask."""
+
+    @functools.cached_property
+    def ids(self) -> set[str] | None:
+        if not shutil.which("squeue"):
+            return None
+        try:
+            out = subprocess.run(
+                ["squeue", "--noheader", "--format=%i %F"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return set(out.split())
 
 
-def _attempt_alive(marker: dict[str, Any], queued: set[str] | None) -> bool:
+def _attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
     slurm_id = marker.get("slurm_job_id")
     if slurm_id:
+        queued = queue.ids if queue is not None else None
         return queued is None or slurm_id in queued or slurm_id.split("_")[0] in queued
     if marker.get("host") == socket.gethostname() and marker.get("pid"):
         return _pid_alive(int(marker["pid"]))
     return True  # another host, no scheduler to ask: trust the marker
 
 
-def job_state(folder: Path, queued: set[str] | None = None) -> str:
+def job_state(folder: Path, queue: SlurmQueue | None = None) -> str:
     """One of done, failed, running, pending, new (see module docstring)."""
     if (folder / "done.json").exists():
         return DONE
@@ -76,5 +86,5 @@ def job_state(folder: Path, queued: set[str] | None = None) -> str:
     if latest == FAILED:
         return FAILED
     if latest == RUNNING:
-        return RUNNING if _attempt_alive(markers[RUNNING], queued) else FAILED
-    return PENDING if _attempt_alive(markers["submitted"], queued) else NEW
+        return RUNNING if _attempt_alive(markers[RUNNING], queue) else FAILED
+    return PENDING if _attempt_alive(markers["submitted"], queue) else NEW
