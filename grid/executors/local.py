@@ -42,11 +42,11 @@ class LocalExecutor(Executor):
         waiting = {job.signature: job for job in todo}
         running: dict[str, tuple[Job, submitit.Job]] = {}
         while waiting or running:
-            self._reap(running, outcome, launch)
+            self._reap(running, outcome)
             for job in list(waiting.values()):
                 if len(running) >= limit:
                     break
-                state = self._inputs_state(job, launch, waiting, running, outcome)
+                state = self._inputs_state(job, waiting, running, outcome)
                 if state == "ready":
                     del waiting[job.signature]
                     running[job.signature] = (job, self._start(job, launch))
@@ -57,7 +57,8 @@ class LocalExecutor(Executor):
             time.sleep(POLL_S)
         return outcome
 
-    def _inputs_state(self, job: Job, launch: Launch, waiting, running, outcome) -> str:
+    def _inputs_state(self, job: Job, waiting, running, outcome: Outcome) -> str:
+        """ready (inputs done), wait (an input still to run) or blocked (an input failed)."""
         deps = job.dependencies
         if any(sig in outcome.failed for sig in deps):
             return "blocked"
@@ -82,7 +83,7 @@ class LocalExecutor(Executor):
         )
         return handle
 
-    def _reap(self, running: dict, outcome: Outcome, launch: Launch) -> None:
+    def _reap(self, running: dict, outcome: Outcome) -> None:
         for sig, (job, handle) in list(running.items()):
             if not handle.done():
                 continue
