@@ -96,9 +96,13 @@ def table_4_1(best: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_scopes(ranked: pd.DataFrame, thesis: pd.DataFrame, on: list[str]) -> pd.DataFrame:
-    """Outer-join ``thesis`` to ``ranked`` on ``on`` within each (arch, dataset) of ``ranked``."""
+    """Outer-join ``thesis`` to ``ranked`` on ``on`` within each (arch, dataset) of ``ranked``.
+
+    Without ranked rows the thesis rows come back alone, with ``ranked``'s columns blank.
+    """
     if ranked.empty:
-        return thesis.assign(arch=None, dataset=None)
+        columns = list(dict.fromkeys([*ranked.columns, *thesis.columns]))
+        return thesis.reindex(columns=columns).astype({c: object for c in SCOPE})
     parts = []
     for (arch, dataset), part in ranked.groupby(SCOPE, sort=True):
         merged = part.drop(columns=SCOPE).merge(thesis, on=on, how="outer")
@@ -106,48 +110,105 @@ def _with_scopes(ranked: pd.DataFrame, thesis: pd.DataFrame, on: list[str]) -> p
     return pd.concat(parts, ignore_index=True)
 
 
+def _common_order(ours: list[float], thesis: tuple[float, ...]) -> dict[float, float]:
+    """Our level -> the thesis' level at its position, both rankings cut to their common levels.
+
+    ``ours`` and ``thesis`` are levels best first; levels only one side ranked are left out.
+    """
+    common = {float(lv) for lv in ours} & {float(lv) for lv in thesis}
+    ours_common = [float(lv) for lv in ours if float(lv) in common]
+    thesis_common = [float(lv) for lv in thesis if float(lv) in common]
+    return dict(zip(ours_common, thesis_common, strict=True))
+
+
+def _thesis_level_common(bda: pd.DataFrame) -> pd.Series:
+    """Per BDA row, :func:`_common_order` of its (arch, dataset, codec) ranking (NaN: none)."""
+    values = pd.Series(float("nan"), index=bda.index)
+    for (_, _, codec), part in bda.groupby([*SCOPE, "codec"], sort=False):
+        part = part.sort_values("rank")
+        order = _common_order(part["level"].tolist(), TABLE_4_2.get(codec, ()))
+        values[part.index] = [order.get(float(lv), float("nan")) for lv in part["level"]]
+    return values
+
+
 def table_4_2(ranked: pd.DataFrame) -> pd.DataFrame:
     """Our BDA ranking beside Table 4.2, one row per (arch, dataset, codec, rank).
 
     ``ranked`` is :func:`analysis.selections.select_levels` rows. Columns: arch, dataset,
-    codec, rank, level, setting, score, thesis_level, thesis_setting, agrees.
+    codec, rank, level, setting, score, thesis_level, thesis_setting, thesis_level_common,
+    agrees. Every rank of the thesis is listed; ``setting`` says ``not ranked`` where we have
+    no level at that rank. A sweep may run a subset of Table 4.1's levels, so ranks are
+    compared on the levels both sides ranked: ``thesis_level_common`` is the thesis' level at
+    our level's position once both rankings keep only those levels, and ``agrees`` is
+    ``level == thesis_level_common``, NA where the thesis did not rank our level.
     """
     bda = ranked[ranked["method"] == "bda"][[*SCOPE, "codec", "rank", "level", "score"]]
+    bda = bda.astype({"rank": "int64", "codec": object}).reset_index(drop=True)
+    bda["thesis_level_common"] = _thesis_level_common(bda)
     thesis = pd.DataFrame(
         [(c, r, float(lv)) for c, lvs in TABLE_4_2.items() for r, lv in enumerate(lvs, 1)],
         columns=["codec", "rank", "thesis_level"],
     )
-    table = _with_scopes(bda.astype({"rank": "int64"}), thesis, ["codec", "rank"])
-    return _finish(table, ["codec", "rank"])
+    table = _with_scopes(bda, thesis, ["codec", "rank"])
+    table["agrees"] = _agreement(table["level"], table["thesis_level_common"])
+    return _finish(table, ["codec", "rank"], ("thesis_level_common",))
 
 
 def table_4_3(ranked: pd.DataFrame) -> pd.DataFrame:
     """Our BDAD choices (rank 1 per codec and corruption) beside Table 4.3.
 
     Columns: arch, dataset, codec, corruption, abbreviation, level, setting, score,
-    thesis_level, thesis_setting, agrees.
+    thesis_level, thesis_setting, agrees. Every (codec, corruption) of the thesis is listed;
+    ``setting`` says ``not ranked`` where we have no choice. ``agrees`` is
+    ``level == thesis_level`` only where both sides ranked both levels (we ranked the thesis'
+    choice for that corruption and our choice is one of the thesis' levels, Table 4.1), else NA.
     """
-    keep = (ranked["method"] == "bdad") & (ranked["rank"] == 1)
-    bdad = ranked[keep][[*SCOPE, "codec", "corruption", "level", "score"]]
+    bdad = ranked[ranked["method"] == "bdad"].astype({"codec": object, "corruption": object})
+    keys = [*SCOPE, "codec", "corruption"]
+    ranked_levels = bdad.groupby(keys, sort=False)["level"].agg(lambda s: {float(x) for x in s})
+    top = bdad[bdad["rank"] == 1][[*keys, "level", "score"]]
+    top = top.merge(ranked_levels.rename("ours_ranked").reset_index(), on=keys, how="left")
     thesis = pd.DataFrame(
         [(c, corruption, lv) for (c, corruption), lv in TABLE_4_3.items()],
         columns=["codec", "corruption", "thesis_level"],
     )
-    table = _with_scopes(bdad, thesis, ["codec", "corruption"])
+    table = _with_scopes(top, thesis, ["codec", "corruption"])
+    comparable = [
+        isinstance(ours, set) and thesis_level in ours and level in _thesis_levels(codec)
+        for codec, level, thesis_level, ours in zip(
+            table["codec"], table["level"], table["thesis_level"], table["ours_ranked"], strict=True
+        )
+    ]
+    table["agrees"] = _agreement(table["level"], table["thesis_level"].where(comparable))
     table["abbreviation"] = table["corruption"].map(CORRUPTION_ABBREVIATIONS)
     order = {name: i for i, name in enumerate(CORRUPTION_ABBREVIATIONS)}
     table["order"] = table["corruption"].map(order)
     return _finish(table, ["codec", "order", "corruption", "abbreviation"]).drop(columns="order")
 
 
-def _finish(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    table["setting"] = [
-        level_text(c, lv) for c, lv in zip(table["codec"], table["level"], strict=True)
-    ]
-    table["thesis_setting"] = [
-        level_text(c, lv) for c, lv in zip(table["codec"], table["thesis_level"], strict=True)
-    ]
-    table["agrees"] = table["level"] == table["thesis_level"]
+def _thesis_levels(codec: str) -> set[float]:
+    """The levels of ``codec`` the thesis' robustness study trained on (Table 4.1)."""
+    return {float(lv) for lv in TABLE_4_1.get(codec, ())}
+
+
+def _agreement(ours: pd.Series, theirs: pd.Series) -> pd.Series:
+    """``ours == theirs`` as a nullable boolean, NA where either side is NaN."""
+    both = ours.notna() & theirs.notna()
+    return (ours == theirs).astype("boolean").where(both, pd.NA)
+
+
+def _finish(table: pd.DataFrame, keys: list[str], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Settings as the thesis writes them (``not ranked`` / ``not in thesis`` where absent),
+    rows sorted by scope then ``keys``, columns in the documented order."""
+    table["setting"] = _settings(table["codec"], table["level"], "not ranked")
+    table["thesis_setting"] = _settings(table["codec"], table["thesis_level"], "not in thesis")
     table = table.sort_values([*SCOPE, *keys], kind="stable", na_position="last")
     columns = [*SCOPE, *keys, "level", "setting", "score", "thesis_level", "thesis_setting"]
-    return table[[*columns, "agrees"]].reset_index(drop=True)
+    return table[[*columns, *extra, "agrees"]].reset_index(drop=True)
+
+
+def _settings(codecs: pd.Series, levels: pd.Series, absent: str) -> list[str]:
+    """Each level as the thesis writes it (:func:`~analysis.labels.level_text`), else ``absent``."""
+    return [
+        absent if pd.isna(lv) else level_text(c, lv) for c, lv in zip(codecs, levels, strict=True)
+    ]

@@ -9,6 +9,7 @@ import pandas as pd
 from analysis.seeds import best_of_seeds
 from analysis.selections import select_levels
 from analysis.tables import table_3_1, table_4_1, table_4_2, table_4_3, table_model_sizes
+from analysis.thesis_numbers import TABLE_4_2, TABLE_4_3
 from tests.test_analysis_handmade import robustness_evaluation
 
 
@@ -65,3 +66,76 @@ def test_table_4_1_and_model_sizes():
     assert sizes.loc["vgg11", "params"] == sizes.loc["vgg11", "thesis_params"] == 9_231_114
     assert sizes.loc["vgg11-3", "difference"] == 299_274 - 300_554
     assert sizes.loc["res18-3", "note"] and sizes.loc["res18-3", "table"] == "3.3"
+
+
+def _ranked(method: str, codec: str, levels: list[float], corruption: str | None = None):
+    """Selection rows of one (vgg11, cifar10) group ranking ``levels`` best first."""
+    return pd.DataFrame(
+        {
+            "arch": "vgg11",
+            "dataset": "cifar10",
+            "method": method,
+            "codec": codec,
+            "corruption": corruption,
+            "severity": None,
+            "rank": range(1, len(levels) + 1),
+            "level": [float(lv) for lv in levels],
+            "score": [0.9 - 0.1 * i for i in range(len(levels))],
+            "n_cells": 10,
+        }
+    )
+
+
+def _verdict(agrees) -> bool | None:
+    """An ``agrees`` cell as True, False or None (NA)."""
+    return None if agrees is pd.NA else bool(agrees)
+
+
+def test_table_4_2_compares_ranks_on_the_levels_both_sides_ranked():
+    # The thesis ranks bls 0.012 > 0.1 > 0.05; this sweep ran 0.1, 0.05 and 0.01 (not a thesis
+    # level). Restricted to {0.1, 0.05} both orders are 0.1 > 0.05: they agree.
+    t42 = table_4_2(_ranked("bda", "bls", [0.1, 0.01, 0.05])).set_index(["codec", "rank"])
+    assert t42.loc[("bls", 1), "thesis_level"] == 0.012
+    assert t42.loc[("bls", 1), "thesis_level_common"] == 0.1
+    assert _verdict(t42.loc[("bls", 1), "agrees"]) is True
+    assert _verdict(t42.loc[("bls", 2), "agrees"]) is None  # λ=0.01 was never ranked by the thesis
+    assert t42.loc[("bls", 3), "thesis_level_common"] == 0.05
+    assert _verdict(t42.loc[("bls", 3), "agrees"]) is True
+    swapped = table_4_2(_ranked("bda", "bls", [0.05, 0.1])).set_index(["codec", "rank"])
+    assert _verdict(swapped.loc[("bls", 1), "agrees"]) is False
+    for rank in range(4, 8):  # thesis ranks without a level of ours
+        assert t42.loc[("bls", rank), "setting"] == "not ranked"
+        assert _verdict(t42.loc[("bls", rank), "agrees"]) is None
+    assert set(t42.loc["jpeg", "setting"]) == {"not ranked"}  # a codec this sweep did not run
+    assert t42.loc["jpeg", "agrees"].isna().all()
+
+
+def test_table_4_3_agrees_only_where_both_sides_ranked_both_levels():
+    ranked = pd.concat(
+        [
+            _ranked("bdad", "bls", [0.1, 0.05], "gaussian_noise"),  # thesis: 0.05, ranked here
+            _ranked("bdad", "bls", [0.1, 0.05], "fog"),  # thesis: 0.012, not run here
+            _ranked("bdad", "bls", [0.02, 0.1], "frost"),  # ours is not a thesis level
+            _ranked("bdad", "jpeg", [20, 80], "contrast"),  # thesis: 60, not run here
+            _ranked("bdad", "jpeg", [80, 20], "fog"),  # thesis: 80
+        ],
+        ignore_index=True,
+    )
+    t43 = table_4_3(ranked).set_index(["codec", "corruption"])
+    assert _verdict(t43.loc[("bls", "gaussian_noise"), "agrees"]) is False
+    assert _verdict(t43.loc[("bls", "fog"), "agrees"]) is None
+    assert _verdict(t43.loc[("bls", "frost"), "agrees"]) is None
+    assert _verdict(t43.loc[("jpeg", "contrast"), "agrees"]) is None
+    assert _verdict(t43.loc[("jpeg", "fog"), "agrees"]) is True
+    assert t43.loc[("bls", "snow"), "setting"] == "not ranked"
+    assert _verdict(t43.loc[("bls", "snow"), "agrees"]) is None
+
+
+def test_tables_4_2_and_4_3_without_rankings_list_every_thesis_level_as_not_ranked():
+    empty = _ranked("bda", "bls", [])
+    t42, t43 = table_4_2(empty), table_4_3(empty)
+    assert len(t42) == sum(len(levels) for levels in TABLE_4_2.values())
+    assert len(t43) == len(TABLE_4_3)
+    for table in (t42, t43):
+        assert set(table["setting"]) == {"not ranked"}
+        assert table["agrees"].isna().all() and table["thesis_level"].notna().all()
