@@ -11,11 +11,20 @@ ever computed silently on whatever rows happen to be there.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
+
+from analysis.plan import STAGE_TABLES, Plan
+from grid.context import job_dir
 
 RUN_KEYS = ["arch", "dataset", "train_set"]
 UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "reason"]
 ON_INCOMPLETE = ("raise", "drop")
+
+# The stage writing the report: it runs last, so it is never a missing cell of its own report.
+REPORT_STAGE = "report"
 
 # Which planned stages feed a table's rows for one run.
 STAGES_FEEDING = {"train_curve": ("train",), "evaluation": ("train", "evaluate")}
@@ -70,3 +79,36 @@ def drop_matching(frame: pd.DataFrame, refused: pd.DataFrame, keys: list[str]) -
     marker = refused[keys].drop_duplicates().astype(object).assign(_refused=True)
     merged = frame[keys].astype(object).merge(marker, on=keys, how="left")
     return frame[merged["_refused"].isna().to_numpy()]
+
+
+def missing_cells(missing: pd.DataFrame, plan: Plan | None, results_root: Path) -> pd.DataFrame:
+    """Every planned job the sweep still lacks, with the error its last attempt recorded.
+
+    ``missing`` is :attr:`analysis.load.Results.missing` (planned jobs without rows); to it are
+    added the planned jobs of stages that write no rows (``prepare-cifar10c``) that are not
+    done, so a failed stage is listed even when its dependents are too. Columns
+    :data:`analysis.plan.CELL_COLUMNS`, ``reason``, ``error`` (the first line of the job's
+    ``failed.json``; blank when it never failed, e.g. it was not submitted).
+    """
+    rowless = []
+    for job in plan.jobs.values() if plan else []:
+        if job["stage"] in STAGE_TABLES or job["stage"] == REPORT_STAGE:
+            continue
+        if not (job_dir(results_root, job["stage"], job["signature"]) / "done.json").exists():
+            rowless.append({**plan.describe_job(job), "reason": "not run"})
+    parts = [frame for frame in (missing, pd.DataFrame(rowless)) if len(frame)]
+    cells = pd.concat(parts, ignore_index=True) if parts else missing.copy()
+    cells["error"] = [
+        _recorded_error(job_dir(results_root, stage, signature))
+        for stage, signature in zip(cells["stage"], cells["signature"], strict=True)
+    ]
+    return cells
+
+
+def _recorded_error(folder: Path) -> str:
+    """The ``error`` of ``folder/failed.json`` (a job's last failed attempt), else blank."""
+    path = folder / "failed.json"
+    if not path.exists():
+        return ""
+    lines = str(json.loads(path.read_text()).get("error", "")).splitlines()
+    return lines[0] if lines else ""

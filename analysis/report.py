@@ -2,8 +2,10 @@
 
 Writes a self-contained folder (default ``results/<sweep>/report``): ``index.md`` with every
 table and figure, ``figures/`` (PNG + the CSV behind each), ``tables/`` (Markdown + CSV),
-``settings.json``, ``provenance.csv``, ``missing.csv`` and ``refused.csv``. A figure without
-data is listed as not drawn, with what it needs, never drawn empty.
+``contents.csv`` (each figure and table: drawn, or absent and why), ``settings.json``,
+``provenance.csv``, ``missing.csv`` and ``refused.csv``. Any sweep gets a report, complete or
+not: a figure or table its rows do not support (e.g. chapter 4 in a sweep without a
+selection) is listed as absent with the reason, never drawn empty.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.completeness import missing_cells
 from analysis.derived import Derived
 from analysis.figures.accuracy import (
     accuracy_data,
@@ -56,16 +59,79 @@ TIES = """\
   `synthetic-tiny`), as in the thesis.
 - Runs with a missing planned job, a NaN accuracy or a seed without a clean row, and selection
   groups with a missing or NaN cell, are refused (listed below), never averaged.
+- Tables 4.2 / 4.3: `agrees` compares only levels both this sweep and the thesis ranked
+  (Table 4.2 compares the two rankings cut to their common levels, `thesis_level_common`);
+  it is blank where that comparison does not exist. `not ranked`: no level of ours there.
 """
+
+
+def _lacks_bit_rates(r: Results, d: Derived) -> str | None:
+    rows = r.rate_distortion
+    if rows[(rows["split"] == "train") & rows["bpp"].notna()].empty:
+        return "no training set with a bit rate (JPEG or a learned codec) in this sweep"
+    return None
+
+
+def _lacks_training(r: Results, d: Derived) -> str | None:
+    return "no finished training in this sweep" if d.epochs.empty else None
+
+
+def _lacks_cifar10c(r: Results, d: Derived) -> str | None:
+    if (r.evaluation["eval_set"] == "cifar10c").any():
+        return None
+    return "no evaluation on CIFAR-10-C in this sweep"
+
+
+def _lacks_selection(r: Results, d: Derived) -> str | None:
+    if len(d.ranked):
+        return None
+    if _lacks_cifar10c(r, d):
+        return "no selection in this sweep (nothing evaluated on CIFAR-10-C)"
+    if len(d.refused_groups):
+        return "no selection in this sweep (every ranking group was refused; see Refused summaries)"
+    return "no selection in this sweep (no augmentation codec evaluated on CIFAR-10-C)"
+
+
+# What a figure or table is built from (thesis ch.3: bit rates and trained classifiers; ch.4:
+# evaluation on CIFAR-10-C and the BDA/BDAD/BDADS selection). Each check returns why the
+# sweep's rows lack it, or None.
+NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
+    "bit_rates": _lacks_bit_rates,
+    "training": _lacks_training,
+    "cifar10c": _lacks_cifar10c,
+    "selection": _lacks_selection,
+}
+
+
+def absence(needs: tuple[str, ...], results: Results, derived: Derived) -> str | None:
+    """Why the sweep's rows cannot give an item needing ``needs`` (the first unmet), or None."""
+    for need in needs:
+        if need not in NEEDS:
+            raise KeyError(f"unknown need {need!r}; valid needs: {', '.join(NEEDS)}")
+        if reason := NEEDS[need](results, derived):
+            return reason
+    return None
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A figure of the report: its number, title, and how to build and draw it."""
+    """A figure of the report: its number, title, how to draw it, and what it needs."""
 
     number: str
     title: str
     draw: Callable[[Results, Derived, Path], Path]
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the report: its file stem, name, title, how to build it, and what it needs."""
+
+    stem: str
+    name: str
+    title: str
+    build: Callable[[Results, Derived], pd.DataFrame]
+    needs: tuple[str, ...] = ()
 
 
 def _fig_3_4(r: Results, d: Derived, out: Path) -> Path:
@@ -83,6 +149,7 @@ FIGURES = (
         "3.2",
         "Rate-distortion curves (±1 std over training images)",
         lambda r, d, out: draw_rate_distortion(rate_distortion_data(r.rate_distortion), out),
+        ("bit_rates",),
     ),
     FigureSpec(
         "3.3",
@@ -90,13 +157,25 @@ FIGURES = (
         lambda r, d, out: draw_examples(
             example_data(r.rate_distortion, image_sets(r.plan, r.results_root)), out
         ),
+        ("bit_rates",),
     ),
-    FigureSpec("3.4", "Clean accuracy vs bit rate of the training data", _fig_3_4),
-    FigureSpec("3.5", "Clean accuracy vs PSNR / SSIM of the training data", _fig_3_5),
+    FigureSpec(
+        "3.4",
+        "Clean accuracy vs bit rate of the training data",
+        _fig_3_4,
+        ("bit_rates", "training"),
+    ),
+    FigureSpec(
+        "3.5",
+        "Clean accuracy vs PSNR / SSIM of the training data",
+        _fig_3_5,
+        ("bit_rates", "training"),
+    ),
     FigureSpec(
         "3.6",
         "Fewer parameters and compressed data",
         lambda r, d, out: draw_parameters(parameter_data(d.epochs, d.unavailable_train), out),
+        ("training",),
     ),
     FigureSpec(
         "4.1",
@@ -104,6 +183,7 @@ FIGURES = (
         lambda r, d, out: draw_by_severity(
             by_severity(bda_sets(d.best_eval, d.ranked)), out, "fig4_1", "BDA"
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.2",
@@ -111,6 +191,7 @@ FIGURES = (
         lambda r, d, out: draw_by_corruption(
             by_corruption(bda_sets(d.best_eval, d.ranked)), out, "fig4_2", "BDA"
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.3",
@@ -118,6 +199,7 @@ FIGURES = (
         lambda r, d, out: draw_clean_vs_corrupt(
             clean_vs_corrupt(bda_sets(d.best_eval, d.ranked)), out
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.4",
@@ -125,6 +207,7 @@ FIGURES = (
         lambda r, d, out: draw_by_severity(
             by_severity(chosen_cells(d.best_eval, d.ranked, "bdad")), out, "fig4_4", "BDAD"
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.5",
@@ -132,6 +215,7 @@ FIGURES = (
         lambda r, d, out: draw_by_severity(
             by_severity(chosen_cells(d.best_eval, d.ranked, "bdads")), out, "fig4_5", "BDADS"
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.6",
@@ -139,6 +223,7 @@ FIGURES = (
         lambda r, d, out: draw_by_corruption(
             by_corruption(chosen_cells(d.best_eval, d.ranked, "bdad")), out, "fig4_6", "BDAD"
         ),
+        ("selection",),
     ),
     FigureSpec(
         "4.7",
@@ -146,69 +231,117 @@ FIGURES = (
         lambda r, d, out: draw_spectra(
             spectra_data(d.ranked, image_sets(r.plan, r.results_root)), out
         ),
+        ("selection",),
     ),
 )
 
 
-def _tables(results: Results, derived: Derived) -> list[tuple[str, str, pd.DataFrame]]:
-    """(file stem, heading, table) of every table of the report."""
-    seeds = derived.chosen_seeds.merge(
-        derived.epoch_summary[derived.epoch_summary["eval_set"] == "clean"][
-            ["arch", "dataset", "train_set", "mean", "std"]
-        ],
-        on=["arch", "dataset", "train_set"],
-        how="left",
-    )
-    return [
-        (
-            "table3_1",
-            "Table 3.1 — mean bit rates (bpp) of the training sets",
-            table_3_1(results.rate_distortion),
-        ),
-        ("table3_2_3_3", "Tables 3.2 / 3.3 — model sizes (parameters)", table_model_sizes()),
-        (
-            "table4_1",
-            f"Table 4.1 — augmentation levels (thesis: {ROBUSTNESS_SETTING})",
-            table_4_1(derived.best_eval),
-        ),
-        ("table4_2", "Table 4.2 — BDA ranking", table_4_2(derived.ranked)),
-        ("table4_3", "Table 4.3 — BDAD best level per corruption", table_4_3(derived.ranked)),
-        (
-            "seeds",
-            "Best of seeds (clean accuracy, max over epochs) and mean ± std over seeds",
-            seeds,
-        ),
-        ("selections", "All BDA / BDAD / BDADS rankings", derived.ranked),
-    ]
+def _seeds(results: Results, derived: Derived) -> pd.DataFrame:
+    """The seed chosen per run beside the run's mean ± std clean accuracy over seeds."""
+    summary = derived.epoch_summary
+    clean = summary[summary["eval_set"] == "clean"][["arch", "dataset", "train_set", "mean", "std"]]
+    return derived.chosen_seeds.merge(clean, on=["arch", "dataset", "train_set"], how="left")
+
+
+TABLES = (
+    TableSpec(
+        "table3_1",
+        "Table 3.1",
+        "mean bit rates (bpp) of the training sets",
+        lambda r, d: table_3_1(r.rate_distortion),
+        ("bit_rates",),
+    ),
+    TableSpec(
+        "table3_2_3_3",
+        "Tables 3.2 / 3.3",
+        "model sizes (parameters)",
+        lambda r, d: table_model_sizes(),
+    ),
+    TableSpec(
+        "table4_1",
+        "Table 4.1",
+        f"augmentation levels (thesis: {ROBUSTNESS_SETTING})",
+        lambda r, d: table_4_1(d.best_eval),
+        ("cifar10c",),
+    ),
+    TableSpec(
+        "table4_2", "Table 4.2", "BDA ranking", lambda r, d: table_4_2(d.ranked), ("selection",)
+    ),
+    TableSpec(
+        "table4_3",
+        "Table 4.3",
+        "BDAD best level per corruption",
+        lambda r, d: table_4_3(d.ranked),
+        ("selection",),
+    ),
+    TableSpec(
+        "seeds",
+        "Seeds",
+        "best of seeds (clean accuracy, max over epochs) and mean ± std over seeds",
+        _seeds,
+        ("training",),
+    ),
+    TableSpec(
+        "selections",
+        "Rankings",
+        "all BDA / BDAD / BDADS rankings",
+        lambda r, d: d.ranked,
+        ("selection",),
+    ),
+)
+
+CONTENTS_COLUMNS = ["kind", "name", "title", "status", "reason", "file"]
 
 
 def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> Path:
     """Write the report of the sweep in ``results_dir``; returns the path of ``index.md``."""
     results = load(results_dir)
     out = Path(out_dir) if out_dir else results.results_dir / "report"
+    for folder in (out / "tables", out / "figures"):
+        _clear_outputs(folder)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     derived = Derived.of(results)
+    contents: list[dict] = []
+    tables = ["## Tables", ""]
+    for spec in TABLES:
+        tables += _table_section(spec, results, derived, out, contents)
+    figures = ["## Figures", ""]
+    for spec in FIGURES:
+        figures += _figure_section(spec, results, derived, out, contents)
     lines = [f"# Report: sweep `{results.sweep}`", ""]
     lines += [
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{results.results_dir}`.",
         "",
     ]
+    lines += _contents_section(pd.DataFrame(contents, columns=CONTENTS_COLUMNS), out)
     lines += _counts(results)
     lines += _missing_section(results, derived, out)
-    lines += ["## Tables", ""]
-    for stem, heading, table in _tables(results, derived):
-        table.to_csv(out / "tables" / f"{stem}.csv", index=False)
-        (out / "tables" / f"{stem}.md").write_text(f"# {heading}\n\n{to_markdown(table)}")
-        lines += [f"### {heading}", "", f"[CSV](tables/{stem}.csv)", "", to_markdown(table)]
-    lines += ["## Figures", ""]
-    for spec in FIGURES:
-        lines += _figure_section(spec, results, derived, out / "figures")
+    lines += tables + figures
     lines += ["## Tie-breaking and refusal rules", "", TIES]
     lines += _settings_section(results, out)
     lines += _provenance_section(results, out)
     index = out / "index.md"
     index.write_text("\n".join(lines) + "\n")
     return index
+
+
+def _clear_outputs(folder: Path) -> None:
+    """Remove a previous report's tables / figures, so none outlives the rows it came from."""
+    for path in folder.glob("*"):
+        if path.is_file() and path.suffix in (".csv", ".md", ".png"):
+            path.unlink()
+
+
+def _contents_section(contents: pd.DataFrame, out: Path) -> list[str]:
+    contents.to_csv(out / "contents.csv", index=False)
+    drawn = int((contents["status"] == "drawn").sum())
+    return [
+        f"## Contents ({drawn} of {len(contents)} figures and tables drawn)",
+        "",
+        "[CSV](contents.csv)",
+        "",
+        to_markdown(contents[["kind", "name", "status", "reason"]]),
+    ]
 
 
 def _counts(results: Results) -> list[str]:
@@ -224,31 +357,67 @@ def _counts(results: Results) -> list[str]:
 
 
 def _missing_section(results: Results, derived: Derived, out: Path) -> list[str]:
-    results.missing.to_csv(out / "missing.csv", index=False)
+    missing = missing_cells(results.missing, results.plan, results.results_root)
+    missing.to_csv(out / "missing.csv", index=False)
     refused = pd.concat(
         [derived.refused_runs.assign(kind="run"), derived.refused_groups.assign(kind="selection")],
         ignore_index=True,
     )
     refused.to_csv(out / "refused.csv", index=False)
-    lines = [f"## Missing cells ({len(results.missing)})", ""]
+    lines = [f"## Missing cells ({len(missing)})", ""]
     if results.plan is None:
         lines += ["No `plan.json`: missing cells cannot be listed.", ""]
+    lines += ["Planned jobs without results, and the error each last recorded.", ""]
     shown = ["stage", "label", "dataset", "arch", "train_set", "seed", "signature", "reason"]
-    lines += ["[CSV](missing.csv)", "", to_markdown(results.missing[shown])]
+    lines += ["[CSV](missing.csv)", "", to_markdown(missing[[*shown, "error"]])]
     lines += [f"## Refused summaries ({len(refused)})", ""]
     lines += ["Runs and selection groups left out because cells are missing or NaN.", ""]
     lines += ["[CSV](refused.csv)", "", to_markdown(refused)]
     return lines
 
 
-def _figure_section(spec: FigureSpec, results: Results, derived: Derived, out: Path) -> list[str]:
+def _absent(kind: str, name: str, title: str, reason: str, contents: list[dict]) -> list[str]:
+    contents.append(dict(kind=kind, name=name, title=title, status="absent", reason=reason))
+    return [f"_Absent: {reason}._", ""]
+
+
+def _table_section(
+    spec: TableSpec, results: Results, derived: Derived, out: Path, contents: list[dict]
+) -> list[str]:
+    title = f"{spec.name} — {spec.title}"
+    heading = [f"### {title}", ""]
+    if reason := absence(spec.needs, results, derived):
+        return heading + _absent("table", spec.name, spec.title, reason, contents)
+    table = spec.build(results, derived)
+    if table.empty:
+        return heading + _absent("table", spec.name, spec.title, "no rows", contents)
+    table.to_csv(out / "tables" / f"{spec.stem}.csv", index=False)
+    (out / "tables" / f"{spec.stem}.md").write_text(f"# {title}\n\n{to_markdown(table)}")
+    rel = f"tables/{spec.stem}.csv"
+    contents.append(
+        dict(kind="table", name=spec.name, title=spec.title, status="drawn", reason="", file=rel)
+    )
+    return [*heading, f"[CSV]({rel})", "", to_markdown(table)]
+
+
+def _figure_section(
+    spec: FigureSpec, results: Results, derived: Derived, out: Path, contents: list[dict]
+) -> list[str]:
     heading = [f"### Figure {spec.number} — {spec.title}", ""]
-    try:
-        png = spec.draw(results, derived, out)
-    except NoDataError as error:
-        return [*heading, f"_Not drawn: {error}._", ""]
+    name = f"Figure {spec.number}"
+    reason = absence(spec.needs, results, derived)
+    if reason is None:
+        try:
+            png = spec.draw(results, derived, out / "figures")
+        except NoDataError as error:
+            reason = str(error)
+    if reason:
+        return heading + _absent("figure", name, spec.title, reason, contents)
     rel = f"figures/{png.name}"
-    return [*heading, f"![Figure {spec.number}]({rel})", "", f"[data]({rel[:-4]}.csv)", ""]
+    contents.append(
+        dict(kind="figure", name=name, title=spec.title, status="drawn", reason="", file=rel)
+    )
+    return [*heading, f"![{name}]({rel})", "", f"[data]({rel[:-4]}.csv)", ""]
 
 
 def _settings_section(results: Results, out: Path) -> list[str]:

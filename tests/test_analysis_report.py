@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
 from analysis.load import load
-from analysis.report import FIGURES, main
+from analysis.report import FIGURES, main, write_report
+from analysis.report import TABLES as REPORT_TABLES
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
 from grid.context import JobContext, job_dir
 from grid.job import Job
@@ -18,6 +20,8 @@ from grid.store.schemas import PROVENANCE, TABLES
 from tests.test_analysis_handmade import robustness_evaluation
 
 SKIPPED = "cifar10 vgg11 jpeg:60 seed 1"
+SKIPPED_0 = "cifar10 vgg11 jpeg:60 seed 0"
+TABLES_ON_DISK = ("rate_distortion", "train_curve", "evaluation")
 SPEC = SweepSpec(
     archs=("vgg11", "vgg11-5"),
     compressed_archs=("vgg11-5",),
@@ -74,7 +78,12 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, capsys):
     missing = load(sweep_dir).missing
     for signature in missing["signature"]:
         assert signature in text
-    assert "Not drawn" not in text
+    assert "_Absent" not in text
+    contents = pd.read_csv(sweep_dir / "report" / "contents.csv")
+    assert set(contents["status"]) == {"drawn"}
+    assert set(contents["name"]) == {f"Figure {spec.number}" for spec in FIGURES} | {
+        spec.name for spec in REPORT_TABLES
+    }
     for spec in FIGURES:
         assert f"Figure {spec.number}" in text
     pngs = sorted(p.stem for p in (sweep_dir / "report" / "figures").glob("*.png"))
@@ -125,4 +134,61 @@ def test_report_stage_writes_the_report_folder(tmp_path):
     assert stage.fn(JobContext(job=job, results_root=tmp_path, sweep="mini")) == {}
     text = (tmp_path / "mini" / "report" / "index.md").read_text()
     assert "## Missing cells (0)" in text
-    assert "Not drawn: figure 4.7: no data" in text  # no images were saved
+    assert "_Absent: figure 4.7: no data" in text  # no images were saved
+    contents = pd.read_csv(tmp_path / "mini" / "report" / "contents.csv").set_index("name")
+    assert contents.loc["Figure 4.7", "status"] == "absent"
+    assert contents.loc["Figure 4.1", "status"] == "drawn"
+
+
+def _contents(sweep_dir) -> pd.DataFrame:
+    """The report's ``contents.csv`` indexed by figure / table name."""
+    return pd.read_csv(sweep_dir / "report" / "contents.csv").set_index("name")
+
+
+def test_report_without_corrupted_evaluation_says_chapter_4_is_absent_and_why(tmp_path):
+    sweep = write_synthetic_sweep(tmp_path, "ch3", SweepSpec(seeds=1, corruptions=()))
+    text = write_report(sweep).read_text()
+    contents = _contents(sweep)
+    for name in ("Table 4.2", "Table 4.3", "Rankings", "Figure 4.1", "Figure 4.7"):
+        assert contents.loc[name, "status"] == "absent"
+        assert contents.loc[name, "reason"].startswith("no selection in this sweep")
+    assert contents.loc["Table 4.1", "reason"] == "no evaluation on CIFAR-10-C in this sweep"
+    for name in ("Table 3.1", "Seeds", "Figure 3.2", "Figure 3.4"):
+        assert contents.loc[name, "status"] == "drawn"
+    assert "_Absent: no selection in this sweep" in text
+    assert not (sweep / "report" / "tables" / "table4_2.csv").exists()
+
+
+def test_report_of_a_sweep_without_rows_lists_every_job_missing_and_draws_nothing(tmp_path):
+    sweep = write_synthetic_sweep(tmp_path, "empty", SweepSpec(seeds=1))
+    planned = len(load(sweep).plan.jobs)
+    for table in TABLES_ON_DISK:
+        shutil.rmtree(sweep / table, ignore_errors=True)
+    text = write_report(sweep).read_text()
+    contents = _contents(sweep)
+    assert set(contents.loc[contents["status"] == "drawn"].index) == {"Tables 3.2 / 3.3"}
+    assert contents.loc["Seeds", "reason"] == "no finished training in this sweep"
+    assert f"## Missing cells ({planned})" in text
+
+
+def test_missing_cells_carry_the_error_of_the_failed_attempt(tmp_path):
+    sweep = write_synthetic_sweep(tmp_path, "partial", SweepSpec(seeds=1, skip=(SKIPPED_0,)))
+    train = load(sweep).missing.query("stage == 'train'").iloc[0]
+    folder = job_dir(tmp_path, "train", train["signature"])
+    folder.mkdir(parents=True)
+    (folder / "failed.json").write_text(json.dumps({"error": "RuntimeError: out of memory"}))
+    write_report(sweep)
+    missing = pd.read_csv(sweep / "report" / "missing.csv").set_index("stage")
+    assert missing.loc["train", "error"] == "RuntimeError: out of memory"
+    assert pd.isna(missing.loc["evaluate", "error"])  # never attempted: no error recorded
+
+
+def test_a_rewritten_report_keeps_no_figure_or_table_its_rows_no_longer_support(tmp_path):
+    sweep = write_synthetic_sweep(tmp_path, "shrinking", SweepSpec(seeds=1, saved_images=0))
+    write_report(sweep)
+    assert (sweep / "report" / "figures" / "fig4_1.png").exists()
+    shutil.rmtree(sweep / "evaluation")
+    write_report(sweep)
+    assert not (sweep / "report" / "figures" / "fig4_1.png").exists()
+    assert not (sweep / "report" / "tables" / "table4_2.csv").exists()
+    assert (sweep / "report" / "tables" / "table3_1.csv").exists()

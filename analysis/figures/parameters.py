@@ -32,7 +32,10 @@ def parameter_data(epochs: pd.DataFrame, unavailable: pd.DataFrame | None = None
     sizes = table_model_sizes().rename(columns={"model": "arch"})
     sizes = sizes.assign(family=sizes["table"].map(FAMILY_NAMES))[["arch", "params", "family"]]
     rows = epochs[epochs["dataset"].isin(DATASETS_32) & epochs["arch"].isin(sizes["arch"])]
-    compressed_runs = rows[rows["eval_set"] == "compressed"][["arch", "dataset"]].drop_duplicates()
+    # Models trained on the original data are tested on it as their "compressed" test set
+    # (grid/expand.py), so only a compressed training set shows a sweep tested compressed data.
+    tested = (rows["eval_set"] == "compressed") & (rows["codec"] != "identity")
+    compressed_runs = rows[tested.to_numpy()][["arch", "dataset"]].drop_duplicates()
     rows = rows.merge(compressed_runs.astype(object), on=["arch", "dataset"])
     matched = (rows["eval_set"] == "compressed") | (
         (rows["codec"] == "identity") & (rows["eval_set"] == "clean")
