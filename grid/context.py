@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from grid.job import Job
+from grid.store.rows import read_rows
 
 log = logging.getLogger("grid")
 
@@ -65,7 +66,7 @@ class JobContext:
 
     def input_rows(self, role: str, table: str) -> pd.DataFrame:
         """All rows of ``table`` written by the jobs filling ``role`` (without provenance)."""
-        frames = [pd.read_parquet(d / "rows" / f"{table}.parquet") for d in self.input_dirs(role)]
+        frames = [read_rows(d, table) for d in self.input_dirs(role)]
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -1,8 +1,8 @@
 """Expansion of one sweep part's settings into the DAG of jobs.
 
-fit-codec → encode → prepare-cifar10c → train → evaluate → select → train/evaluate of joined
-sets → report. Each job's config holds only what its stage reads, so jobs that are the same
-work get the same signature and are shared between cells and sweeps.
+fit-codec → check-codec (quality gate) → encode → prepare-cifar10c → train → evaluate → select
+→ train/evaluate of joined sets → report. Each job's config holds only what its stage reads,
+so jobs that are the same work get the same signature and are shared between cells and sweeps.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 from grid.job import Job
 from grid.settings import seeds_of
+from lcc.codecs.fit_recipe import resolve_fit_recipe
+from lcc.codecs.gate import GATE_JPEG_QUALITIES
 
 LEARNED_CODECS = ("bls", "bmhj")
 
@@ -27,6 +29,7 @@ class TrainSet:
     encode: Job | None  # None for joined sets (resolved at run time from the selection)
     test_encode: Job | None = None  # the test split compressed the same way
     fit: Job | None = None  # the learned codec's fit job
+    gate: Job | None = None  # the learned codec's quality gate (check-codec)
 
 
 @dataclass
@@ -58,7 +61,7 @@ def _level_label(codec: str, level: float | None) -> str:
     return f"{codec}:{int(level) if float(level).is_integer() else level}"
 
 
-def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, level, fit):
+def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, level, fit, gate):
     config = {
         "codec": codec,
         "level": level,
@@ -67,13 +70,14 @@ def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, l
         "batch_size": settings["encode"]["batch_size"],
     }
     inputs = {"model": (fit.signature,)} if fit is not None else {}
+    if gate is not None and settings["gate"]["enforce"]:
+        inputs["gate"] = (gate.signature,)
     label = f"{dataset} {split} {_level_label(codec, level)}"
     return Job("encode", config, inputs, label=label)
 
 
 def _fit(settings: Mapping[str, Any], dataset: str, image_size: int, codec: str, level) -> Job:
-    fit = dict(settings["fit"])
-    fit["crop"] = fit["crop"] or image_size
+    fit = fit_settings(settings, image_size)
     config = {
         "codec": codec,
         "level": level,
@@ -83,12 +87,34 @@ def _fit(settings: Mapping[str, Any], dataset: str, image_size: int, codec: str,
     return Job("fit-codec", config, label=f"{dataset} {codec}:{level}")
 
 
+def _check(settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Job) -> Job:
+    """The quality gate of one fitted codec on the first ``gate.images`` test images (its own
+    limit, not ``data.test_limit``: the gate measures the codec, not a classifier)."""
+    ref = data_ref(settings, dataset, "test")
+    ref["limit"] = settings["gate"]["images"]
+    config = {
+        "codec": codec,
+        "level": level,
+        "dataset": ref,
+        "jpeg_qualities": list(GATE_JPEG_QUALITIES),
+        "batch_size": settings["encode"]["batch_size"],
+    }
+    inputs = {"model": (fit.signature,)}
+    return Job("check-codec", config, inputs, label=f"{dataset} {codec}:{level} gate")
+
+
+def fit_settings(settings: Mapping[str, Any], image_size: int) -> dict[str, Any]:
+    """The fully resolved fit recipe (every setting that changes the weights) for a dataset."""
+    overrides = {k: v for k, v in settings["fit"].items() if k != "recipe"}
+    return resolve_fit_recipe(settings["fit"]["recipe"], overrides, image_size)
+
+
 def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> DatasetJobs:
     """The fit/encode/prepare jobs of one dataset and the training sets they define."""
     out = DatasetJobs(dataset)
-    out.test_clean = _encode(settings, dataset, "test", "identity", None, None)
+    out.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
     if settings["original"]:
-        train = _encode(settings, dataset, "train", "identity", None, None)
+        train = _encode(settings, dataset, "train", "identity", None, None, None)
         out.train_sets.append(TrainSet("original", "identity", None, train, out.test_clean))
     for codec, levels in settings["codecs"].items():
         if codec in LEARNED_CODECS and dataset not in settings["codec_datasets"].get(codec, []):
@@ -96,12 +122,13 @@ def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> 
         for level in levels:
             learned = codec in LEARNED_CODECS
             fit = _fit(settings, dataset, image_size, codec, level) if learned else None
-            train = _encode(settings, dataset, "train", codec, level, fit)
+            gate = _check(settings, dataset, codec, level, fit) if learned else None
+            train = _encode(settings, dataset, "train", codec, level, fit, gate)
             test = None
             if settings["test_on_compressed"]:
-                test = _encode(settings, dataset, "test", codec, level, fit)
+                test = _encode(settings, dataset, "test", codec, level, fit, gate)
             label = _level_label(codec, level)
-            out.train_sets.append(TrainSet(label, codec, level, train, test, fit))
+            out.train_sets.append(TrainSet(label, codec, level, train, test, fit, gate))
     if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
         config = {
             "dataset": data_ref(settings, dataset, "test"),
@@ -184,6 +211,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
         evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
         for tset in data.train_sets:
             add(tset.fit)
+            add(tset.gate)
             add(tset.encode)
             add(tset.test_encode)
             for arch in settings["archs"]:

@@ -25,7 +25,7 @@ from grid.job import Job
 from grid.stages.registry import get_stage
 from grid.store.files import atomic_write_json, atomic_write_parquet
 from grid.store.provenance import provenance, slurm_job_id
-from grid.store.rows import publish, to_table
+from grid.store.rows import publish, rows_path, to_table
 from grid.store.state import now_iso
 
 log = logging.getLogger("grid")
@@ -96,7 +96,7 @@ def run_job(
         raise
     prov = provenance(job.signature, sweep, device, started, _now())
     for table, frame in rows.items():
-        atomic_write_parquet(folder / "rows" / f"{table}.parquet", to_table(table, frame, prov))
+        atomic_write_parquet(rows_path(folder, table), to_table(table, frame, prov))
     publish(folder, results_root, sweep, job.stage, job.signature)
     done = {"time": now_iso(), "tables": {t: len(f) for t, f in rows.items()}}
     atomic_write_json(folder / "done.json", done)

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lcc.codecs.fit_recipe import FIT_KEYS
+
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
 
 DEFAULTS: dict[str, Any] = {
@@ -45,14 +47,13 @@ DEFAULTS: dict[str, Any] = {
         "train_limit": None,  # keep the first N training images (class-balanced)
         "test_limit": None,
     },
-    "fit": {
-        "epochs": 10,
-        "batch_size": 8,
-        "crop": None,  # null = the dataset's image size
-        "lr": 1e-4,
-        "aux_lr": 1e-3,
-        "seed": 0,
-        "max_steps_per_epoch": None,
+    # Codec fitting: a preset of lcc.codecs.fit_recipe (fast | thesis); any key set here
+    # overrides the preset's value (null = the preset's).
+    "fit": {"recipe": "fast", **dict.fromkeys(FIT_KEYS)},
+    # The codec quality gate (stage check-codec): each fitted codec against JPEG at its rate.
+    "gate": {
+        "images": 1000,  # first N test images (class-balanced); null = the whole test split
+        "enforce": False,  # true: a codec that fails the gate gets no encodes, so no training
     },
     "train": {
         "epochs": 30,

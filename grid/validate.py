@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from grid.expand import fit_settings
 from grid.settings import SettingsError
+from lcc.codecs.fit_recipe import FitRecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
 SELECT_METHODS = ("bda", "bdad", "bdads")
@@ -59,7 +61,12 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     if (isinstance(seeds, int) and seeds < 1) or (isinstance(seeds, list) and not seeds):
         raise SettingsError(f"seeds must be a positive count or a non-empty list, got {seeds!r}")
     for name in settings["datasets"]:
-        _check_image_size(name, settings["archs"], lcc.data.dataset_info(name).image_size)
+        image_size = lcc.data.dataset_info(name).image_size
+        _check_image_size(name, settings["archs"], image_size)
+        try:
+            fit_settings(settings, image_size)
+        except FitRecipeError as err:
+            raise SettingsError(str(err)) from None
 
 
 def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> None:

@@ -13,18 +13,11 @@ from grid.stages.encode import encode
 from grid.stages.fit_codec import fit_codec
 from grid.store import schemas
 from lcc.codecs import join_encoded, load_encoded
+from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.data import load
 
 SYNTHETIC = {"name": "synthetic", "root": None, "limit": 40}
-FIT = {
-    "epochs": 2,
-    "batch_size": 8,
-    "crop": 32,
-    "lr": 1e-4,
-    "aux_lr": 1e-3,
-    "seed": 0,
-    "max_steps_per_epoch": 2,
-}
+FIT = resolve_fit_recipe("thesis", {"epochs": 2, "max_steps_per_epoch": 2}, image_size=32)
 
 
 def _write_job_json(root, job: Job) -> None:

@@ -20,6 +20,7 @@ def test_classification_counts() -> None:
     trains = 2 * per_dataset_sets * 2 * SEEDS  # datasets × sets × archs × seeds
     assert stage_counts("classification") == {
         "fit-codec": 2 * LAMBDAS,  # BLS on CIFAR-10, BMHJ on Tiny ImageNet
+        "check-codec": 2 * LAMBDAS,  # one quality gate per fitted codec
         "encode": 2 * (per_dataset_sets + 1),  # + the clean test split of each dataset
         "train": trains,
         "evaluate": trains,
@@ -33,6 +34,7 @@ def test_param_reduction_counts() -> None:
     trains = (lambdas + 1) * archs * SEEDS
     assert stage_counts("param_reduction") == {
         "fit-codec": lambdas,
+        "check-codec": lambdas,
         "encode": (lambdas + 1) + lambdas + 1,  # train sets, compressed tests, clean test
         "train": trains,
         "evaluate": trains,
@@ -45,6 +47,7 @@ def test_robustness_counts() -> None:
     trains = sets * SEEDS + SEEDS  # + the joined top-2 BLS set
     assert stage_counts("robustness") == {
         "fit-codec": LAMBDAS,
+        "check-codec": LAMBDAS,
         "encode": sets + 1,
         "prepare-cifar10c": 1,
         "train": trains,

@@ -4,30 +4,16 @@ per-image rate-distortion rows."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from grid.context import JobContext
+from grid.stages.check_codec import require_passed
+from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
 from lcc.codecs import encode_split, get, is_learned, validate
 from lcc.data import load
-
-
-def fit_job_folder(ctx: JobContext) -> Path:
-    """The folder of the fit-codec job filling role ``model``, checked to hold ``model.pt``."""
-    folders = ctx.input_dirs("model")
-    if len(folders) != 1:
-        raise ValueError(
-            f"encode with learned codec {ctx.config['codec']!r} needs exactly one 'model' input "
-            f"(a fit-codec job), got {len(folders)}"
-        )
-    if not (folders[0] / "model.pt").is_file():
-        raise FileNotFoundError(
-            f"fit-codec output {folders[0] / 'model.pt'} is missing (did the fit job finish?)"
-        )
-    return folders[0]
 
 
 @stage("encode", tables=("rate_distortion",), resources="gpu")
@@ -37,6 +23,8 @@ def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     name, level = cfg["codec"], cfg["level"]
     validate(name, level)
+    for gate_folder in ctx.input_dirs("gate"):  # present only with gate.enforce=true
+        require_passed(gate_folder)
     weights = fit_job_folder(ctx) if is_learned(name) else None
     codec = get(name, level, weights=weights, device=ctx.device)
     ref = cfg["dataset"]

@@ -7,9 +7,8 @@ import pandas as pd
 from grid.context import JobContext
 from grid.stages.registry import stage
 from lcc.codecs import fit, is_learned
+from lcc.codecs.fit_recipe import FIT_KEYS
 from lcc.data import load
-
-FIT_SETTINGS = ("epochs", "batch_size", "crop", "lr", "aux_lr", "seed", "max_steps_per_epoch")
 
 
 @stage("fit-codec", tables=("codec_fit",), resources="gpu")
@@ -19,7 +18,7 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     if not is_learned(cfg["codec"]):
         raise ValueError(f"fit-codec needs a learned codec (bls, bmhj), got {cfg['codec']!r}")
-    missing = [k for k in FIT_SETTINGS if k not in cfg["fit"]]
+    missing = [k for k in FIT_KEYS if k not in cfg["fit"]]
     if missing:
         raise KeyError(f"fit-codec config.fit lacks {', '.join(missing)}")
     ref = cfg["dataset"]
@@ -28,7 +27,7 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
         cfg["codec"],
         cfg["level"],
         data.images,
-        **{k: cfg["fit"][k] for k in FIT_SETTINGS},
+        **{k: cfg["fit"][k] for k in FIT_KEYS},
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
         device=ctx.device,

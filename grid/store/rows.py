@@ -29,6 +29,17 @@ def to_table(table: str, rows: pd.DataFrame, provenance: dict[str, Any]) -> pa.T
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
+def rows_path(job_folder: Path, table: str) -> Path:
+    """The job's own copy of its rows of ``table`` (written by the runner)."""
+    return Path(job_folder) / "rows" / f"{table}.parquet"
+
+
+def read_rows(job_folder: Path, table: str) -> pd.DataFrame:
+    """The job's rows of ``table`` (with provenance); empty when it wrote none."""
+    path = rows_path(job_folder, table)
+    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+
+
 def view_path(results_root: Path, sweep: str, table: str, stage: str, signature: str) -> Path:
     """Where a job's rows appear in a sweep: hive-partitioned by stage."""
     return Path(results_root) / sweep / table / f"stage={stage}" / f"{signature}.parquet"

@@ -60,6 +60,11 @@ CODEC_FIT = pa.schema(
         ("bpp", pa.float64()),  # entropy-model estimate
         ("aux_loss", pa.float64()),
         ("seconds", pa.float64()),  # wall time of the epoch
+        ("lr", pa.float64()),  # the network's learning rate at the epoch's last step
+        ("val_loss", pa.float64()),  # on the held-out training images (eval mode); null if none
+        ("val_mse", pa.float64()),
+        ("val_bpp", pa.float64()),
+        ("stopped", pa.bool_()),  # early stopping ended the fit after this epoch
     ]
 )
 
@@ -121,9 +126,33 @@ SELECTION = pa.schema(
     ]
 )
 
+# The codec quality gate (lcc.codecs.gate): JPEG reference points and one candidate row per
+# fitted codec, measured on held-out test images. Verdict columns are null on reference rows.
+CODEC_GATE = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("codec", pa.string()),
+        ("level", pa.float64()),  # lambda, or JPEG quality
+        ("role", pa.string()),  # "candidate" | "reference"
+        ("n_images", pa.int64()),
+        ("bpp", pa.float64()),  # the thesis' rate: estimated (learned) or content (JPEG)
+        ("bpp_coded", pa.float64()),  # coded string (learned) or content (JPEG) bits / pixels
+        ("bpp_std", pa.float64()),  # of bpp_coded over the images
+        ("psnr", pa.float64()),  # mean over images, dB, peak 255
+        ("ssim", pa.float64()),  # mean over images
+        ("jpeg_psnr", pa.float64()),  # JPEG's PSNR at the candidate's coded rate
+        ("jpeg_ssim", pa.float64()),
+        ("psnr_margin", pa.float64()),  # candidate minus JPEG, dB
+        ("ssim_margin", pa.float64()),
+        ("extrapolated", pa.bool_()),  # the rate lies outside JPEG's range of rates
+        ("passes", pa.bool_()),  # both margins > 0
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "rate_distortion": RATE_DISTORTION,
     "codec_fit": CODEC_FIT,
+    "codec_gate": CODEC_GATE,
     "train_curve": TRAIN_CURVE,
     "evaluation": EVALUATION,
     "selection": SELECTION,

@@ -1,15 +1,19 @@
 """Training a learned codec (``bls`` or ``bmhj``) at one λ, checkpointed and resumable.
 
 The recipe is CompressAI's: ``RateDistortionLoss`` (λ · 255² · MSE + bpp, the thesis' scale),
-Adam on the network, a second Adam on the entropy bottleneck's quantiles for the auxiliary
-loss, random crops, inputs padded to the architecture's multiple, ``update()`` before the
-final weights are saved. A rerun in the same ``workdir`` resumes from the last epoch's
-checkpoint (model, optimisers and RNG states) and ends bit-for-bit equal on CPU.
+Adam on the network (learning rate by step, :func:`lcc.codecs.fit_recipe.learning_rate`), a
+second Adam on the entropy bottleneck's quantiles for the auxiliary loss, random crops, inputs
+padded to the architecture's multiple, ``update()`` before the final weights are saved.
+Optionally the last ``held_out`` training images are kept out of training, scored after every
+epoch (eval mode: rounded latents, so deterministic) and used for early stopping. A rerun in
+the same ``workdir`` resumes from the last epoch's checkpoint (model, optimisers, RNG and
+early-stopping state) and ends bit-for-bit equal on CPU.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -21,12 +25,14 @@ from compressai.losses import RateDistortionLoss
 from compressai.models import CompressionModel
 
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
+from lcc.codecs.fit_recipe import learning_rate
 from lcc.codecs.levels import lagrange_multiplier
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
 META = "meta.json"
 GRAD_CLIP_NORM = 1.0  # CompressAI's example training script clips the net's gradients at 1
+HELD_OUT_BATCH = 250
 
 
 def _save_atomically(obj: object, path: Path) -> None:
@@ -97,6 +103,31 @@ def _check_resumable(saved: dict, settings: dict, path: Path) -> None:
         raise ValueError(f"checkpoint {path} belongs to another fit (saved vs requested: {diff})")
 
 
+def held_out_count(n_images: int, held_out: int) -> int:
+    """Images kept out of training for validation: ``held_out``, at most a tenth of them."""
+    return min(held_out, n_images // 10)
+
+
+def validation_loss(model, criterion, images: np.ndarray, multiple: int, device: str) -> tuple:
+    """``(loss, mse on [0, 1], bpp)`` of whole uint8 ``images`` in eval mode (rounded latents,
+    no noise: deterministic and consuming no random numbers); the model is left in train mode."""
+    model.eval()
+    sums, n = np.zeros(3), 0
+    with torch.no_grad():
+        for start in range(0, len(images), HELD_OUT_BATCH):
+            batch = np.ascontiguousarray(images[start : start + HELD_OUT_BATCH])
+            x = torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).float() / 255.0
+            height, width = x.shape[-2:]
+            out = model(pad_to_multiple(x, multiple))
+            out["x_hat"] = out["x_hat"][..., :height, :width]
+            losses = criterion(out, x)
+            parts = (losses["loss"], losses["mse_loss"], losses["bpp_loss"])
+            sums += np.array([float(v) for v in parts]) * len(batch)
+            n += len(batch)
+    model.train()
+    return tuple(float(v) for v in sums / max(n, 1))
+
+
 def fit(
     codec: str,
     lmbda: float,
@@ -112,14 +143,26 @@ def fit(
     on_epoch: Callable[[int], None] | None = None,
     device: str = "cpu",
     max_steps_per_epoch: int | None = None,
+    schedule: str = "constant",
+    warmup_steps: int = 0,
+    lr_floor: float = 1.0,
+    held_out: int = 0,
+    patience: int | None = None,
+    min_delta: float = 0.0,
 ) -> list[dict]:
     """Train learned codec ``codec`` at ``lmbda`` on uint8 ``(N, H, W, 3)`` images.
 
-    Each epoch visits a fresh permutation in batches of ``batch_size`` random ``crop`` x
-    ``crop`` crops (at most ``max_steps_per_epoch`` steps), saves ``workdir/checkpoint.pt``
-    and then calls ``on_epoch(epoch)`` (1-based). Finally writes ``model.pt`` (state dict after
-    ``update()``) and ``meta.json`` ``{codec, level, arch}``. Returns one row per epoch:
-    ``codec, level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss, seconds``.
+    The settings are those of :mod:`lcc.codecs.fit_recipe`. The last
+    :func:`held_out_count` images are held out; each epoch visits a fresh permutation of the
+    others in batches of ``batch_size`` random ``crop`` x ``crop`` crops (at most
+    ``max_steps_per_epoch`` steps), scores the held-out images, saves
+    ``workdir/checkpoint.pt`` and then calls ``on_epoch(epoch)`` (1-based). With ``patience``,
+    training stops once the held-out loss has not fallen by a fraction ``min_delta`` of its
+    best for ``patience`` epochs. Finally writes ``model.pt`` (state dict after ``update()``)
+    and ``meta.json`` ``{codec, level, arch, epochs}``. Returns one row per epoch: ``codec,
+    level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss, seconds, lr (at the
+    epoch's last step), val_loss, val_mse, val_bpp`` (None without held-out images),
+    ``stopped`` (early stop after this epoch).
     """
     if codec not in ARCHITECTURES:
         raise ValueError(
@@ -129,6 +172,11 @@ def fit(
     height, width = images.shape[1:3]
     if not 1 <= crop <= min(height, width):
         raise ValueError(f"crop {crop} does not fit {height}x{width} images")
+    n_val = held_out_count(len(images), held_out)
+    if patience is not None and n_val == 0:
+        raise ValueError(f"early stopping needs held-out images; {len(images)} images give none")
+    validation = images[len(images) - n_val :]
+    images = images[: len(images) - n_val]
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -142,6 +190,13 @@ def fit(
         "aux_lr": aux_lr,
         "seed": seed,
         "max_steps_per_epoch": max_steps_per_epoch,
+        "epochs": epochs,
+        "schedule": schedule,
+        "warmup_steps": warmup_steps,
+        "lr_floor": lr_floor,
+        "held_out": n_val,
+        "patience": patience,
+        "min_delta": min_delta,
     }
 
     torch.manual_seed(seed)
@@ -150,6 +205,7 @@ def fit(
     optimizer, aux_optimizer = _optimizers(model, lr, aux_lr)
     rows: list[dict] = []
     steps = 0
+    early = {"best": math.inf, "bad_epochs": 0, "stopped": False}
     checkpoint_file = workdir / CHECKPOINT
     if checkpoint_file.exists():
         saved = torch.load(checkpoint_file, map_location=device, weights_only=True)
@@ -158,24 +214,38 @@ def fit(
         optimizer.load_state_dict(saved["optimizer"])
         aux_optimizer.load_state_dict(saved["aux_optimizer"])
         _restore_rng_states(saved["rng"], rng)
-        rows, steps = saved["rows"], saved["steps"]
+        rows, steps, early = saved["rows"], saved["steps"], saved["early"]
 
     criterion = RateDistortionLoss(lmbda=lmbda)
     steps_per_epoch = max(1, len(images) // batch_size)  # full batches; one when N < batch
     if max_steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
+    total_steps = steps_per_epoch * epochs
     multiple = ARCHITECTURES[codec]["multiple"]
     for epoch in range(len(rows) + 1, epochs + 1):
+        if early["stopped"]:
+            break
         started = time.perf_counter()
         order = rng.permutation(len(images))
         sums = np.zeros(4)
         for step in range(steps_per_epoch):
+            rate = learning_rate(steps + step, total_steps, lr, schedule, warmup_steps, lr_floor)
+            for group in optimizer.param_groups:
+                group["lr"] = rate
             batch = np.sort(order[step * batch_size : (step + 1) * batch_size])
             crops = random_crops(images, batch, crop, rng)
             x = torch.from_numpy(crops).to(device).permute(0, 3, 1, 2).float() / 255.0
             sums += _train_step(model, optimizer, aux_optimizer, criterion, x, multiple)
         steps += steps_per_epoch
         loss, mse, bpp, aux = (float(v) for v in sums / steps_per_epoch)
+        val = (None, None, None)  # no held-out images: null in the codec_fit table
+        if n_val:
+            val = validation_loss(model, criterion, validation, multiple, device)
+            if val[0] < early["best"] * (1 - min_delta):
+                early["best"], early["bad_epochs"] = val[0], 0
+            else:
+                early["bad_epochs"] += 1
+            early["stopped"] = patience is not None and early["bad_epochs"] >= patience
         rows.append(
             {
                 "codec": codec,
@@ -187,6 +257,11 @@ def fit(
                 "bpp": bpp,
                 "aux_loss": aux,
                 "seconds": time.perf_counter() - started,
+                "lr": rate,
+                "val_loss": val[0],
+                "val_mse": val[1],
+                "val_bpp": val[2],
+                "stopped": early["stopped"],
             }
         )
         _save_atomically(
@@ -198,14 +273,46 @@ def fit(
                 "rng": _rng_states(rng, device),
                 "rows": rows,
                 "steps": steps,
+                "early": early,
             },
             checkpoint_file,
         )
         if on_epoch is not None:
             on_epoch(epoch)
 
+    _write_final(model, workdir, codec, lmbda, rows, steps, early["stopped"])
+    return rows
+
+
+def _write_final(model, workdir: Path, codec: str, lmbda: float, rows, steps, stopped) -> None:
     model.update(force=True)
     _save_atomically(model.state_dict(), workdir / MODEL)
-    meta = {"codec": codec, "level": lmbda, "arch": ARCHITECTURES[codec], "epochs": epochs}
+    meta = {
+        "codec": codec,
+        "level": lmbda,
+        "arch": ARCHITECTURES[codec],
+        "epochs": len(rows),
+        "steps": steps,
+        "stopped_early": stopped,
+    }
     (workdir / META).write_text(json.dumps(meta, indent=2))
-    return rows
+
+
+def finish_from_checkpoint(workdir: str | Path) -> list[dict]:
+    """Write ``model.pt`` and ``meta.json`` from the last epoch's checkpoint of an interrupted
+    fit (e.g. one stopped at a wall-time budget), without training further. Returns its rows."""
+    workdir = Path(workdir)
+    saved = torch.load(workdir / CHECKPOINT, map_location="cpu", weights_only=True)
+    settings = saved["settings"]
+    model = build_model(settings["codec"])
+    model.load_state_dict(saved["model"])
+    _write_final(
+        model,
+        workdir,
+        settings["codec"],
+        settings["level"],
+        saved["rows"],
+        saved["steps"],
+        True,
+    )
+    return saved["rows"]

@@ -1,0 +1,99 @@
+"""The codec quality gate: does a learned codec beat JPEG's rate–distortion curve at its rate?
+
+The thesis' premise (Fig 3.2) is that its learned codec gives higher PSNR and SSIM than JPEG
+at the same bit rate. The gate codes held-out images with the fitted codec and with JPEG at
+the thesis' qualities, then reads JPEG's mean PSNR and SSIM at the codec's own rate off the
+JPEG curve (linear interpolation in bpp between the neighbouring qualities; outside JPEG's
+range, linear extrapolation from the two nearest qualities, flagged).
+
+Rates: the learned codec's *coded* bpp (rANS string length, what a file would take) and JPEG's
+content bpp (start of scan to end of file, FACTS.md §2). Distortions are per-image means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lcc.codecs.base import Codec
+from lcc.codecs.split import measure
+
+# JPEG qualities of the thesis' rate-distortion figure (Fig 3.2, Table 3.1; FACTS.md §1).
+GATE_JPEG_QUALITIES = (1, 5, 10, 20, 40, 60)
+GATE_METRICS = ("psnr", "ssim")
+
+
+def rd_point(codec: Codec, images: np.ndarray, chunk: int = 1000) -> dict[str, float]:
+    """Mean rates and distortions of ``codec`` on uint8 ``(N, H, W, 3)`` ``images``.
+
+    Keys: ``bpp`` (the thesis' rate: estimated for learned codecs, content for JPEG),
+    ``bpp_coded`` (coded/content bits; NaN for codecs without bits), ``bpp_std`` (of
+    ``bpp_coded``), ``psnr``, ``ssim``, ``n_images``.
+    """
+    parts = [
+        measure(images[i : i + chunk], codec.encode(images[i : i + chunk], first_index=i))
+        for i in range(0, len(images), chunk)
+    ]
+    columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    pixels = images.shape[1] * images.shape[2]
+    coded = columns["bits_actual"] / pixels
+    return {
+        "bpp": float(np.mean(columns["bpp"])),
+        "bpp_coded": float(np.mean(coded)),
+        "bpp_std": float(np.std(coded)),
+        "psnr": float(np.mean(columns["psnr"])),
+        "ssim": float(np.mean(columns["ssim"])),
+        "n_images": len(images),
+    }
+
+
+def curve_value(rate: float, rates: Sequence[float], values: Sequence[float]) -> tuple[float, bool]:
+    """``(value of the curve at rate, extrapolated)`` for a curve given by points.
+
+    Points are sorted by rate; inside their range the value is interpolated linearly between
+    the neighbours, outside it extrapolated linearly from the two nearest points (and the
+    flag is True). Needs at least two points with distinct rates.
+    """
+    order = np.argsort(rates)
+    r = np.asarray(rates, dtype=float)[order]
+    v = np.asarray(values, dtype=float)[order]
+    if len(r) < 2 or r[0] == r[-1]:
+        raise ValueError(f"a reference curve needs two points of distinct rates; got rates {r}")
+    if r[0] <= rate <= r[-1]:
+        return float(np.interp(rate, r, v)), False
+    i, j = (0, 1) if rate < r[0] else (len(r) - 2, len(r) - 1)
+    slope = (v[j] - v[i]) / (r[j] - r[i])
+    return float(v[i] + slope * (rate - r[i])), True
+
+
+def gate_verdict(point: dict[str, float], reference: Sequence[dict[str, float]]) -> dict:
+    """Compare one codec ``point`` (:func:`rd_point`) with JPEG ``reference`` points.
+
+    Returns, for each metric m of :data:`GATE_METRICS`: ``jpeg_<m>`` (JPEG's value at the
+    codec's coded rate) and ``<m>_margin`` (codec minus JPEG: dB for PSNR, SSIM units), plus
+    ``extrapolated`` (the rate lies outside JPEG's range) and ``passes`` (both margins > 0).
+    """
+    rates = [p["bpp_coded"] for p in reference]
+    out: dict = {}
+    passes = True
+    for metric in GATE_METRICS:
+        value, extrapolated = curve_value(point["bpp_coded"], rates, [p[metric] for p in reference])
+        out[f"jpeg_{metric}"] = value
+        out[f"{metric}_margin"] = point[metric] - value
+        passes = passes and point[metric] > value
+    out["extrapolated"] = extrapolated
+    out["passes"] = passes
+    return out
+
+
+def describe(codec: str, level: float, verdict: dict) -> str:
+    """One line, e.g. ``bls λ=0.001: 1.20 dB below JPEG in PSNR, +0.010 SSIM (extrapolated)``."""
+    psnr_margin = verdict["psnr_margin"]
+    side = "above" if psnr_margin > 0 else "below"
+    flag = " (JPEG extrapolated)" if verdict["extrapolated"] else ""
+    word = "passes" if verdict["passes"] else "FAILS"
+    return (
+        f"{codec} λ={level:g}: {word} the JPEG gate: {abs(psnr_margin):.2f} dB {side} JPEG in "
+        f"PSNR, {verdict['ssim_margin']:+.4f} SSIM at its rate{flag}"
+    )
