@@ -24,6 +24,7 @@ from grid.executors.slurm import SlurmExecutor
 from grid.plan import Group, Plan, plan, results_root
 from grid.profiles import load_profile
 from grid.settings import SettingsError
+from grid.stages.check_codec import gate_lines
 from grid.stages.registry import STAGES
 from grid.store.files import atomic_write_bytes, atomic_write_json
 from grid.store.rows import is_published, publish
@@ -216,6 +217,8 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     for sig, error in outcome.failed.items():
         job = the_plan.by_signature[sig]
         print(f"FAILED {job.stage} {sig} ({job.label}): {error}")
+    for line in gate_lines(the_plan, root, classify(the_plan, root)):
+        print(line)
     report = root / sweep / "report" / "index.md"
     if report.exists():
         print(f"report: {report}")

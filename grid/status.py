@@ -14,6 +14,7 @@ from grid.context import job_dir
 from grid.launch import classify, split_sweep
 from grid.plan import Plan, plan, results_root
 from grid.settings import SettingsError
+from grid.stages.check_codec import gate_lines
 from grid.store.state import DONE, FAILED, NEW, PENDING, RUNNING, read_marker
 
 COLUMNS = (DONE, RUNNING, FAILED, PENDING)
@@ -61,9 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    states = classify(the_plan, results_root(the_plan.run_settings))
+    root = results_root(the_plan.run_settings)
+    states = classify(the_plan, root)
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs")
     print(render(the_plan, states))
+    for line in gate_lines(the_plan, root, states):
+        print(line)
     return 0
 
 

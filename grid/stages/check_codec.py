@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grid.context import JobContext
+from grid.context import JobContext, job_dir
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
 from grid.store.rows import read_rows
+from grid.store.state import DONE
 from lcc.codecs import get
 from lcc.codecs.gate import describe, gate_verdict, rd_point
 from lcc.data import load
@@ -78,11 +79,16 @@ def require_passed(gate_folder: Path) -> None:
         )
 
 
-def gate_lines(gate_folders: list[Path]) -> list[str]:
-    """One :func:`lcc.codecs.gate.describe` line per finished gate job, in the given order."""
+def gate_lines(the_plan, results_root: Path, states: dict[str, str]) -> list[str]:
+    """The gate section of a launch or status: a heading, then one
+    :func:`lcc.codecs.gate.describe` line per finished check-codec job of ``the_plan``."""
     lines = []
-    for folder in gate_folders:
-        rows = read_rows(folder, TABLE)
-        for _, row in rows[rows["role"] == "candidate"].iterrows() if not rows.empty else ():
-            lines.append(describe(row["codec"], row["level"], row.to_dict()))
-    return lines
+    for job in the_plan.jobs:
+        if job.stage != "check-codec" or states.get(job.signature) != DONE:
+            continue
+        rows = read_rows(job_dir(results_root, job.stage, job.signature), TABLE)
+        if rows.empty:  # a stand-in stage (tests) that wrote no gate rows
+            continue
+        for _, row in rows[rows["role"] == "candidate"].iterrows():
+            lines.append("  " + describe(row["codec"], row["level"], row.to_dict()))
+    return ["codec quality gate (JPEG at the codec's coded rate):", *lines] if lines else []

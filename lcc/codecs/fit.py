@@ -241,7 +241,7 @@ def fit(
         val = (None, None, None)  # no held-out images: null in the codec_fit table
         if n_val:
             val = validation_loss(model, criterion, validation, multiple, device)
-            if val[0] < early["best"] * (1 - min_delta):
+            if early["best"] == math.inf or val[0] < early["best"] * (1 - min_delta):
                 early["best"], early["bad_epochs"] = val[0], 0
             else:
                 early["bad_epochs"] += 1
