@@ -61,6 +61,10 @@ class Results:
         return self.tables["codec_fit"]
 
     @property
+    def codec_gate(self) -> pd.DataFrame:
+        return self.tables["codec_gate"]
+
+    @property
     def train_curve(self) -> pd.DataFrame:
         return self.tables["train_curve"]
 

@@ -15,6 +15,7 @@ from typing import Any
 # The table each stage writes its rows to (a planned job without rows there is missing).
 STAGE_TABLES: dict[str, str] = {
     "fit-codec": "codec_fit",
+    "check-codec": "codec_gate",
     "encode": "rate_distortion",
     "train": "train_curve",
     "evaluate": "evaluation",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.claims import claims_table
 from analysis.completeness import missing_cells
 from analysis.derived import Derived
 from analysis.figures.accuracy import (
@@ -46,7 +47,14 @@ from analysis.images import image_sets
 from analysis.load import Results, load
 from analysis.markdown import to_markdown
 from analysis.provenance import package_versions, provenance_summary
-from analysis.tables import table_3_1, table_4_1, table_4_2, table_4_3, table_model_sizes
+from analysis.tables import (
+    gate_table,
+    table_3_1,
+    table_4_1,
+    table_4_2,
+    table_4_3,
+    table_model_sizes,
+)
 from analysis.thesis_numbers import ROBUSTNESS_SETTING
 
 TIES = """\
@@ -82,6 +90,12 @@ def _lacks_cifar10c(r: Results, d: Derived) -> str | None:
     return "no evaluation on CIFAR-10-C in this sweep"
 
 
+def _lacks_gate(r: Results, d: Derived) -> str | None:
+    if (r.codec_gate["role"] == "candidate").any():
+        return None
+    return "no fitted learned codec was gated in this sweep (no check-codec rows)"
+
+
 def _lacks_selection(r: Results, d: Derived) -> str | None:
     if len(d.ranked):
         return None
@@ -100,6 +114,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "training": _lacks_training,
     "cifar10c": _lacks_cifar10c,
     "selection": _lacks_selection,
+    "gate": _lacks_gate,
 }
 
 
@@ -244,6 +259,20 @@ def _seeds(results: Results, derived: Derived) -> pd.DataFrame:
 
 
 TABLES = (
+    TableSpec(
+        "claims",
+        "Claims",
+        "the thesis' claims this sweep can test, with our numbers and a verdict",
+        lambda r, d: claims_table(r, d),
+    ),
+    TableSpec(
+        "codec_gate",
+        "Codec gate",
+        "each fitted learned codec against JPEG's curve at the codec's coded rate "
+        "(held-out test images; margins: codec minus JPEG)",
+        lambda r, d: gate_table(r.codec_gate),
+        ("gate",),
+    ),
     TableSpec(
         "table3_1",
         "Table 3.1",

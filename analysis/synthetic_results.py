@@ -103,6 +103,39 @@ def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, l
     return job
 
 
+def _gate(root: Path, sweep: str, dataset: str, codec: str, level: float) -> Job:
+    """A check-codec job's rows: a made-up JPEG curve and the codec 0.5 dB above it."""
+    config = {"codec": codec, "level": level, "dataset": {"name": dataset}}
+    job = Job("check-codec", config, label=f"{dataset} {codec}:{level} gate")
+    reference = [
+        {"codec": "jpeg", "level": float(q), "role": "reference", "bpp_coded": 0.3 + q / 30}
+        for q in (1, 5, 10, 20, 40, 60)
+    ]
+    bpp = 0.2 + 2.5 * _quality(codec, level)
+    rows = pd.DataFrame(
+        [
+            *reference,
+            {"codec": codec, "level": level, "role": "candidate", "bpp_coded": bpp},
+        ]
+    )
+    rows["dataset"], rows["n_images"] = dataset, 1000
+    rows["bpp"], rows["bpp_std"] = rows["bpp_coded"], 0.1
+    rows["psnr"] = 20 + 4 * rows["bpp_coded"]
+    rows["ssim"] = 0.6 + 0.1 * rows["bpp_coded"]
+    candidate = rows["role"] == "candidate"
+    rows.loc[candidate, "psnr"] += 0.5
+    rows.loc[candidate, "ssim"] += 0.01
+    jpeg_psnr, jpeg_ssim = 20 + 4 * bpp, 0.6 + 0.1 * bpp
+    rows["jpeg_psnr"] = np.where(candidate, jpeg_psnr, np.nan)
+    rows["jpeg_ssim"] = np.where(candidate, jpeg_ssim, np.nan)
+    rows["psnr_margin"] = np.where(candidate, 0.5, np.nan)
+    rows["ssim_margin"] = np.where(candidate, 0.01, np.nan)
+    rows["extrapolated"] = [bool(bpp > 2.3) if c else None for c in candidate]
+    rows["passes"] = [True if c else None for c in candidate]
+    _write(root, sweep, job, "codec_gate", rows)
+    return job
+
+
 def _quality(codec: str, level: float) -> float:
     """A made-up quality in [0, 1] growing with the level's fidelity."""
     scale = {"jpeg": level / 100, "bls": level / 0.1, "bmhj": level / 0.1}
@@ -217,6 +250,8 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
             *((c, float(lv)) for c, lvs in spec.codecs.items() for lv in lvs),
         ]
         for codec, level in sets:
+            if codec in ("bls", "bmhj"):
+                jobs.append(_gate(root, sweep, dataset, codec, level))
             encode = _encode(root, sweep, spec, dataset, codec, level)
             jobs.append(encode)
             for arch in spec.archs:

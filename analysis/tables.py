@@ -212,3 +212,41 @@ def _settings(codecs: pd.Series, levels: pd.Series, absent: str) -> list[str]:
     return [
         absent if pd.isna(lv) else level_text(c, lv) for c, lv in zip(codecs, levels, strict=True)
     ]
+
+
+GATE_COLUMNS = [
+    "dataset",
+    "codec",
+    "level",
+    "n_images",
+    "bpp",
+    "bpp_coded",
+    "psnr",
+    "jpeg_psnr",
+    "psnr_margin",
+    "ssim",
+    "jpeg_ssim",
+    "ssim_margin",
+    "extrapolated",
+    "passes",
+]
+
+
+def gate_table(codec_gate: pd.DataFrame) -> pd.DataFrame:
+    """The codec quality gate, one row per gated codec and λ (the ``candidate`` rows of table
+    ``codec_gate``): estimated and coded bpp, PSNR (dB) and SSIM beside JPEG's at the coded
+    rate, margins (codec minus JPEG), whether JPEG was extrapolated, and the verdict."""
+    candidates = codec_gate[codec_gate["role"] == "candidate"]
+    table = candidates[GATE_COLUMNS].sort_values(["dataset", "codec", "level"])
+    return table.reset_index(drop=True).round(
+        {
+            "bpp": 3,
+            "bpp_coded": 3,
+            "psnr": 2,
+            "jpeg_psnr": 2,
+            "psnr_margin": 2,
+            "ssim": 4,
+            "jpeg_ssim": 4,
+            "ssim_margin": 4,
+        }
+    )

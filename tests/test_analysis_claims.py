@@ -394,7 +394,7 @@ def test_claims_table_of_a_synthetic_sweep_reads_images_and_never_raises(tmp_pat
     assert list(table.columns) == CLAIM_COLUMNS
     assert table["claim"].tolist() == ["C1", "C2", "C3", "C4", "C5", "C6"]
     verdicts = dict(zip(table["claim"], table["verdict"], strict=True))
-    assert verdicts["C1"] == UNTESTABLE  # the synthetic sweep has no codec gate
+    assert verdicts["C1"] == HOLDS  # the synthetic gate puts each λ 0.5 dB above JPEG
     assert verdicts["C5"] == UNTESTABLE  # nor a joined training set
     assert verdicts["C6"] == HOLDS
     markdown = claims_markdown(table)

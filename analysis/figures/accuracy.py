@@ -27,14 +27,16 @@ def training_quality(rate_distortion: pd.DataFrame) -> pd.DataFrame:
 
 
 def accuracy_data(best: pd.DataFrame, summary: pd.DataFrame, quality: pd.DataFrame) -> pd.DataFrame:
-    """Clean accuracy of each training set of the full-size classifiers, with its data quality.
+    """Clean accuracy of each training set of the full-size classifiers (of every classifier
+    when the sweep trained no full-size one, e.g. a reduced reproduction), with its data quality.
 
     ``best`` is best-of-seeds :func:`analysis.seeds.best_epoch` rows, ``summary`` their
     :func:`analysis.seeds.seed_summary`, ``quality`` :func:`training_quality`. Columns: arch,
     dataset, metric, codec, level, train_set, accuracy (best seed), mean, std, n_seeds, bpp,
     psnr, ssim. Original-data rows have codec ``identity`` and no bpp.
     """
-    keep = (best["eval_set"] == "clean") & best["arch"].isin(FULL_ARCHS)
+    archs = FULL_ARCHS if best["arch"].isin(FULL_ARCHS).any() else tuple(best["arch"].unique())
+    keep = (best["eval_set"] == "clean") & best["arch"].isin(archs)
     keep &= ~best["joined"].astype(bool) & best["codec"].isin((*RATE_CODECS, "identity"))
     columns = ["arch", "dataset", "train_set", "codec", "level", "accuracy"]
     rows = best[keep.to_numpy()][columns].astype({c: object for c in columns[:4]})
