@@ -270,7 +270,7 @@ TABLES = (
         "Codec gate",
         "each fitted learned codec against JPEG's curve at the codec's coded rate "
         "(held-out test images; margins: codec minus JPEG)",
-        lambda r, d: gate_table(r.codec_gate),
+        lambda r, d: gate_table(r.codec_gate, r.codec_fit),
         ("gate",),
     ),
     TableSpec(

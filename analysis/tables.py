@@ -232,13 +232,19 @@ GATE_COLUMNS = [
 ]
 
 
-def gate_table(codec_gate: pd.DataFrame) -> pd.DataFrame:
+def gate_table(codec_gate: pd.DataFrame, codec_fit: pd.DataFrame) -> pd.DataFrame:
     """The codec quality gate, one row per gated codec and λ (the ``candidate`` rows of table
     ``codec_gate``): estimated and coded bpp, PSNR (dB) and SSIM beside JPEG's at the coded
-    rate, margins (codec minus JPEG), whether JPEG was extrapolated, and the verdict."""
-    candidates = codec_gate[codec_gate["role"] == "candidate"]
-    table = candidates[GATE_COLUMNS].sort_values(["dataset", "codec", "level"])
-    return table.reset_index(drop=True).round(
+    rate, margins (codec minus JPEG), whether JPEG was extrapolated, the verdict, and the
+    fit's optimizer steps and wall time in minutes (from ``codec_fit``)."""
+    candidates = codec_gate[codec_gate["role"] == "candidate"][GATE_COLUMNS]
+    keys = ["dataset", "codec", "level"]
+    fits = codec_fit.astype({"dataset": object, "codec": object}).groupby(keys, as_index=False)
+    fits = fits.agg(fit_steps=("steps", "max"), fit_minutes=("seconds", "sum"))
+    fits["fit_minutes"] = fits["fit_minutes"] / 60
+    table = candidates.astype({"dataset": object, "codec": object}).merge(fits, on=keys, how="left")
+    table = table.sort_values(keys).reset_index(drop=True)
+    return table.round(
         {
             "bpp": 3,
             "bpp_coded": 3,
@@ -248,5 +254,6 @@ def gate_table(codec_gate: pd.DataFrame) -> pd.DataFrame:
             "ssim": 4,
             "jpeg_ssim": 4,
             "ssim_margin": 4,
+            "fit_minutes": 1,
         }
     )
