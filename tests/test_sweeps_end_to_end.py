@@ -135,6 +135,9 @@ def test_a_sweep_with_failed_jobs_reports_what_finished_and_lists_the_rest(
     fail = f"fake.fail=[{cifar10c.signature},{train.signature}]"
     outcome = _launch("robustness", tmp_path, fail)
     assert {cifar10c.signature, train.signature} <= set(outcome.failed)
+    report_job = next(j for j in jobs if j.stage == "report")
+    assert report_job.signature not in outcome.failed  # the launch's report ran on what finished
+    assert (tmp_path / "robustness" / "report" / "index.md").is_file()
     capsys.readouterr()
 
     main([str(tmp_path / "robustness")])

@@ -58,9 +58,11 @@ class LocalExecutor(Executor):
         return outcome
 
     def _inputs_state(self, job: Job, waiting, running, outcome: Outcome) -> str:
-        """ready (inputs done), wait (an input still to run) or blocked (an input failed)."""
+        """ready (inputs done), wait (an input still to run) or blocked (an input failed; a
+        stage with ``partial_inputs`` is never blocked, it runs once every input ended)."""
         deps = job.dependencies
-        if any(sig in outcome.failed for sig in deps):
+        partial = get_stage(job.stage).partial_inputs
+        if not partial and any(sig in outcome.failed for sig in deps):
             return "blocked"
         if any(sig in waiting or sig in running for sig in deps):
             return "wait"

@@ -25,13 +25,15 @@ class Stage:
     """A registered stage.
 
     ``tables`` are the result tables its rows go to; ``resources`` names the cluster-profile
-    resource class its jobs ask for (``"cpu"`` or ``"gpu"``).
+    resource class its jobs ask for (``"cpu"`` or ``"gpu"``). A stage with ``partial_inputs``
+    (the report) runs once every input has ended, done or failed, and reads what finished.
     """
 
     name: str
     fn: StageFn
     tables: tuple[str, ...]
     resources: str
+    partial_inputs: bool = False
 
 
 STAGES: dict[str, Stage] = {}
@@ -50,13 +52,19 @@ STAGE_ORDER = (
 )
 
 
-def stage(name: str, *, tables: tuple[str, ...] = (), resources: str = "cpu") -> Callable:
+def stage(
+    name: str,
+    *,
+    tables: tuple[str, ...] = (),
+    resources: str = "cpu",
+    partial_inputs: bool = False,
+) -> Callable:
     """Decorator registering ``fn`` as the function of stage ``name``."""
 
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
             raise ValueError(f"stage {name!r} registered twice")
-        STAGES[name] = Stage(name=name, fn=fn, tables=tables, resources=resources)
+        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs)
         return fn
 
     return register
