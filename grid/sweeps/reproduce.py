@@ -1,7 +1,9 @@
 """The thesis' three studies on real CIFAR-10, sized to finish on 2 CPU cores (~1 hour).
 
-Rate–distortion at full size: all seven BLS λ fitted with the default fit recipe and gated
-against JPEG on the 10,000 test images (thesis Fig 3.2, Table 3.1). Classifiers reduced: the
+Rate–distortion: all seven BLS λ fitted with the default (``fast``) fit recipe on the same
+first 10,000 training images the classifiers use (500 of them held out for the validation
+loss), and gated against JPEG on all 10,000 test images (thesis Fig 3.2, Table 3.1; the
+thesis fitted on all 50,000 for far longer). Classifiers reduced: the
 two smallest VGG11 variants of Table 3.2 (VGG11-4, VGG11-5), 8 epochs, one seed, the first
 10,000 training images, tested on the first 2,000 test images clean, compressed the same way
 (§3.3) and on CIFAR-10-C generated from those 2,000 (ch.4), with BDA/BDAD/BDADS and the
