@@ -109,9 +109,24 @@ def test_rows_land_hive_partitioned_with_provenance(tmp_path: Path) -> None:
 
 def test_shared_jobs_are_published_to_another_sweep(tmp_path: Path) -> None:
     run(tmp_path)
+    first = {j.signature for j in plan_of(tmp_path).jobs}
     toy.RUNS.clear()
-    outcome = launch.launch(["sweep=demo", "executor=fake", f"results={tmp_path}", "dry_run=true"])
-    assert outcome is None and not toy.RUNS
+    # demo = demo_cifar + demo_tiny: with the same overrides, demo_cifar's jobs are shared
+    overrides = [a for a in SMALL if not a.startswith("sweep=")]
+    outcome = launch.launch(["sweep=demo", *overrides, f"results={tmp_path}"])
+    second = grid.plan("demo", overrides)
+    new = {j.signature for j in second.jobs} - first
+    shared_trainings = {j.signature for j in second.jobs if j.stage == "train"} & first
+    assert outcome is not None and not outcome.failed
+    assert new and shared_trainings
+    assert set(toy.RUNS) == new and set(toy.RUNS.values()) == {1}  # only new jobs ran
+    view = pd.read_parquet(tmp_path / "demo" / "train_curve")
+    published = view[view["signature"].isin(shared_trainings)]
+    assert set(published["signature"]) == shared_trainings
+    assert set(view["sweep"]) == {"demo"}
+    assert len(published) == 3 * len(shared_trainings)  # every epoch's row, epochs=3
+    own = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
+    assert set(own["sweep"]) == {"demo_cifar"}  # the first sweep's view is untouched
 
 
 @pytest.mark.parametrize(
