@@ -81,13 +81,34 @@ def write_trained(root, model: nn.Module) -> Job:
     return job
 
 
-def write_release(folder, images: np.ndarray, labels: np.ndarray) -> None:
-    """A CIFAR-10-C release folder: severity s of every corruption = images shifted by 10*s."""
+def write_release(folder, images: np.ndarray, labels: np.ndarray) -> dict:
+    """A CIFAR-10-C release folder in which every (corruption, severity) block differs: the
+    images plus a noise field seeded by both. Returns the blocks by (corruption, severity)."""
     folder.mkdir(parents=True)
-    for corruption in CORRUPTIONS:
-        blocks = [np.clip(images.astype(int) + 10 * s, 0, 255) for s in range(1, 6)]
-        np.save(folder / f"{corruption}.npy", np.concatenate(blocks).astype(np.uint8))
+    blocks = {}
+    for index, corruption in enumerate(CORRUPTIONS):
+        for s in range(1, 6):
+            noise = np.random.default_rng(10 * index + s).integers(-80, 81, size=images.shape)
+            blocks[corruption, s] = np.clip(images.astype(int) + noise, 0, 255).astype(np.uint8)
+        stacked = np.concatenate([blocks[corruption, s] for s in range(1, 6)])
+        np.save(folder / f"{corruption}.npy", stacked)
     np.save(folder / "labels.npy", np.tile(labels, 5).astype(np.uint8))
+    return blocks
+
+
+def assert_rows_match_their_blocks(rows: pd.DataFrame, model, blocks: dict, labels, settings):
+    """Every cifar10c row scores exactly its own (corruption, severity) block, and no two
+    blocks score alike, so a row computed from another block cannot pass."""
+    corrupted = rows[rows["eval_set"] == "cifar10c"]
+    expected = {key: evaluate(model, block, labels, **settings) for key, block in blocks.items()}
+    losses = sorted(scores["loss"] for scores in expected.values())
+    assert len(corrupted) == len(blocks) and min(np.diff(losses)) > 1e-6 * max(losses)
+    for row in corrupted.itertuples():
+        scores = expected[row.corruption, row.severity]
+        assert row.loss == pytest.approx(scores["loss"], rel=1e-7), (row.corruption, row.severity)
+        assert row.top1 == pytest.approx(scores["top1"]) and row.top5 == pytest.approx(
+            scores["top5"]
+        )
 
 
 @pytest.fixture
@@ -95,6 +116,9 @@ def evaluated_setup(tmp_path):
     test = load("synthetic", "test", limit=40)
     torch.manual_seed(0)
     model = build("vgg11-5", 10, 32).eval()
+    with torch.no_grad():  # larger logits: different inputs give clearly different losses
+        model.classifier.weight.mul_(20)
+        model.classifier.bias.mul_(20)
     trained = write_trained(tmp_path, model)
     clean = write_encoded(tmp_path, test.images, test.labels)
     compressed = write_encoded(tmp_path, test.images // 32 * 32, test.labels, "bls", 0.1)
@@ -104,7 +128,7 @@ def evaluated_setup(tmp_path):
 def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_setup):
     root, model, trained, clean, compressed, test = evaluated_setup
     release = root / "prepare" / "CIFAR-10-C"
-    write_release(release, test.images[:20], test.labels[:20])
+    blocks = write_release(release, test.images[:20], test.labels[:20])
     config = {"eval_sets": ["clean", "compressed", "cifar10c"], "cifar10c_path": str(release),
               "corruptions": [], "severities": [1, 2, 3, 4, 5], "batch_size": 16}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
@@ -122,11 +146,7 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     assert (rows["best_epoch"] == 4).all() and (rows["seed"] == 2).all()
     assert (rows["train_set"] == "bls:0.1").all() and (rows["level"] == 0.1).all()
     settings = {"batch_size": 16, "device": "cpu", "normalization": "synthetic"}
-    shifted = np.clip(test.images[:20].astype(int) + 30, 0, 255).astype(np.uint8)
-    expected = evaluate(model, shifted, test.labels[:20], **settings)
-    fog3 = corrupted[(corrupted["corruption"] == "fog") & (corrupted["severity"] == 3)].iloc[0]
-    assert fog3["loss"] == pytest.approx(expected["loss"])
-    assert fog3["top1"] == pytest.approx(expected["top1"])
+    assert_rows_match_their_blocks(rows, model, blocks, test.labels[:20], settings)
     expected = evaluate(model, test.images // 32 * 32, test.labels, **settings)
     assert rows.loc[rows["eval_set"] == "compressed", "loss"].item() == pytest.approx(
         expected["loss"]
@@ -134,9 +154,11 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
 
 
 def test_evaluate_stage_reads_cifar10c_from_the_prepare_job(evaluated_setup):
-    root, _, trained, clean, _, test = evaluated_setup
+    root, model, trained, clean, _, test = evaluated_setup
     prepare = Job("prepare-cifar10c", {"seed": 0})
-    write_release(write_job(root, prepare) / "CIFAR-10-C", test.images[:10], test.labels[:10])
+    blocks = write_release(
+        write_job(root, prepare) / "CIFAR-10-C", test.images[:10], test.labels[:10]
+    )
     config = {"eval_sets": ["clean", "cifar10c"], "cifar10c_path": None,
               "corruptions": ["snow", "fog"], "severities": [2, 5], "batch_size": 100}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
@@ -147,6 +169,10 @@ def test_evaluate_stage_reads_cifar10c_from_the_prepare_job(evaluated_setup):
         ("snow", 2), ("snow", 5), ("fog", 2), ("fog", 5)
     ]  # fmt: skip
     assert rows.loc[0, "eval_set"] == "clean" and pd.isna(rows.loc[0, "corruption"])
+    asked = {key: block for key, block in blocks.items() if key in {("snow", 2), ("snow", 5),
+             ("fog", 2), ("fog", 5)}}  # fmt: skip
+    settings = {"batch_size": 100, "device": "cpu", "normalization": "synthetic"}
+    assert_rows_match_their_blocks(rows, model, asked, test.labels[:10], settings)
 
 
 def test_evaluate_stage_errors_name_what_is_missing(evaluated_setup):
