@@ -29,14 +29,25 @@ def _ranking(rows: pd.DataFrame, codec: str, **where) -> list[float]:
     return [float(x) for x in part.sort_values("rank")["level"]]
 
 
-def test_best_of_seeds_picks_the_best_clean_seed_and_breaks_ties_by_smaller_seed():
-    chosen = choose_seeds(robustness_evaluation()).set_index("train_set")
+def reorderings(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """``frame``'s rows reversed and in three random orders: the reversed order puts every
+    tie against its tie-break (larger seed, larger level first), so a result that follows
+    the input order instead of the rule fails."""
+    shuffled = [frame.sample(frac=1, random_state=seed) for seed in range(3)]
+    return [f.reset_index(drop=True) for f in [frame.iloc[::-1], *shuffled]]
+
+
+@pytest.mark.parametrize("order", range(4))
+def test_best_of_seeds_picks_the_best_clean_seed_and_breaks_ties_by_smaller_seed(order):
+    frame = reorderings(robustness_evaluation())[order]
+    chosen = choose_seeds(frame).set_index("train_set")
     assert chosen.loc["bls:0.012", "seed"] == 0
     assert chosen.loc["bls:0.1", "seed"] == 0  # seed 1 wins on corruptions, loses on clean
     assert chosen.loc["bls:0.05", "seed"] == 0  # tie at 0.88: the smaller seed
     assert chosen.loc["bls:0.05", "n_seeds"] == 2
-    best = best_of_seeds(robustness_evaluation())
+    best = best_of_seeds(frame)
     assert set(best.loc[best["train_set"] == "bls:0.1", "seed"]) == {0}
+    assert set(best.loc[best["train_set"] == "bls:0.05", "seed"]) == {0}
     assert len(best) == 7 * 5  # seven runs, five rows each
 
 
@@ -50,8 +61,9 @@ def test_bda_ranks_levels_by_mean_over_all_cells():
     assert rows["corruption"].isna().all() and rows["severity"].isna().all()
 
 
-def test_bdad_and_bdads_rank_per_corruption_and_severity():
-    best = best_of_seeds(robustness_evaluation())
+@pytest.mark.parametrize("order", range(4))
+def test_bdad_and_bdads_rank_per_corruption_and_severity(order):
+    best = best_of_seeds(reorderings(robustness_evaluation())[order])
     per_corruption = bdad(best)
     assert _ranking(per_corruption, "bls", corruption="gaussian_noise") == [0.1, 0.012, 0.05]
     assert _ranking(per_corruption, "bls", corruption="fog") == [0.012, 0.05, 0.1]
@@ -59,20 +71,41 @@ def test_bdad_and_bdads_rank_per_corruption_and_severity():
     assert math.isclose(fog.iloc[0]["score"], 0.6) and fog.iloc[0]["n_cells"] == 2
     per_cell = bdads(best)
     assert _ranking(per_cell, "bls", corruption="fog", severity=2) == [0.012, 0.05, 0.1]
+    # 0.012 and 0.1 tie at 0.6 on gaussian_noise s2: the smaller level first
     assert _ranking(per_cell, "bls", corruption="gaussian_noise", severity=2) == [0.012, 0.1, 0.05]
     assert len(per_cell[per_cell["codec"] == "bls"]) == 3 * 4
 
 
-def test_tied_scores_rank_the_smaller_level_first():
-    # 0.1+0.2+0.3 and 0.3+0.2+0.1 differ in the last bit; both levels must tie.
+@pytest.mark.parametrize("order", range(4))
+def test_tied_scores_rank_the_smaller_level_first(order):
+    # means of 0.6, 0.94, 0.02 summed in different orders differ in the last bit (0.52 and
+    # 0.5199999999999999); all three levels must tie.
     rows = []
-    cells = {("fog", 1): 0.1, ("fog", 2): 0.2, ("snow", 1): 0.3}
-    reversed_cells = {("fog", 1): 0.3, ("fog", 2): 0.2, ("snow", 1): 0.1}
+    cells = {("fog", 1): 0.6, ("fog", 2): 0.94, ("snow", 1): 0.02}
+    reversed_cells = {("fog", 1): 0.02, ("fog", 2): 0.94, ("snow", 1): 0.6}
     rows += model_rows("jpeg:60", "jpeg", 60.0, 0, 0.9, cells)
     rows += model_rows("jpeg:10", "jpeg", 10.0, 0, 0.9, reversed_cells)
     rows += model_rows("jpeg:40", "jpeg", 40.0, 0, 0.9, cells)
-    ranked = bda(best_of_seeds(evaluation_frame(rows)))
+    ranked = bda(best_of_seeds(reorderings(evaluation_frame(rows))[order]))
     assert _ranking(ranked, "jpeg") == [10.0, 40.0, 60.0]
+
+
+@pytest.mark.parametrize("order", range(4))
+def test_bdad_tied_scores_rank_the_smaller_level_first(order):
+    # fog: means of 0.6, 0.94, 0.02 summed in different orders differ in the last bit, all
+    # three levels must tie; snow: 40 and 60 tie at 0.5 above 10.
+    rising = {("fog", 1): 0.6, ("fog", 2): 0.94, ("fog", 3): 0.02}
+    falling = {("fog", 1): 0.02, ("fog", 2): 0.94, ("fog", 3): 0.6}
+    high = {("snow", 1): 0.5, ("snow", 2): 0.5, ("snow", 3): 0.5}
+    low = {("snow", 1): 0.2, ("snow", 2): 0.3, ("snow", 3): 0.4}
+    rows = []
+    rows += model_rows("jpeg:60", "jpeg", 60.0, 0, 0.9, rising | high)
+    rows += model_rows("jpeg:10", "jpeg", 10.0, 0, 0.9, falling | low)
+    rows += model_rows("jpeg:40", "jpeg", 40.0, 0, 0.9, rising | high)
+    ranked = bdad(best_of_seeds(reorderings(evaluation_frame(rows))[order]))
+    assert _ranking(ranked, "jpeg", corruption="fog") == [10.0, 40.0, 60.0]
+    assert _ranking(ranked, "jpeg", corruption="snow") == [40.0, 60.0, 10.0]
+    assert set(ranked["n_cells"]) == {3}
 
 
 def test_a_missing_cell_is_refused_not_averaged():
