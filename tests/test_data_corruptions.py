@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
+from scipy import ndimage
 from skimage.color import hsv2rgb, rgb2hsv
 from skimage.filters import gaussian
 
-from lcc.data import CORRUPTIONS, corrupt, load
+from lcc.data import CORRUPTIONS, SEVERITIES, corrupt, load
 from lcc.data.corruptions.fog import plasma_fractal
 from lcc.data.corruptions.frost import frost_photos, resize_bilinear
+from lcc.data.corruptions.params import CIFAR_PARAMS
 from lcc.data.corruptions.snow import clipped_zoom, motion_blur
+
+snow_module = importlib.import_module("lcc.data.corruptions.snow")  # the package exports snow()
 
 RANDOM = ("gaussian_noise", "speckle_noise", "impulse_noise", "fog", "frost", "snow")
 
@@ -158,12 +164,42 @@ def test_frost_photos_and_bilinear_resize() -> None:
     np.testing.assert_array_equal(resize_bilinear(image, 0.2), want)
 
 
-def test_clipped_zoom_identity_and_centre() -> None:
-    maps = np.random.default_rng(2).random((2, 32, 32))
+def _reference_zoom(layer: np.ndarray, factor: float) -> np.ndarray:
+    """CIFAR-10-C's clipped_zoom of one 2-D map: the centre crop of side ceil(side / factor),
+    zoomed by ``factor`` (scipy.ndimage.zoom, linear), the excess trimmed equally."""
+    height, width = layer.shape
+    crop_h, crop_w = int(np.ceil(height / factor)), int(np.ceil(width / factor))
+    top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    zoomed = ndimage.zoom(layer[top : top + crop_h, left : left + crop_w], factor, order=1)
+    trim_h, trim_w = (zoomed.shape[0] - height) // 2, (zoomed.shape[1] - width) // 2
+    return zoomed[trim_h : trim_h + height, trim_w : trim_w + width]
+
+
+@pytest.mark.parametrize("size", [(32, 32), (64, 64), (20, 24)])
+def test_clipped_zoom_matches_a_reference_centre_crop_zoom(size) -> None:
+    maps = np.random.default_rng(2).random((3, *size))
     np.testing.assert_array_equal(clipped_zoom(maps, 1), maps)
-    zoomed = clipped_zoom(maps, 2.25)
-    assert zoomed.shape == (2, 32, 32)
-    assert zoomed[:, 15:17, 15:17].std() < maps.std()  # a magnified centre is smoother
+    for factor in sorted({p[2] for p in CIFAR_PARAMS["snow"]} | {3.0}):
+        got = clipped_zoom(maps, factor)
+        want = np.stack([_reference_zoom(m, factor) for m in maps])
+        assert got.shape == maps.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        if factor > 1:
+            assert not np.allclose(got, maps)  # a reference that does nothing cannot match
+
+
+def test_snow_zooms_its_noise_layer_by_the_severity_factor(monkeypatch) -> None:
+    calls = []
+
+    def spy(layers: np.ndarray, factor: float) -> np.ndarray:
+        calls.append((layers.shape, factor))
+        return clipped_zoom(layers, factor)
+
+    monkeypatch.setattr(snow_module, "clipped_zoom", spy)
+    images = load("synthetic", "test", limit=4).images
+    for severity in SEVERITIES:
+        corrupt(images, "snow", severity, seed=0)
+    assert calls == [((4, 32, 32), p[2]) for p in CIFAR_PARAMS["snow"]]
 
 
 def test_bad_corruption_arguments(synthetic_images: np.ndarray) -> None:
