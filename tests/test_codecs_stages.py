@@ -12,9 +12,10 @@ from grid.job import Job
 from grid.stages.encode import encode
 from grid.stages.fit_codec import fit_codec
 from grid.store import schemas
-from lcc.codecs import join_encoded, load_encoded
+from lcc.codecs import get, join_encoded, load_encoded
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.data import load
+from tests.stage_folders import write_encoded
 
 SYNTHETIC = {"name": "synthetic", "root": None, "limit": 40}
 FIT = resolve_fit_recipe("thesis", {"epochs": 2, "max_steps_per_epoch": 2}, image_size=32)
@@ -90,6 +91,25 @@ def test_encode_stage_jpeg_streams_a_split(tmp_path):
     assert (meta["codec"], meta["level"], meta["n"], meta["split"]) == ("jpeg", 20, 40, "train")
 
 
+@pytest.mark.parametrize(("codec", "level"), [("jpeg", 20), ("noise", 0.05)])
+def test_chunked_encode_stage_equals_one_shot_encode(tmp_path, codec, level):
+    """7 images at a time (40 is no multiple of 7) gives the pixels and rates of one
+    ``codec.encode`` of the whole split; the noise codec keys its draws on first_index."""
+    job = _encode_job(codec, level, batch_size=7)
+    rows = encode(_run(job, tmp_path))["rate_distortion"]
+    source = load("synthetic", "train", limit=40)
+    whole = get(codec, level).encode(source.images)
+    written = np.load(job_dir(tmp_path, "encode", job.signature) / "images.npy")
+    assert not np.array_equal(written, source.images)
+    np.testing.assert_array_equal(written, whole.reconstructions)
+    for column in ("bits_actual", "bits_file"):
+        expected = getattr(whole, column)
+        if expected is None:
+            assert rows[column].isna().all()
+        else:
+            np.testing.assert_array_equal(rows[column].to_numpy(), expected)
+
+
 def test_identity_encode_is_the_original_with_null_rates(tmp_path):
     job = _encode_job("identity", None, split="test")
     rows = encode(_run(job, tmp_path))["rate_distortion"]
@@ -137,3 +157,22 @@ def test_joined_encodings_are_one_dataset(tmp_path):
     parts = [load_encoded(job_dir(tmp_path, "encode", j.signature)) for j in jobs]
     assert np.array_equal(joined.images[40:], parts[1].images)
     assert joined.fingerprint not in {p.fingerprint for p in parts}
+
+
+def test_join_encoded_refuses_encodings_of_different_splits(tmp_path):
+    images, labels = np.zeros((4, 8, 8, 3), np.uint8), np.arange(4) % 2
+    train = write_encoded(tmp_path, images, labels, "jpeg", 20, split="train")
+    test = write_encoded(tmp_path, images, labels, "jpeg", 80, split="test")
+    other_source = write_encoded(tmp_path, images, labels, "jpeg", 50, split="train")
+    meta_file = job_dir(tmp_path, "encode", other_source.signature) / "meta.json"
+    meta_file.write_text(meta_file.read_text().replace("test-split", "another-dataset"))
+    train_dir, test_dir, other_dir = (
+        job_dir(tmp_path, "encode", j.signature) for j in (train, test, other_source)
+    )
+    assert len(join_encoded([train_dir, train_dir])) == 8  # one split joins
+    with pytest.raises(ValueError, match=r"different splits.*'test'.*'train'"):
+        join_encoded([train_dir, test_dir])
+    with pytest.raises(ValueError, match=r"different splits.*another-dataset.*test-split"):
+        join_encoded([train_dir, other_dir])
+    with pytest.raises(ValueError, match="at least one"):
+        join_encoded([])
