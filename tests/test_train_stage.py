@@ -174,3 +174,48 @@ def test_unknown_architecture_fails_before_reading_data(tmp_path):
     job = train_job({"train_data": [Job("encode", {"never": "written"})]}, arch="vgg13")
     with pytest.raises(KeyError, match="'vgg13'"):
         run(job, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("codec", "top_k", "ranked", "message"),
+    [
+        ("jpeg", 4, [20.0, 80.0, 5.0], "BDA ranks only 3 levels of 'jpeg'; top_k is 4"),
+        ("bls", 1, [20.0, 80.0, 5.0], "BDA ranks only 0 levels of 'bls'; top_k is 1"),
+        ("jpeg", 2, [], "input 'selection' holds no selection rows"),
+        ("jpeg", 2, [20.0, 40.0], r"BDA chose jpeg level 40\.0, not among the candidates"),
+    ],
+)
+def test_bda_joined_set_errors_name_the_problem_before_training(
+    synthetic, tmp_path, codec, top_k, ranked, message
+):
+    (x, y), (xt, yt) = synthetic
+    candidates = [write_encoded(tmp_path, x[:50], y[:50], "jpeg", lv) for lv in (5.0, 20.0, 80.0)]
+    n = len(ranked)
+    selection_rows = pd.DataFrame({
+        "method": ["bda"] * n, "codec": ["jpeg"] * n, "corruption": [None] * n,
+        "severity": [None] * n, "rank": list(range(1, n + 1)), "level": ranked,
+        "score": [0.5] * n, "n_cells": [3] * n,
+    })  # fmt: skip
+    select_job = Job("select", {"methods": ["bda"], "top_k": top_k}, {})
+    write_job(tmp_path, select_job, {"selection": selection_rows})
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    joined = {"label": f"{codec}:top{top_k}", "codec": codec, "level": None, "joined": True,
+              "top_k": top_k}  # fmt: skip
+    job = train_job({"selection": [select_job], "candidates": candidates, "test_clean": [clean]},
+                    train_set=joined, epochs=1)  # fmt: skip
+    with pytest.raises(ValueError, match=message) as error:
+        run(job, tmp_path)
+    assert len(str(error.value).splitlines()) == 1
+    assert not (job_dir(tmp_path, "train", job.signature) / "checkpoint.pt").exists()
+
+
+def test_joined_train_data_of_different_splits_is_refused(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    parts = [write_encoded(tmp_path, x[:100], y[:100], "bls", 0.1),
+             write_encoded(tmp_path, xt, yt, "bls", 0.012, split="test")]  # fmt: skip
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    joined = {"label": "bls:0.1+bls:0.012", "codec": "bls", "level": None, "joined": True,
+              "top_k": None}  # fmt: skip
+    job = train_job({"train_data": parts, "test_clean": [clean]}, train_set=joined, epochs=1)
+    with pytest.raises(ValueError, match="cannot join encodings of different splits"):
+        run(job, tmp_path)
