@@ -118,3 +118,42 @@ def test_prepare_cifar10c_stage(tmp_path: Path) -> None:
     meta = json.loads((root / "meta.json").read_text())
     assert meta["dataset"] == "synthetic" and meta["synthetic"] is True
     assert meta["fingerprint"] == test.fingerprint and meta["seed"] == 0
+
+
+def _one_line_naming(error: pytest.ExceptionInfo, path: Path) -> bool:
+    message = str(error.value)
+    return len(message.splitlines()) == 1 and str(path) in message
+
+
+@pytest.mark.parametrize("keep", ["part of the pixels", "half the header"])
+def test_truncated_release_file_is_one_line_naming_it(release, keep) -> None:
+    root, _, _ = release
+    path = root / "fog.npy"
+    data = path.read_bytes()
+    header = len(data) - 30 * 32 * 32 * 3
+    path.write_bytes(data[: header + 1000] if keep == "part of the pixels" else data[: header // 2])
+    with pytest.raises(ValueError, match=r"not a readable \.npy array") as error:
+        load_cifar10c(root, "fog", 1)
+    assert _one_line_naming(error, path)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.zeros(30, np.float32), np.zeros((30, 1), np.uint8), np.array(["cat"] * 30)],
+    ids=["float", "2-D", "strings"],
+)
+def test_labels_that_are_not_1d_integers_are_one_line_naming_the_file(release, labels) -> None:
+    root, _, _ = release
+    np.save(root / "labels.npy", labels)
+    with pytest.raises(ValueError, match=r"expected integer \(5\*N,\)") as error:
+        load_cifar10c(root, "fog", 1)
+    assert _one_line_naming(error, root / "labels.npy")
+
+
+def test_image_count_not_a_multiple_of_five_is_one_line_naming_the_file(release) -> None:
+    root, fog, labels = release
+    np.save(root / "fog.npy", fog[:28])
+    np.save(root / "labels.npy", np.tile(labels, 5)[:28])
+    with pytest.raises(ValueError, match=r"has 28 images .* a multiple of 5") as error:
+        load_cifar10c(root, "fog", 1)
+    assert _one_line_naming(error, root / "fog.npy")
