@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
 from grid.context import job_dir
-from grid.store.schemas import TABLES, full_schema
+from grid.store.schemas import SCHEMA_VERSION, TABLES, full_schema
 
 MISSING_COLUMNS = (*CELL_COLUMNS, "reason")
 
@@ -107,8 +107,30 @@ def load_table(results_dir: Path, table: str) -> pd.DataFrame:
             partitioning=partitioning,
             partition_base_dir=str(folder),
         )
+        _check_schema(dataset, table)
         arrow = dataset.to_table()
     return _to_pandas(arrow)
+
+
+def _check_schema(dataset: ds.Dataset, table: str) -> None:
+    """One-line ValueError naming the first file written under another schema version (its
+    ``lcc.schema_version`` metadata) or lacking a column of ``table``, instead of nulls."""
+    expected = full_schema(table)
+    want = str(SCHEMA_VERSION)
+    for fragment in dataset.get_fragments():
+        physical = fragment.physical_schema
+        version = (physical.metadata or {}).get(b"lcc.schema_version", b"none").decode()
+        if version != want:
+            raise ValueError(
+                f"{fragment.path}: written under result schema version {version}, but this "
+                f"suite reads version {want}; rerun its job to rewrite it"
+            )
+        missing = [name for name in expected.names if name not in physical.names]
+        if missing:
+            raise ValueError(
+                f"{fragment.path}: lacks column(s) {', '.join(missing)} of table {table!r} "
+                f"(schema version {want})"
+            )
 
 
 def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
