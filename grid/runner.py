@@ -113,7 +113,7 @@ def import_plugins(modules: list[str]) -> None:
     for module in modules:
         try:
             importlib.import_module(module)
-        except ModuleNotFoundError as err:
+        except ImportError as err:  # a missing module, or one whose own imports fail
             raise SettingsError(f"plugin {module!r} cannot be imported: {err}") from None
 
 

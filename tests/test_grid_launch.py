@@ -152,6 +152,49 @@ def test_bad_input_is_one_line_exit_2_nothing_submitted(tmp_path, capsys, arg, n
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ["archs=[vgg11-5]", "datasets=[synthetic-tiny]"],
+            "vgg11-5 is defined for 32x32 inputs only (5 max-pools must end at 1x1); got 64 "
+            "(dataset 'synthetic-tiny')",
+        ),
+        (["cluster=nope"], "unknown cluster 'nope'; valid clusters: default, "),
+        (["cluster={tmp}/absent.toml"], "unknown cluster '{tmp}/absent.toml'; valid clusters:"),
+        (["cluster={tmp}/typo.toml"], "unknown profile typo.toml key 'partitoin'; valid keys:"),
+        (
+            ["plugins=[tests.no_such_plugin]"],
+            "plugin 'tests.no_such_plugin' cannot be imported: No module named "
+            "'tests.no_such_plugin'",
+        ),
+        (
+            ["plugins=[broken_plugin_for_test]"],
+            "plugin 'broken_plugin_for_test' cannot be imported: cannot import name "
+            "'no_such_name' from 'grid'",
+        ),
+        (["epochs"], "argument 'epochs' is not key=value (e.g. epochs=2)"),
+        (["epochs:2"], "argument 'epochs:2' is not key=value (e.g. epochs=2)"),
+    ],
+    ids=["image-size", "cluster", "cluster-path", "profile-key", "plugin", "plugin-import",
+         "no-equals", "colon"],
+)  # fmt: skip
+def test_plan_time_errors_are_one_line_exit_2_nothing_written(
+    tmp_path, capsys, monkeypatch, args, needle
+) -> None:
+    (tmp_path / "typo.toml").write_text('description = "typo"\npartitoin = "gpu"\n')
+    (tmp_path / "broken_plugin_for_test.py").write_text("from grid import no_such_name\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    results = tmp_path / "results"
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    code = launch.main([*SMALL, f"results={results}", *args])
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("error: " + needle.replace("{tmp}", str(tmp_path)))
+    assert not results.exists() and not toy.RUNS
+
+
 def test_dry_run_submits_nothing(tmp_path: Path, capsys) -> None:
     assert run(tmp_path, "dry_run=true") is None
     assert not (tmp_path / "_jobs").exists() and not toy.RUNS
