@@ -24,29 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rd_cifar10_bls import SHARED, BudgetSpent, cifar10_root  # same folder: run as a script
 
 from lcc.codecs import fit, get
 from lcc.codecs.fit import CHECKPOINT, finish_from_checkpoint
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES, describe, gate_verdict, rd_point
 from lcc.data import load
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10-jpeg75.tar.gz"
-
-
-class BudgetSpent(Exception):
-    """Raised after an epoch's checkpoint once the wall-time budget is used up."""
-
-
-def cifar10_root(data: Path, scratch: Path) -> Path:
-    """An image-folder CIFAR-10 root: ``data`` itself, or ``data`` (.tar.gz) extracted."""
-    import tarfile
-
-    if data.is_dir():
-        return data
-    with tarfile.open(data) as tar:
-        tar.extractall(scratch, filter="data")
-    return scratch / "cifar10-jpeg75"
 
 
 def run_recipe(name: str, args, train: np.ndarray, workdir: Path) -> None:
