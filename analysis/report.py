@@ -322,14 +322,24 @@ TABLES = (
 CONTENTS_COLUMNS = ["kind", "name", "title", "status", "reason", "file"]
 
 
-def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> Path:
-    """Write the report of the sweep in ``results_dir``; returns the path of ``index.md``."""
-    results = load(results_dir)
+def write_report(
+    results_dir: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    results: Results | None = None,
+    derived: Derived | None = None,
+) -> Path:
+    """Write the report of the sweep in ``results_dir``; returns the path of ``index.md``.
+
+    ``results`` (:func:`analysis.load.load` of ``results_dir``) and ``derived`` (its
+    :meth:`Derived.of`) are computed here unless given, e.g. by a caller that already has them.
+    """
+    results = results if results is not None else load(results_dir)
     out = Path(out_dir) if out_dir else results.results_dir / "report"
     for folder in (out / "tables", out / "figures"):
         _clear_outputs(folder)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    derived = Derived.of(results)
+    derived = derived if derived is not None else Derived.of(results)
     contents: list[dict] = []
     tables = ["## Tables", ""]
     for spec in TABLES:

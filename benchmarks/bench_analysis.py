@@ -22,12 +22,9 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from unittest import mock
 
 import pandas as pd
 
-from analysis import report
 from analysis.derived import Derived
 from analysis.load import load
 from analysis.report import write_report
@@ -69,15 +66,6 @@ def timed(label: str, fn, baseline: float | None = None) -> tuple[float, object]
     return seconds, value
 
 
-def render_only(sweep: Path, results, derived) -> Path:
-    """``write_report`` with its load and derivation replaced by the given, precomputed ones."""
-    with (
-        mock.patch.object(report, "load", lambda _dir: results),
-        mock.patch.object(report, "Derived", SimpleNamespace(of=lambda _results: derived)),
-    ):
-        return report.write_report(sweep)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=30_000, help="rate-distortion rows per set")
@@ -107,7 +95,7 @@ def main() -> None:
         )
         render_s, _ = timed(
             "render: write_report, given loaded + derived",
-            lambda: render_only(sweep, results, derived),
+            lambda: write_report(sweep, results=results, derived=derived),
         )
         print(f"{'sum of load + selections + render':<52s} {load_s + derive_s + render_s:8.2f} s")
         _, index = timed(
