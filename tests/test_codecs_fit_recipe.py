@@ -146,3 +146,31 @@ def test_a_fit_stopped_at_a_budget_finishes_from_its_checkpoint(images, tmp_path
     assert [r["epoch"] for r in rows] == [1, 2]
     encoded = codecs.get("bls", 0.02, weights=tmp_path).encode(images[:2])
     assert encoded.reconstructions.shape == images[:2].shape
+
+
+def test_early_stopping_state_survives_an_interruption(images, tmp_path) -> None:
+    # No epoch after the first improves (min_delta 1.0), so patience 2 stops after epoch 3.
+    # Interrupted after epoch 2, the resumed fit must remember the best loss and the bad
+    # epoch already counted, and stop after epoch 3 too.
+    recipe = resolve_fit_recipe(
+        "fast",
+        {
+            "epochs": 6,
+            "max_steps_per_epoch": 1,
+            "batch_size": 4,
+            "held_out": 6,
+            "patience": 2,
+            "min_delta": 1.0,
+            "warmup_steps": 0,
+        },
+        image_size=32,
+    )
+
+    def stop_after_epoch_2(epoch: int) -> None:
+        if epoch == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path, on_epoch=stop_after_epoch_2)
+    rows = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path)
+    assert [r["stopped"] for r in rows] == [False, False, True]
