@@ -11,13 +11,12 @@ ever computed silently on whatever rows happen to be there.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.plan import STAGE_TABLES, Plan
-from grid.context import job_dir
+from grid.store.folder import JobFolder
 
 RUN_KEYS = ["arch", "dataset", "train_set"]
 UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "reason"]
@@ -94,21 +93,17 @@ def missing_cells(missing: pd.DataFrame, plan: Plan | None, results_root: Path) 
     for job in plan.jobs.values() if plan else []:
         if job["stage"] in STAGE_TABLES or job["stage"] == REPORT_STAGE:
             continue
-        if not (job_dir(results_root, job["stage"], job["signature"]) / "done.json").exists():
+        if not JobFolder.of(results_root, job).is_done():
             rowless.append({**plan.describe_job(job), "reason": "not run"})
     parts = [frame for frame in (missing, pd.DataFrame(rowless)) if len(frame)]
     cells = pd.concat(parts, ignore_index=True) if parts else missing.copy()
     cells["error"] = [
-        _recorded_error(job_dir(results_root, stage, signature))
+        _first_line(JobFolder(results_root, stage, signature).error())
         for stage, signature in zip(cells["stage"], cells["signature"], strict=True)
     ]
     return cells
 
 
-def _recorded_error(folder: Path) -> str:
-    """The ``error`` of ``folder/failed.json`` (a job's last failed attempt), else blank."""
-    path = folder / "failed.json"
-    if not path.exists():
-        return ""
-    lines = str(json.loads(path.read_text()).get("error", "")).splitlines()
+def _first_line(error: str) -> str:
+    lines = error.splitlines()
     return lines[0] if lines else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.plan import Plan
-from grid.context import job_dir
+from grid.store.folder import JobFolder
 
 IMAGE_SET_COLUMNS = ["dataset", "split", "codec", "level", "signature", "images_path"]
 
@@ -26,7 +26,7 @@ def image_sets(plan: Plan | None, results_root: Path) -> pd.DataFrame:
     """
     rows = []
     for job in plan.jobs_of("encode") if plan else []:
-        path = job_dir(results_root, "encode", job["signature"]) / "images.npy"
+        path = JobFolder.of(results_root, job) / "images.npy"
         if path.exists():
             cell = plan.describe_job(job)
             rows.append({**{k: cell[k] for k in IMAGE_SET_COLUMNS[:5]}, "images_path": str(path)})

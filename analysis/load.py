@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
-from grid.context import job_dir
+from grid.store.folder import JobFolder
 from grid.store.schemas import SCHEMA_VERSION, TABLES, full_schema
 
 MISSING_COLUMNS = (*CELL_COLUMNS, "reason")
@@ -158,18 +158,17 @@ def missing_jobs(plan: Plan, tables: dict[str, pd.DataFrame], results_root: Path
         table = STAGE_TABLES.get(job["stage"])
         if table is None or job["signature"] in present[table]:
             continue
-        folder = job_dir(results_root, job["stage"], job["signature"])
-        reason = _absence_reason(folder, table)
+        reason = _absence_reason(JobFolder.of(results_root, job), table)
         if reason:
             rows.append({**plan.describe_job(job), "reason": reason})
     return pd.DataFrame(rows, columns=list(MISSING_COLUMNS)) if rows else empty_missing()
 
 
-def _absence_reason(folder: Path, table: str) -> str | None:
+def _absence_reason(folder: JobFolder, table: str) -> str | None:
     """Why a job has no rows, or None when it finished and legitimately returned none."""
-    if not (folder / "done.json").exists():
+    if not folder.is_done():
         return "not run"
-    rows = folder / "rows" / f"{table}.parquet"
+    rows = folder.rows_path(table)
     if rows.exists() and pq.read_metadata(rows).num_rows == 0:
         return None
     return "done, rows absent from the sweep view"

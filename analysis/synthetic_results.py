@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grid.context import job_dir
 from grid.job import Job
 from grid.store.files import atomic_write_parquet
+from grid.store.folder import JobFolder
 from grid.store.rows import to_table, view_path
 
 
@@ -96,7 +96,7 @@ def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, l
     )
     _write(root, sweep, job, "rate_distortion", rows)
     if spec.saved_images:
-        folder = job_dir(root, "encode", job.signature)
+        folder = JobFolder.of(root, job).path
         folder.mkdir(parents=True, exist_ok=True)
         images = rng.integers(0, 256, (spec.saved_images, size, size, 3), dtype=np.uint8)
         np.save(folder / "images.npy", images)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,18 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from grid.job import Job
-from grid.store.rows import read_rows
+from grid.store.folder import JobFolder
 
 log = logging.getLogger("grid")
 
 
 class Preempted(Exception):
     """Raised inside a job to simulate a preemption (fake executor); the job is run again."""
-
-
-def job_dir(results_root: Path, stage: str, signature: str) -> Path:
-    """The folder holding one job's artifacts, rows and done marker."""
-    return Path(results_root) / "_jobs" / stage / signature
 
 
 @dataclass
@@ -49,7 +43,7 @@ class JobContext:
 
     @property
     def workdir(self) -> Path:
-        path = job_dir(self.results_root, self.job.stage, self.job.signature)
+        path = JobFolder.of(self.results_root, self.job).path
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -62,11 +56,14 @@ class JobContext:
         return [self.dir_of(job) for job in self.input_jobs(role)]
 
     def dir_of(self, job: Job) -> Path:
-        return job_dir(self.results_root, job.stage, job.signature)
+        return JobFolder.of(self.results_root, job).path
+
+    def folder_of(self, job: Job) -> JobFolder:
+        return JobFolder.of(self.results_root, job)
 
     def input_rows(self, role: str, table: str) -> pd.DataFrame:
         """All rows of ``table`` written by the jobs filling ``role`` (without provenance)."""
-        frames = [read_rows(d, table) for d in self.input_dirs(role)]
+        frames = [self.folder_of(job).read_rows(table) for job in self.input_jobs(role)]
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -79,9 +76,9 @@ class JobContext:
     def _load_job(self, signature: str) -> Job:
         if signature not in self._jobs:
             for stage_dir in (Path(self.results_root) / "_jobs").iterdir():
-                spec = stage_dir / signature / "job.json"
-                if spec.exists():
-                    self._jobs[signature] = Job.from_dict(json.loads(spec.read_text()))
+                spec = JobFolder(self.results_root, stage_dir.name, signature).read_spec()
+                if spec is not None:
+                    self._jobs[signature] = Job.from_dict(spec)
                     break
             else:
                 raise FileNotFoundError(

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from grid.context import job_dir
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
@@ -26,7 +25,8 @@ from grid.profiles import load_profile
 from grid.settings import SettingsError
 from grid.stages.check_codec import gate_lines
 from grid.stages.registry import STAGES
-from grid.store.files import atomic_write_bytes, atomic_write_json
+from grid.store.files import atomic_write_bytes
+from grid.store.folder import JobFolder
 from grid.store.rows import is_published, publish
 from grid.store.state import (
     DONE,
@@ -35,9 +35,6 @@ from grid.store.state import (
     PENDING,
     RUNNING,
     SlurmQueue,
-    job_state,
-    now_iso,
-    read_marker,
 )
 
 log = logging.getLogger("grid")
@@ -84,9 +81,7 @@ def unavailable(the_plan: Plan) -> set[str]:
 def classify(the_plan: Plan, root: Path) -> dict[str, str]:
     """State of every job (done / pending / running / failed / new)."""
     queue = SlurmQueue()
-    return {
-        j.signature: job_state(job_dir(root, j.stage, j.signature), queue) for j in the_plan.jobs
-    }
+    return {j.signature: JobFolder.of(root, j).state(queue) for j in the_plan.jobs}
 
 
 def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set[str]) -> str:
@@ -118,9 +113,9 @@ def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str])
     for job in the_plan.jobs:
         if states[job.signature] not in (PENDING, RUNNING):
             continue
-        marker = read_marker(job_dir(root, job.stage, job.signature), "submitted")
-        if marker and marker.get("slurm_job_id"):
-            queued[job.signature] = marker["slurm_job_id"].split("_")[0]
+        slurm_id = JobFolder.of(root, job).scheduler_id()
+        if slurm_id:
+            queued[job.signature] = slurm_id.split("_")[0]
     return SlurmExecutor(queued)
 
 
@@ -190,11 +185,9 @@ def _groups_to_run(the_plan: Plan, todo: set[str]) -> list[Group]:
 def _publish_done(the_plan: Plan, states: dict[str, str], root: Path, sweep: str) -> None:
     """Jobs done by another sweep appear in this sweep's tables too."""
     for job in the_plan.jobs:
-        folder = job_dir(root, job.stage, job.signature)
-        if states[job.signature] == DONE and not is_published(
-            folder, root, sweep, job.stage, job.signature
-        ):
-            publish(folder, root, sweep, job.stage, job.signature)
+        folder = JobFolder.of(root, job)
+        if states[job.signature] == DONE and not is_published(folder, sweep):
+            publish(folder, sweep)
 
 
 def _mark_submitted(groups: list[Group], root: Path, executor: str) -> None:
@@ -202,10 +195,7 @@ def _mark_submitted(groups: list[Group], root: Path, executor: str) -> None:
     marker = {"executor": executor, "host": os.uname().nodename, "pid": os.getpid()}
     for group in groups:
         for job in group.jobs:
-            atomic_write_json(
-                job_dir(root, job.stage, job.signature) / "submitted.json",
-                {**marker, "time": now_iso()},
-            )
+            JobFolder.of(root, job).mark_submitted(**marker)
 
 
 def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sweep: str) -> None:

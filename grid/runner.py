@@ -20,13 +20,13 @@ from pathlib import Path
 import submitit
 
 import grid.stages  # noqa: F401  (registers the stages)
-from grid.context import JobContext, job_dir
+from grid.context import JobContext
 from grid.job import Job
 from grid.stages.registry import get_stage
-from grid.store.files import atomic_write_json, atomic_write_parquet
+from grid.store.files import atomic_write_parquet
+from grid.store.folder import JobFolder
 from grid.store.provenance import provenance, slurm_job_id
-from grid.store.rows import publish, rows_path, to_table
-from grid.store.state import now_iso
+from grid.store.rows import publish, to_table
 
 log = logging.getLogger("grid")
 
@@ -57,7 +57,7 @@ def _check_inputs(job: Job, results_root: Path, inputs: Mapping[str, Job]) -> No
         return
     for sig in job.dependencies:
         dep = inputs[sig]
-        if not (job_dir(results_root, dep.stage, sig) / "done.json").exists():
+        if not JobFolder.of(results_root, dep).is_done():
             raise MissingInputError(f"input {dep.stage} {sig} ({dep.label}) is not done")
 
 
@@ -75,15 +75,15 @@ def run_job(
     ``on_start(job)`` runs just before the stage and ``on_epoch(job, epoch)`` after each
     checkpointed epoch: the fake executor injects failures and preemptions through them.
     """
-    folder = job_dir(results_root, job.stage, job.signature)
-    if (folder / "done.json").exists():
-        return str(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / "job.json", job.to_dict())
+    folder = JobFolder.of(results_root, job)
+    if folder.is_done():
+        return str(folder.path)
+    folder.path.mkdir(parents=True, exist_ok=True)
+    folder.write_spec(job.to_dict())
     started = _now()
     log_path = log_path or _log_path()
     attempt = {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": slurm_job_id()}
-    atomic_write_json(folder / "running.json", {**attempt, "time": now_iso(), "log": log_path})
+    folder.mark_running(**attempt, log=log_path)
     device = pick_device()
     ctx = JobContext(job, Path(results_root), sweep, device, on_epoch, dict(inputs))
     try:
@@ -93,17 +93,14 @@ def run_job(
         rows = get_stage(job.stage).fn(ctx)
     except Exception as err:
         error = f"{type(err).__name__}: {err}".splitlines()[0]
-        failure = {**attempt, "time": now_iso(), "error": error, "log": log_path}
-        atomic_write_json(folder / "failed.json", {**failure, "traceback": traceback.format_exc()})
+        folder.mark_failed(error, **attempt, log=log_path, traceback=traceback.format_exc())
         raise
     prov = provenance(job.signature, sweep, device, started, _now())
     for table, frame in rows.items():
-        atomic_write_parquet(rows_path(folder, table), to_table(table, frame, prov))
-    publish(folder, results_root, sweep, job.stage, job.signature)
-    done = {"time": now_iso(), "tables": {t: len(f) for t, f in rows.items()}}
-    atomic_write_json(folder / "done.json", done)
-    (folder / "failed.json").unlink(missing_ok=True)
-    return str(folder)
+        atomic_write_parquet(folder.rows_path(table), to_table(table, frame, prov))
+    publish(folder, sweep)
+    folder.mark_done({t: len(f) for t, f in rows.items()})
+    return str(folder.path)
 
 
 def import_plugins(modules: list[str]) -> None:

@@ -10,12 +10,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from grid.context import job_dir
 from grid.launch import classify, split_sweep
 from grid.plan import Plan, plan, results_root
 from grid.settings import SettingsError
 from grid.stages.check_codec import gate_lines
-from grid.store.state import DONE, FAILED, NEW, PENDING, RUNNING, read_marker
+from grid.store.folder import JobFolder
+from grid.store.state import DONE, FAILED, NEW, PENDING, RUNNING
 
 COLUMNS = (DONE, RUNNING, FAILED, PENDING)
 
@@ -46,11 +46,11 @@ def render(the_plan: Plan, states: dict[str, str]) -> str:
     for job in the_plan.jobs:
         if states[job.signature] != FAILED:
             continue
-        marker = read_marker(job_dir(root, job.stage, job.signature), "failed") or {}
-        marker = marker or read_marker(job_dir(root, job.stage, job.signature), "running") or {}
-        error = _last_error_line(marker.get("log"), marker.get("error", "died without an error"))
+        folder = JobFolder.of(root, job)
+        log = folder.log_path()
+        error = _last_error_line(log, folder.error() or "died without an error")
         lines.append(f"FAILED {job.stage} {job.signature} ({job.label})")
-        lines.append(f"    log: {marker.get('log') or 'none'}")
+        lines.append(f"    log: {log or 'none'}")
         lines.append(f"    {error}")
     return "\n".join(lines)
 

@@ -8,19 +8,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grid.context import job_dir
 from grid.job import Job
+from grid.store.folder import JobFolder
 
 
 def write_job(root: Path, job: Job, rows: dict[str, pd.DataFrame] | None = None) -> Path:
     """Create ``job``'s folder with job.json (and rows/<table>.parquet); return the folder."""
-    folder = job_dir(root, job.stage, job.signature)
-    folder.mkdir(parents=True)
-    (folder / "job.json").write_text(json.dumps(job.to_dict()))
+    owner = JobFolder.of(root, job)
+    owner.path.mkdir(parents=True)
+    owner.write_spec(job.to_dict())
     for table, frame in (rows or {}).items():
-        (folder / "rows").mkdir(exist_ok=True)
-        frame.to_parquet(folder / "rows" / f"{table}.parquet")
-    return folder
+        owner.rows_path(table).parent.mkdir(exist_ok=True)
+        frame.to_parquet(owner.rows_path(table))
+    return owner.path
 
 
 def write_encoded(root: Path, images, labels, codec="identity", level=None, split="train") -> Job:

@@ -12,9 +12,10 @@ import pytest
 from analysis.load import load
 from analysis.report import FIGURES, main, write_report
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
-from grid.context import JobContext, job_dir
+from grid.context import JobContext
 from grid.job import Job
 from grid.stages.registry import get_stage
+from grid.store.folder import JobFolder
 from grid.store.schemas import PROVENANCE, TABLES
 from tests.test_analysis_handmade import robustness_evaluation
 
@@ -59,14 +60,14 @@ def test_load_returns_typed_tables_and_the_missing_cells(sweep_dir):
 def test_a_job_done_with_zero_rows_is_not_missing(tmp_path):
     sweep = write_synthetic_sweep(tmp_path, "s", SweepSpec(skip=("cifar10 train identity:None",)))
     encode = next(j for j in load(sweep).missing.itertuples() if j.stage == "encode")
-    folder = job_dir(tmp_path, "encode", encode.signature)
-    (folder / "rows").mkdir(parents=True)
+    folder = JobFolder(tmp_path, "encode", encode.signature)
+    folder.rows_path("rate_distortion").parent.mkdir(parents=True)
     TABLES["rate_distortion"].empty_table().to_pandas().to_parquet(
-        folder / "rows" / "rate_distortion.parquet"
+        folder.rows_path("rate_distortion")
     )
     reasons = load(sweep).missing.query("stage == 'encode'")["reason"]
     assert reasons.tolist() == ["not run"]
-    (folder / "done.json").write_text("{}")
+    folder.mark_done({"rate_distortion": 0})
     assert "encode" not in set(load(sweep).missing["stage"])
 
 
@@ -103,7 +104,7 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, capsys):
 
 
 def _write_job(root, job: Job, rows: pd.DataFrame | None = None) -> None:
-    folder = job_dir(root, job.stage, job.signature)
+    folder = JobFolder(root, job.stage, job.signature).path
     (folder / "rows").mkdir(parents=True, exist_ok=True)
     (folder / "job.json").write_text(json.dumps(job.to_dict()))
     if rows is not None:
@@ -181,9 +182,7 @@ def test_report_of_a_sweep_without_rows_lists_every_job_missing_and_draws_nothin
 def test_missing_cells_carry_the_error_of_the_failed_attempt(tmp_path):
     sweep = write_synthetic_sweep(tmp_path, "partial", SweepSpec(seeds=1, skip=(SKIPPED_0,)))
     train = load(sweep).missing.query("stage == 'train'").iloc[0]
-    folder = job_dir(tmp_path, "train", train["signature"])
-    folder.mkdir(parents=True)
-    (folder / "failed.json").write_text(json.dumps({"error": "RuntimeError: out of memory"}))
+    JobFolder(tmp_path, "train", train["signature"]).mark_failed("RuntimeError: out of memory")
     write_report(sweep)
     missing = pd.read_csv(sweep / "report" / "missing.csv").set_index("stage")
     assert missing.loc["train", "error"] == "RuntimeError: out of memory"

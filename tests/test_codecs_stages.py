@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from grid.context import JobContext, Preempted, job_dir
+from grid.context import JobContext, Preempted
 from grid.job import Job
 from grid.stages.encode import encode
 from grid.stages.fit_codec import fit_codec
 from grid.store import schemas
+from grid.store.folder import JobFolder
 from lcc.codecs import get, join_encoded, load_encoded
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.data import load
@@ -22,7 +23,7 @@ FIT = resolve_fit_recipe("thesis", {"epochs": 2, "max_steps_per_epoch": 2}, imag
 
 
 def _write_job_json(root, job: Job) -> None:
-    folder = job_dir(root, job.stage, job.signature)
+    folder = JobFolder(root, job.stage, job.signature).path
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "job.json").write_text(json.dumps(job.to_dict()))
 
@@ -68,7 +69,7 @@ def test_fit_codec_stage_rows_and_artifacts(fitted):
     assert set(rows.columns) == set(schemas.TABLES["codec_fit"].names)
     assert rows["epoch"].tolist() == [1, 2] and rows["steps"].tolist() == [2, 4]
     assert (rows["dataset"] == "synthetic").all() and (rows["bpp"] > 0).all()
-    folder = job_dir(root, "fit-codec", job.signature)
+    folder = JobFolder(root, "fit-codec", job.signature).path
     assert {"model.pt", "checkpoint.pt", "meta.json"} <= {p.name for p in folder.iterdir()}
 
 
@@ -77,7 +78,7 @@ def test_encode_stage_jpeg_streams_a_split(tmp_path):
     rows = encode(_run(job, tmp_path))["rate_distortion"]
     assert set(rows.columns) == set(schemas.TABLES["rate_distortion"].names)
     source = load("synthetic", "train", limit=40)
-    folder = job_dir(tmp_path, "encode", job.signature)
+    folder = JobFolder(tmp_path, "encode", job.signature).path
     images = np.load(folder / "images.npy", mmap_mode="r")
     assert images.shape == source.images.shape and images.dtype == np.uint8
     assert np.array_equal(np.load(folder / "labels.npy"), source.labels)
@@ -99,7 +100,7 @@ def test_chunked_encode_stage_equals_one_shot_encode(tmp_path, codec, level):
     rows = encode(_run(job, tmp_path))["rate_distortion"]
     source = load("synthetic", "train", limit=40)
     whole = get(codec, level).encode(source.images)
-    written = np.load(job_dir(tmp_path, "encode", job.signature) / "images.npy")
+    written = np.load(JobFolder(tmp_path, "encode", job.signature).path / "images.npy")
     assert not np.array_equal(written, source.images)
     np.testing.assert_array_equal(written, whole.reconstructions)
     for column in ("bits_actual", "bits_file"):
@@ -113,7 +114,7 @@ def test_chunked_encode_stage_equals_one_shot_encode(tmp_path, codec, level):
 def test_identity_encode_is_the_original_with_null_rates(tmp_path):
     job = _encode_job("identity", None, split="test")
     rows = encode(_run(job, tmp_path))["rate_distortion"]
-    encoded = load_encoded(job_dir(tmp_path, "encode", job.signature))
+    encoded = load_encoded(JobFolder(tmp_path, "encode", job.signature).path)
     assert np.array_equal(encoded.images, load("synthetic", "test", limit=40).images)
     assert encoded.name == "synthetic[identity]" and encoded.split == "test"
     for column in ("bits_estimated", "bits_actual", "bits_file", "bpp", "level"):
@@ -152,9 +153,9 @@ def test_joined_encodings_are_one_dataset(tmp_path):
     jobs = [_encode_job("noise", 0.1), _encode_job("blur", 3)]
     for job in jobs:
         encode(_run(job, tmp_path))
-    joined = join_encoded([job_dir(tmp_path, "encode", j.signature) for j in jobs])
+    joined = join_encoded([JobFolder(tmp_path, "encode", j.signature).path for j in jobs])
     assert joined.name == "synthetic[noise:0.1+blur:3]" and len(joined) == 80
-    parts = [load_encoded(job_dir(tmp_path, "encode", j.signature)) for j in jobs]
+    parts = [load_encoded(JobFolder(tmp_path, "encode", j.signature).path) for j in jobs]
     assert np.array_equal(joined.images[40:], parts[1].images)
     assert joined.fingerprint not in {p.fingerprint for p in parts}
 
@@ -164,10 +165,10 @@ def test_join_encoded_refuses_encodings_of_different_splits(tmp_path):
     train = write_encoded(tmp_path, images, labels, "jpeg", 20, split="train")
     test = write_encoded(tmp_path, images, labels, "jpeg", 80, split="test")
     other_source = write_encoded(tmp_path, images, labels, "jpeg", 50, split="train")
-    meta_file = job_dir(tmp_path, "encode", other_source.signature) / "meta.json"
+    meta_file = JobFolder(tmp_path, "encode", other_source.signature).path / "meta.json"
     meta_file.write_text(meta_file.read_text().replace("test-split", "another-dataset"))
     train_dir, test_dir, other_dir = (
-        job_dir(tmp_path, "encode", j.signature) for j in (train, test, other_source)
+        JobFolder(tmp_path, "encode", j.signature).path for j in (train, test, other_source)
     )
     assert len(join_encoded([train_dir, train_dir])) == 8  # one split joins
     with pytest.raises(ValueError, match=r"different splits.*'test'.*'train'"):

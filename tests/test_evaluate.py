@@ -11,10 +11,11 @@ import pytest
 import torch
 from torch import nn
 
-from grid.context import JobContext, job_dir
+from grid.context import JobContext
 from grid.job import Job
 from grid.stages.evaluate import evaluate_stage
 from grid.store import schemas
+from grid.store.folder import JobFolder
 from lcc.data import CORRUPTIONS, load
 from lcc.evaluate import evaluate
 from lcc.models import build
@@ -188,7 +189,7 @@ def test_evaluate_stage_errors_name_what_is_missing(evaluated_setup):
         ctx = JobContext(job=Job("evaluate", base | extra, inputs), results_root=root, sweep="t")
         with pytest.raises(error, match=message):
             evaluate_stage(ctx)
-    (job_dir(root, "train", trained.signature) / "best.pt").unlink()
+    (JobFolder(root, "train", trained.signature).path / "best.pt").unlink()
     ctx = JobContext(job=Job("evaluate", base | {"eval_sets": ["clean"]}, inputs),
                      results_root=root, sweep="t")  # fmt: skip
     with pytest.raises(FileNotFoundError, match=r"best\.pt"):

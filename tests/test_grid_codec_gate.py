@@ -10,8 +10,8 @@ import pytest
 
 import grid
 from grid import launch, status
-from grid.context import job_dir
-from grid.store.state import DONE, job_state
+from grid.store.folder import JobFolder
+from grid.store.state import DONE
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -67,7 +67,7 @@ def test_enforced_gate_stops_the_failing_codecs_training_only(tmp_path: Path) ->
     trained = {
         job.config["train_set"]["codec"]
         for job in the_plan.jobs
-        if job.stage == "train" and job_state(job_dir(tmp_path, job.stage, job.signature)) == DONE
+        if job.stage == "train" and JobFolder(tmp_path, job.stage, job.signature).state() == DONE
     }
     assert trained == {"identity", "jpeg"}
 

@@ -11,8 +11,8 @@ import pytest
 
 import grid
 from grid import launch, status
-from grid.context import job_dir
 from grid.stages import registry
+from grid.store.folder import JobFolder
 from tests import grid_toy_stages as toy
 
 SMALL = [
@@ -56,7 +56,7 @@ def test_deleting_one_job_reruns_exactly_it(tmp_path: Path) -> None:
     victim = next(j for j in plan_of(tmp_path).jobs if j.stage == "train")
     import shutil
 
-    shutil.rmtree(job_dir(tmp_path, victim.stage, victim.signature))
+    shutil.rmtree(JobFolder(tmp_path, victim.stage, victim.signature).path)
     outcome = run(tmp_path)
     assert list(outcome.ids) == [victim.signature]
 
@@ -71,9 +71,7 @@ def test_failure_is_isolated_named_and_rerun_alone(tmp_path: Path, capsys) -> No
     siblings = [
         j for j in the_plan.jobs if j.stage == "train" and j.signature not in outcome.failed
     ]
-    assert siblings and all(
-        (job_dir(tmp_path, j.stage, j.signature) / "done.json").exists() for j in siblings
-    )
+    assert siblings and all(JobFolder(tmp_path, j.stage, j.signature).is_done() for j in siblings)
     status.main([*SMALL, f"results={tmp_path}"])
     printed = capsys.readouterr().out
     assert f"FAILED encode {victim.signature}" in printed and "injected failure" in printed
@@ -91,7 +89,7 @@ def test_preempted_training_resumes_to_the_same_rows(tmp_path: Path) -> None:
 
     def curve(root: Path) -> pd.DataFrame:
         rows = pd.read_parquet(
-            job_dir(root, "train", victim.signature) / "rows/train_curve.parquet"
+            JobFolder(root, "train", victim.signature).path / "rows/train_curve.parquet"
         )
         return rows.drop(columns=["started_at", "finished_at", "host", "slurm_job_id"])
 

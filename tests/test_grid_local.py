@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import grid
-from grid.context import job_dir
+from grid.store.folder import JobFolder
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -52,7 +52,7 @@ def test_local_executor_runs_the_dag_then_skips_it(tmp_path: Path) -> None:
         [a for a in ARGS if not a.startswith(("sweep=", "plugins="))] + [f"results={tmp_path}"],
     )
     for job in the_plan.jobs:
-        assert (job_dir(tmp_path, job.stage, job.signature) / "done.json").exists(), job.label
+        assert JobFolder(tmp_path, job.stage, job.signature).is_done(), job.label
     curves = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
     assert sorted(curves["epoch"].unique()) == [1, 2]
     assert (tmp_path / "_logs" / "demo_cifar" / "local").is_dir()

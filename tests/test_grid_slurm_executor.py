@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 import grid
-from grid.context import job_dir
 from grid.executors.base import Launch
 from grid.launch import make_executor
 from grid.plan import Group
 from grid.profiles import load_profile
 from grid.stages.registry import get_stage
-from grid.store.files import atomic_write_json
+from grid.store.folder import JobFolder
 from grid.store.state import DONE, NEW, PENDING
 
 ARGS = [
@@ -78,8 +77,7 @@ def test_only_queued_inputs_become_dependencies_and_arrays_are_chunked(
     )
     states = {j.signature: NEW for j in the_plan.jobs}
     for i, job in enumerate(encodes):  # all were submitted once; one is still in the queue
-        marker = {"time": "t", "executor": "slurm", "slurm_job_id": f"{500 + i}_0"}
-        atomic_write_json(job_dir(tmp_path, "encode", job.signature) / "submitted.json", marker)
+        JobFolder.of(tmp_path, job).mark_submitted(executor="slurm", slurm_job_id=f"{500 + i}_0")
         states[job.signature] = PENDING if i == 0 else DONE
     executor = make_executor("slurm", the_plan, tmp_path, states)
     profile = replace(load_profile("default"), max_array_size=2)
@@ -132,6 +130,6 @@ def test_two_stage_launch_chains_arrays_with_the_profiles_resources(tmp_path: Pa
         assert [outcome.ids[j.signature] for j in group.jobs] == [
             f"{array}_{i}" for i in range(len(group.jobs))
         ]
-        marker = job_dir(tmp_path, group.stage, group.jobs[0].signature) / "submitted.json"
-        assert f'"{array}_0"' in marker.read_text()
+        marker = JobFolder.of(tmp_path, group.jobs[0]).read("submitted")
+        assert marker["slurm_job_id"] == f"{array}_0"
     assert encode_flags["time"] == "240" and train_flags["time"] == "720"  # [stages.encode]

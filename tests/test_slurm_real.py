@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 
 import grid
-from grid.context import JobContext, job_dir
-from grid.store.state import DONE, FAILED, SlurmQueue, job_state
+from grid.context import JobContext
+from grid.store.folder import JobFolder
+from grid.store.state import DONE, FAILED, SlurmQueue
 
 pytestmark = [
     pytest.mark.slurm,
@@ -78,7 +79,7 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     while time.time() < deadline:
         queue = SlurmQueue()
         states = {
-            j.signature: job_state(job_dir(results, j.stage, j.signature), queue)
+            j.signature: JobFolder(results, j.stage, j.signature).state(queue)
             for j in the_plan.jobs
         }
         if all(s in (DONE, FAILED) for s in states.values()):
@@ -87,7 +88,7 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     assert all(s == DONE for s in states.values()), states
 
     slow = next(j for j in the_plan.jobs if j.stage == "train" and j.label.endswith(SLOW))
-    folder = job_dir(results, "train", slow.signature)
+    folder = JobFolder(results, "train", slow.signature).path
     assert len((folder / "attempts.txt").read_text().split()) >= 2  # timed out, requeued, resumed
     rows = pd.read_parquet(results / "demo_cifar" / "train_curve")
     rows = rows[rows["signature"] == slow.signature].sort_values("epoch")

@@ -10,10 +10,11 @@ import pyarrow as pa
 import pytest
 import torch
 
-from grid.context import JobContext, Preempted, job_dir
+from grid.context import JobContext, Preempted
 from grid.job import Job
 from grid.stages.train import train_stage
 from grid.store import schemas
+from grid.store.folder import JobFolder
 from lcc.data import load
 from tests.stage_folders import write_encoded, write_job
 
@@ -160,14 +161,14 @@ def test_missing_encoded_split_fails_before_training(synthetic, tmp_path):
     (x, y), (xt, yt) = synthetic
     train_data = write_encoded(tmp_path, x[:100], y[:100])
     clean = write_encoded(tmp_path, xt, yt, split="test")
-    (job_dir(tmp_path, "encode", clean.signature) / "images.npy").unlink()
+    (JobFolder(tmp_path, "encode", clean.signature).path / "images.npy").unlink()
     job = train_job({"train_data": [train_data], "test_clean": [clean]})
     with pytest.raises(FileNotFoundError, match=r"'test_clean'.*images\.npy"):
         run(job, tmp_path)
     missing_role = train_job({"train_data": [train_data]})
     with pytest.raises(ValueError, match="'clean' needs one 'test_clean' input"):
         run(missing_role, tmp_path)
-    assert not (job_dir(tmp_path, "train", job.signature) / "checkpoint.pt").exists()
+    assert not (JobFolder(tmp_path, "train", job.signature).path / "checkpoint.pt").exists()
 
 
 def test_unknown_architecture_fails_before_reading_data(tmp_path):
@@ -206,7 +207,7 @@ def test_bda_joined_set_errors_name_the_problem_before_training(
     with pytest.raises(ValueError, match=message) as error:
         run(job, tmp_path)
     assert len(str(error.value).splitlines()) == 1
-    assert not (job_dir(tmp_path, "train", job.signature) / "checkpoint.pt").exists()
+    assert not (JobFolder(tmp_path, "train", job.signature).path / "checkpoint.pt").exists()
 
 
 def test_joined_train_data_of_different_splits_is_refused(synthetic, tmp_path):

@@ -9,14 +9,12 @@ import time
 
 import submitit
 
-from grid.context import job_dir
 from grid.executors.base import Executor, Launch, Outcome
 from grid.job import Job
 from grid.plan import Group
 from grid.runner import JobRunner
 from grid.stages.registry import get_stage
-from grid.store.files import atomic_write_json
-from grid.store.state import now_iso
+from grid.store.folder import JobFolder
 
 log = logging.getLogger("grid")
 
@@ -102,6 +100,5 @@ class LocalExecutor(Executor):
     def _skip(self, job: Job, launch: Launch, outcome: Outcome) -> None:
         failed = [s for s in job.dependencies if s in outcome.failed]
         error = f"MissingInputError: input {failed[0]} failed; not run"
-        folder = job_dir(launch.results_root, job.stage, job.signature)
-        atomic_write_json(folder / "failed.json", {"time": now_iso(), "error": error, "log": None})
+        JobFolder.of(launch.results_root, job).mark_failed(error, log=None)
         outcome.failed[job.signature] = error

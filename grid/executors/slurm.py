@@ -14,8 +14,7 @@ from grid.job import Job
 from grid.plan import Group
 from grid.runner import JobRunner
 from grid.stages.registry import get_stage
-from grid.store.files import atomic_write_json
-from grid.store.state import now_iso
+from grid.store.folder import JobFolder
 
 log = logging.getLogger("grid")
 
@@ -48,14 +47,8 @@ class SlurmExecutor(Executor):
                 for job, handle in zip(piece, handles, strict=True):
                     outcome.ids[job.signature] = handle.job_id
                     array_of[job.signature] = handle.job_id.split("_")[0]
-                    marker = {"time": now_iso(), "executor": "slurm", "slurm_job_id": handle.job_id}
-                    atomic_write_json(
-                        launch.results_root
-                        / "_jobs"
-                        / job.stage
-                        / job.signature
-                        / "submitted.json",
-                        marker,
+                    JobFolder.of(launch.results_root, job).mark_submitted(
+                        executor="slurm", slurm_job_id=handle.job_id
                     )
         return outcome
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grid.context import JobContext, job_dir
+from grid.context import JobContext
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
-from grid.store.rows import read_rows
+from grid.store.folder import JobFolder
 from grid.store.state import DONE
 from lcc.codecs import get
 from lcc.codecs.gate import describe, gate_verdict, rd_point
@@ -66,12 +66,12 @@ def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     return {TABLE: table.astype({"n_images": "int64"})}
 
 
-def require_passed(gate_folder: Path) -> None:
+def require_passed(gate: JobFolder) -> None:
     """Raise :class:`GateFailed` (one line, with the margins) unless the gate job's candidate
     row passed."""
-    rows = read_rows(gate_folder, TABLE)
+    rows = gate.read_rows(TABLE)
     if rows.empty:
-        raise FileNotFoundError(f"codec gate {gate_folder} has no rows (did check-codec finish?)")
+        raise FileNotFoundError(f"codec gate {gate.path} has no rows (did check-codec finish?)")
     row = rows[rows["role"] == "candidate"].iloc[0]
     if not row["passes"]:
         raise GateFailed(
@@ -86,7 +86,7 @@ def gate_lines(the_plan, results_root: Path, states: dict[str, str]) -> list[str
     for job in the_plan.jobs:
         if job.stage != "check-codec" or states.get(job.signature) != DONE:
             continue
-        rows = read_rows(job_dir(results_root, job.stage, job.signature), TABLE)
+        rows = JobFolder.of(results_root, job).read_rows(TABLE)
         if rows.empty:  # a stand-in stage (tests) that wrote no gate rows
             continue
         for _, row in rows[rows["role"] == "candidate"].iterrows():

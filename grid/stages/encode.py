@@ -23,8 +23,8 @@ def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     name, level = cfg["codec"], cfg["level"]
     validate(name, level)
-    for gate_folder in ctx.input_dirs("gate"):  # present only with gate.enforce=true
-        require_passed(gate_folder)
+    for gate in ctx.input_jobs("gate"):  # present only with gate.enforce=true
+        require_passed(ctx.folder_of(gate))
     weights = fit_job_folder(ctx) if is_learned(name) else None
     codec = get(name, level, weights=weights, device=ctx.device)
     ref = cfg["dataset"]

@@ -26,9 +26,9 @@ def report(ctx: JobContext) -> dict[str, pd.DataFrame]:
 
     sweep = ctx.config["sweep"]
     for job in ctx.input_jobs("all"):
-        folder = ctx.dir_of(job)
-        if not is_published(folder, ctx.results_root, sweep, job.stage, job.signature):
-            publish(folder, ctx.results_root, sweep, job.stage, job.signature)
+        folder = ctx.folder_of(job)
+        if not is_published(folder, sweep):
+            publish(folder, sweep)
     results_dir = ctx.results_root / sweep
     index = write_report(results_dir, results_dir / "report")
     log.info("report of sweep %s: %s", sweep, index)

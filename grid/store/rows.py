@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from grid.store.files import atomic_write_parquet
+from grid.store.folder import JobFolder
 from grid.store.schemas import TABLES, full_schema
 
 
@@ -29,36 +30,25 @@ def to_table(table: str, rows: pd.DataFrame, provenance: dict[str, Any]) -> pa.T
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
-def rows_path(job_folder: Path, table: str) -> Path:
-    """The job's own copy of its rows of ``table`` (written by the runner)."""
-    return Path(job_folder) / "rows" / f"{table}.parquet"
-
-
-def read_rows(job_folder: Path, table: str) -> pd.DataFrame:
-    """The job's rows of ``table`` (with provenance); empty when it wrote none."""
-    path = rows_path(job_folder, table)
-    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
-
-
 def view_path(results_root: Path, sweep: str, table: str, stage: str, signature: str) -> Path:
     """Where a job's rows appear in a sweep: hive-partitioned by stage."""
     return Path(results_root) / sweep / table / f"stage={stage}" / f"{signature}.parquet"
 
 
-def publish(job_folder: Path, results_root: Path, sweep: str, stage: str, signature: str) -> None:
+def publish(folder: JobFolder, sweep: str) -> None:
     """Copy a finished job's rows into ``sweep``'s view, with the ``sweep`` column set to it."""
-    for rows_file in sorted((job_folder / "rows").glob("*.parquet")):
+    for rows_file in folder.row_files():
         table = pq.read_table(rows_file)
         column = pa.array([sweep] * table.num_rows, pa.string())
         table = table.set_column(table.schema.get_field_index("sweep"), "sweep", column)
         atomic_write_parquet(
-            view_path(results_root, sweep, rows_file.stem, stage, signature), table
+            view_path(folder.root, sweep, rows_file.stem, folder.stage, folder.signature), table
         )
 
 
-def is_published(job_folder: Path, results_root: Path, sweep: str, stage: str, sig: str) -> bool:
+def is_published(folder: JobFolder, sweep: str) -> bool:
     """Whether every table the job wrote is in ``sweep``'s view."""
     return all(
-        view_path(results_root, sweep, f.stem, stage, sig).exists()
-        for f in (job_folder / "rows").glob("*.parquet")
+        view_path(folder.root, sweep, f.stem, folder.stage, folder.signature).exists()
+        for f in folder.row_files()
     )

@@ -1,36 +1,25 @@
-"""A job's state, read from the marker files in its folder (no scheduler needed).
+"""Job states and whether a recorded attempt is still alive (no scheduler accounting needed).
 
-``done.json`` (complete) · ``failed.json`` (last attempt raised; error line + log path) ·
-``running.json`` (an attempt started: host, pid, Slurm id) · ``submitted.json`` (queued by
-a launcher: executor and scheduler id). Newer markers win over older ones.
+The markers these are read from belong to :class:`grid.store.folder.JobFolder`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import socket
 import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 DONE, FAILED, RUNNING, PENDING, NEW = "done", "failed", "running", "pending", "new"
+CANCELLED = "cancelled"
 
 
 def now_iso() -> str:
     """The current UTC time as ISO 8601 with microseconds (markers compare by this string)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def read_marker(folder: Path, name: str) -> dict[str, Any] | None:
-    path = folder / f"{name}.json"
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -65,7 +54,7 @@ class SlurmQueue:
         return set(out.split())
 
 
-def _attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
+def attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
     slurm_id = marker.get("slurm_job_id")
     if slurm_id:
         queued = queue.ids if queue is not None else None
@@ -73,18 +62,3 @@ def _attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
     if marker.get("host") == socket.gethostname() and marker.get("pid"):
         return _pid_alive(int(marker["pid"]))
     return True  # another host, no scheduler to ask: trust the marker
-
-
-def job_state(folder: Path, queue: SlurmQueue | None = None) -> str:
-    """One of done, failed, running, pending, new (see module docstring)."""
-    if (folder / "done.json").exists():
-        return DONE
-    markers = {n: m for n in ("failed", "running", "submitted") if (m := read_marker(folder, n))}
-    if not markers:
-        return NEW
-    latest = max(markers, key=lambda n: markers[n].get("time", ""))
-    if latest == FAILED:
-        return FAILED
-    if latest == RUNNING:
-        return RUNNING if _attempt_alive(markers[RUNNING], queue) else FAILED
-    return PENDING if _attempt_alive(markers["submitted"], queue) else NEW
