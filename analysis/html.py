@@ -31,6 +31,7 @@ from analysis.document import (
 )
 
 INDEX_HTML = "index.html"
+TALL_ROWS = 25  # a table with more rows scrolls in a box of about that height
 
 STYLE = """\
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
@@ -51,8 +52,9 @@ nav.toc > ul { padding-left: 0; list-style: none; }
 nav.toc li { break-inside: avoid; }
 nav.toc .absent, nav.toc .absent a { color: #8a8f98; }
 .legend { font-size: 0.9em; color: #444; }
-.scroll { overflow: auto; max-height: 34em; width: fit-content; max-width: 100%;
-  margin: 0.4em 0 0.8em; border: 1px solid #e1e4e8; }
+.scroll { overflow: auto; width: fit-content; max-width: 100%; margin: 0.4em 0 0.8em;
+  border: 1px solid #e1e4e8; }
+.scroll.tall { max-height: 36em; }
 table { border-collapse: collapse; font-size: 0.88em; }
 th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #eceef1; text-align: left;
   vertical-align: top; }
@@ -120,7 +122,8 @@ def _column_classes(frame: pd.DataFrame) -> list[str]:
 
 
 def table_html(frame: pd.DataFrame) -> str:
-    """``frame`` as an HTML table (index dropped) in a scrolling box; a note without rows."""
+    """``frame`` as an HTML table (index dropped) in a box that scrolls sideways when wide and
+    down when longer than :data:`TALL_ROWS` rows (header row kept in view); a note without rows."""
     if frame.empty:
         return '<p class="empty">(no rows)</p>'
     classes = _column_classes(frame)
@@ -134,8 +137,9 @@ def table_html(frame: pd.DataFrame) -> str:
         + "</tr>"
         for row in frame.itertuples(index=False, name=None)
     )
+    box = "scroll tall" if len(frame) > TALL_ROWS else "scroll"
     return (
-        f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n'
+        f'<div class="{box}"><table>\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}\n</tbody></table></div>"
     )
 

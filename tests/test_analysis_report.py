@@ -193,6 +193,8 @@ def test_html_table_escapes_cells_formats_numbers_as_markdown_and_shades_thesis_
     assert '<td class="num thesis">30</td>' in table
     assert "<td>True</td>" in table  # booleans are not numbers
     assert table_html(frame.iloc[:0]) == '<p class="empty">(no rows)</p>'
+    assert table.startswith('<div class="scroll"><table>')  # short: never scrolls down
+    assert table_html(pd.concat([frame] * 26)).startswith('<div class="scroll tall"><table>')
 
 
 def _write_job(root, job: Job, rows: pd.DataFrame | None = None) -> None:
