@@ -1,11 +1,12 @@
 """The sweep report: ``python -m analysis.report results/<sweep> [--out DIR]``.
 
 Writes a self-contained folder (default ``results/<sweep>/report``): ``index.md`` with every
-table and figure, ``figures/`` (PNG + the CSV behind each), ``tables/`` (Markdown + CSV),
-``contents.csv`` (each figure and table: drawn, or absent and why), ``settings.json``,
-``provenance.csv``, ``missing.csv`` and ``refused.csv``. Any sweep gets a report, complete or
-not: a figure or table its rows do not support (e.g. chapter 4 in a sweep without a
-selection) is listed as absent with the reason, never drawn empty.
+table and figure, ``index.html`` (the same content as one page that opens from a ``file://``
+URL: figures embedded, no network; :mod:`analysis.html`), ``figures/`` (PNG + the CSV behind
+each), ``tables/`` (Markdown + CSV), ``contents.csv`` (each figure and table: drawn, or
+absent and why), ``settings.json``, ``provenance.csv``, ``missing.csv`` and ``refused.csv``.
+Any sweep gets a report, complete or not: a figure or table its rows do not support (e.g.
+chapter 4 in a sweep without a selection) is listed as absent with the reason, never drawn empty.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 from analysis.claims import claims_table
 from analysis.completeness import missing_cells
 from analysis.derived import Derived
+from analysis.document import Absent, Block, Bullets, Code, Figure, Heading, Link, Table, Text
 from analysis.figures.accuracy import (
     accuracy_data,
     draw_accuracy_vs_distortion,
@@ -43,9 +45,10 @@ from analysis.figures.robustness import (
     draw_clean_vs_corrupt,
 )
 from analysis.figures.spectra import draw_spectra, spectra_data
+from analysis.html import INDEX_HTML, render_html
 from analysis.images import image_sets
 from analysis.load import Results, load
-from analysis.markdown import to_markdown
+from analysis.markdown import INDEX_MD, render_markdown, to_markdown
 from analysis.provenance import package_versions, provenance_summary
 from analysis.tables import (
     gate_table,
@@ -57,20 +60,20 @@ from analysis.tables import (
 )
 from analysis.thesis_numbers import ROBUSTNESS_SETTING
 
-TIES = """\
-- Best epoch: the earliest epoch reaching the maximum test accuracy (NaN epochs never win).
-- Best of seeds: the smallest seed reaching the maximum clean accuracy.
-- BDA / BDAD / BDADS: scores compared after rounding to 12 decimals; tied levels are ranked
-  smaller numeric level first.
-- Figure 3.3: a codec's level nearest in mean bpp to the anchor column; ties: smaller level.
-- Accuracy is top-1 on CIFAR-10 (and `synthetic`), top-5 on Tiny ImageNet (and
-  `synthetic-tiny`), as in the thesis.
-- Runs with a missing planned job, a NaN accuracy or a seed without a clean row, and selection
-  groups with a missing or NaN cell, are refused (listed below), never averaged.
-- Tables 4.2 / 4.3: `agrees` compares only levels both this sweep and the thesis ranked
-  (Table 4.2 compares the two rankings cut to their common levels, `thesis_level_common`);
-  it is blank where that comparison does not exist. `not ranked`: no level of ours there.
-"""
+TIES = (
+    "Best epoch: the earliest epoch reaching the maximum test accuracy (NaN epochs never win).",
+    "Best of seeds: the smallest seed reaching the maximum clean accuracy.",
+    "BDA / BDAD / BDADS: scores compared after rounding to 12 decimals; tied levels are ranked "
+    "smaller numeric level first.",
+    "Figure 3.3: a codec's level nearest in mean bpp to the anchor column; ties: smaller level.",
+    "Accuracy is top-1 on CIFAR-10 (and `synthetic`), top-5 on Tiny ImageNet (and "
+    "`synthetic-tiny`), as in the thesis.",
+    "Runs with a missing planned job, a NaN accuracy or a seed without a clean row, and "
+    "selection groups with a missing or NaN cell, are refused (listed below), never averaged.",
+    "Tables 4.2 / 4.3: `agrees` compares only levels both this sweep and the thesis ranked "
+    "(Table 4.2 compares the two rankings cut to their common levels, `thesis_level_common`); "
+    "it is blank where that comparison does not exist. `not ranked`: no level of ours there.",
+)
 
 
 def _lacks_bit_rates(r: Results, d: Derived) -> str | None:
@@ -331,6 +334,7 @@ def write_report(
 ) -> Path:
     """Write the report of the sweep in ``results_dir``; returns the path of ``index.md``.
 
+    ``index.html`` beside it is rendered from the same blocks (:mod:`analysis.document`).
     ``results`` (:func:`analysis.load.load` of ``results_dir``) and ``derived`` (its
     :meth:`Derived.of`) are computed here unless given, e.g. by a caller that already has them.
     """
@@ -341,26 +345,26 @@ def write_report(
     (out / "tables").mkdir(parents=True, exist_ok=True)
     derived = derived if derived is not None else Derived.of(results)
     contents: list[dict] = []
-    tables = ["## Tables", ""]
+    tables: list[Block] = [Heading(2, "Tables")]
     for spec in TABLES:
         tables += _table_section(spec, results, derived, out, contents)
-    figures = ["## Figures", ""]
+    figures: list[Block] = [Heading(2, "Figures")]
     for spec in FIGURES:
         figures += _figure_section(spec, results, derived, out, contents)
-    lines = [f"# Report: sweep `{results.sweep}`", ""]
-    lines += [
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{results.results_dir}`.",
-        "",
+    blocks: list[Block] = [
+        Heading(1, f"Report: sweep `{results.sweep}`"),
+        Text(f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M UTC} from `{results.results_dir}`."),
     ]
-    lines += _contents_section(pd.DataFrame(contents, columns=CONTENTS_COLUMNS), out)
-    lines += _counts(results)
-    lines += _missing_section(results, derived, out)
-    lines += tables + figures
-    lines += ["## Tie-breaking and refusal rules", "", TIES]
-    lines += _settings_section(results, out)
-    lines += _provenance_section(results, out)
-    index = out / "index.md"
-    index.write_text("\n".join(lines) + "\n")
+    blocks += _contents_section(pd.DataFrame(contents, columns=CONTENTS_COLUMNS), out)
+    blocks += _counts(results)
+    blocks += _missing_section(results, derived, out)
+    blocks += tables + figures
+    blocks += [Heading(2, "Tie-breaking and refusal rules"), Bullets(TIES)]
+    blocks += _settings_section(results, out)
+    blocks += _provenance_section(results, out)
+    index = out / INDEX_MD
+    index.write_text(render_markdown(blocks), encoding="utf-8")
+    (out / INDEX_HTML).write_text(render_html(blocks, out), encoding="utf-8")
     return index
 
 
@@ -371,19 +375,17 @@ def _clear_outputs(folder: Path) -> None:
             path.unlink()
 
 
-def _contents_section(contents: pd.DataFrame, out: Path) -> list[str]:
+def _contents_section(contents: pd.DataFrame, out: Path) -> list[Block]:
     contents.to_csv(out / "contents.csv", index=False)
     drawn = int((contents["status"] == "drawn").sum())
     return [
-        f"## Contents ({drawn} of {len(contents)} figures and tables drawn)",
-        "",
-        "[CSV](contents.csv)",
-        "",
-        to_markdown(contents[["kind", "name", "status", "reason"]]),
+        Heading(2, f"Contents ({drawn} of {len(contents)} figures and tables drawn)"),
+        Link("CSV", "contents.csv"),
+        Table(contents[["kind", "name", "status", "reason"]]),
     ]
 
 
-def _counts(results: Results) -> list[str]:
+def _counts(results: Results) -> list[Block]:
     counts = pd.DataFrame(
         [
             (name, len(frame), frame["signature"].nunique())
@@ -392,10 +394,10 @@ def _counts(results: Results) -> list[str]:
         columns=["table", "rows", "jobs"],
     )
     planned = len(results.plan.jobs) if results.plan else 0
-    return ["## Rows", "", f"Planned jobs: {planned}.", "", to_markdown(counts)]
+    return [Heading(2, "Rows"), Text(f"Planned jobs: {planned}."), Table(counts)]
 
 
-def _missing_section(results: Results, derived: Derived, out: Path) -> list[str]:
+def _missing_section(results: Results, derived: Derived, out: Path) -> list[Block]:
     missing = missing_cells(results.missing, results.plan, results.results_root)
     missing.to_csv(out / "missing.csv", index=False)
     refused = pd.concat(
@@ -403,28 +405,28 @@ def _missing_section(results: Results, derived: Derived, out: Path) -> list[str]
         ignore_index=True,
     )
     refused.to_csv(out / "refused.csv", index=False)
-    lines = [f"## Missing cells ({len(missing)})", ""]
+    blocks: list[Block] = [Heading(2, f"Missing cells ({len(missing)})")]
     if results.plan is None:
-        lines += ["No `plan.json`: missing cells cannot be listed.", ""]
-    lines += ["Planned jobs without results, and the error each last recorded.", ""]
+        blocks.append(Text("No `plan.json`: missing cells cannot be listed."))
+    blocks.append(Text("Planned jobs without results, and the error each last recorded."))
     shown = ["stage", "label", "dataset", "arch", "train_set", "seed", "signature", "reason"]
-    lines += ["[CSV](missing.csv)", "", to_markdown(missing[[*shown, "error"]])]
-    lines += [f"## Refused summaries ({len(refused)})", ""]
-    lines += ["Runs and selection groups left out because cells are missing or NaN.", ""]
-    lines += ["[CSV](refused.csv)", "", to_markdown(refused)]
-    return lines
+    blocks += [Link("CSV", "missing.csv"), Table(missing[[*shown, "error"]])]
+    blocks.append(Heading(2, f"Refused summaries ({len(refused)})"))
+    blocks.append(Text("Runs and selection groups left out because cells are missing or NaN."))
+    blocks += [Link("CSV", "refused.csv"), Table(refused)]
+    return blocks
 
 
-def _absent(kind: str, name: str, title: str, reason: str, contents: list[dict]) -> list[str]:
+def _absent(kind: str, name: str, title: str, reason: str, contents: list[dict]) -> list[Block]:
     contents.append(dict(kind=kind, name=name, title=title, status="absent", reason=reason))
-    return [f"_Absent: {reason}._", ""]
+    return [Absent(reason)]
 
 
 def _table_section(
     spec: TableSpec, results: Results, derived: Derived, out: Path, contents: list[dict]
-) -> list[str]:
+) -> list[Block]:
     title = f"{spec.name} — {spec.title}"
-    heading = [f"### {title}", ""]
+    heading: list[Block] = [Heading(3, title)]
     if reason := absence(spec.needs, results, derived):
         return heading + _absent("table", spec.name, spec.title, reason, contents)
     table = spec.build(results, derived)
@@ -436,13 +438,13 @@ def _table_section(
     contents.append(
         dict(kind="table", name=spec.name, title=spec.title, status="drawn", reason="", file=rel)
     )
-    return [*heading, f"[CSV]({rel})", "", to_markdown(table)]
+    return [*heading, Link("CSV", rel), Table(table)]
 
 
 def _figure_section(
     spec: FigureSpec, results: Results, derived: Derived, out: Path, contents: list[dict]
-) -> list[str]:
-    heading = [f"### Figure {spec.number} — {spec.title}", ""]
+) -> list[Block]:
+    heading: list[Block] = [Heading(3, f"Figure {spec.number} — {spec.title}")]
     name = f"Figure {spec.number}"
     reason = absence(spec.needs, results, derived)
     if reason is None:
@@ -456,50 +458,44 @@ def _figure_section(
     contents.append(
         dict(kind="figure", name=name, title=spec.title, status="drawn", reason="", file=rel)
     )
-    return [*heading, f"![{name}]({rel})", "", f"[data]({rel[:-4]}.csv)", ""]
+    return [*heading, Figure(name, rel, f"{rel[:-4]}.csv")]
 
 
-def _settings_section(results: Results, out: Path) -> list[str]:
+def _settings_section(results: Results, out: Path) -> list[Block]:
     settings = json.dumps(results.settings, indent=1, sort_keys=True, default=str)
     (out / "settings.json").write_text(settings + "\n")
     return [
-        "## Sweep settings",
-        "",
-        "[settings.json](settings.json)",
-        "",
-        "```json",
-        settings,
-        "```",
-        "",
+        Heading(2, "Sweep settings"),
+        Link("settings.json", "settings.json"),
+        Code(settings, "json"),
     ]
 
 
-def _provenance_section(results: Results, out: Path) -> list[str]:
+def _provenance_section(results: Results, out: Path) -> list[Block]:
     summary = provenance_summary(results)
     summary.to_csv(out / "provenance.csv", index=False)
     versions = package_versions(results)
     versions.to_csv(out / "package_versions.csv", index=False)
     return [
-        "## Provenance",
-        "",
-        "[CSV](provenance.csv)",
-        "",
-        to_markdown(summary),
-        "### Package versions",
-        "",
-        to_markdown(versions),
+        Heading(2, "Provenance"),
+        Link("CSV", "provenance.csv"),
+        Table(summary),
+        Heading(3, "Package versions"),
+        Table(versions),
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: write the report and print where ``index.md`` is."""
+    """Command line: write the report and print where ``index.md`` and ``index.html`` are."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", help="results/<sweep>")
     parser.add_argument(
         "--out", default=None, help="report folder (default results/<sweep>/report)"
     )
     args = parser.parse_args(argv)
-    print(write_report(args.results_dir, args.out))
+    index = write_report(args.results_dir, args.out)
+    print(index)
+    print(index.with_name(INDEX_HTML))
 
 
 if __name__ == "__main__":

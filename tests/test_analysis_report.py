@@ -1,14 +1,21 @@
-"""Loading a sweep from disk, the report (missing cells listed, every figure drawn) and the
-``select`` / ``report`` stages run through a real JobContext."""
+"""Loading a sweep from disk, the report (missing cells listed, every figure drawn; its
+``index.html`` the same content as ``index.md``) and the ``select`` / ``report`` stages run
+through a real JobContext."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 import json
+import re
 import shutil
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
+from analysis.html import table_html
 from analysis.load import load
 from analysis.report import FIGURES, main, write_report
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
@@ -41,6 +48,15 @@ SPEC = SweepSpec(
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
     return write_synthetic_sweep(tmp_path_factory.mktemp("results"), "demo", SPEC)
+
+
+@pytest.fixture(scope="module")
+def report_printed(sweep_dir) -> str:
+    """What ``python -m analysis.report`` printed for ``sweep_dir`` (its report, written once)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        main([str(sweep_dir)])
+    return printed.getvalue()
 
 
 def test_load_returns_typed_tables_and_the_missing_cells(sweep_dir):
@@ -76,10 +92,52 @@ def test_load_names_a_missing_folder(tmp_path):
         load(tmp_path / "nope")
 
 
-def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, capsys):
-    main([str(sweep_dir)])
+class PageOutline(HTMLParser):
+    """What a report page holds: headings (text, code spans included), images' ``src``, every
+    ``href`` / ``src`` attribute, element counts, and the whole text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.urls: list[str] = []
+        self.tags: dict[str, int] = {}
+        self.text: list[str] = []
+        self._heading: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        values = dict(attrs)
+        self.urls += [v for k, v in attrs if k in ("href", "src") and v is not None]
+        if tag == "img":
+            self.images.append(values)
+        if tag in ("h1", "h2", "h3"):
+            self._heading = []
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3") and self._heading is not None:
+            self.headings.append("".join(self._heading))
+            self._heading = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+
+
+def markdown_headings(text: str) -> list[str]:
+    """The headings of a Markdown page, backticks removed."""
+    return [
+        re.sub(r"^#+ ", "", line).replace("`", "")
+        for line in text.splitlines()
+        if re.match(r"#{1,3} ", line)
+    ]
+
+
+def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, report_printed):
     index = sweep_dir / "report" / "index.md"
-    assert capsys.readouterr().out.strip() == str(index)
+    assert report_printed.split() == [str(index), str(index.with_name("index.html"))]
     text = index.read_text()
     assert "## Missing cells (2)" in text and SKIPPED in text
     missing = load(sweep_dir).missing
@@ -101,6 +159,43 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, capsys):
     assert "jpeg" not in set(ranked.query("arch == 'vgg11'")["codec"])
     assert "jpeg" in set(ranked.query("arch == 'vgg11-5'")["codec"])  # complete there
     assert json.loads((sweep_dir / "report" / "settings.json").read_text())["seeds"] == 2
+
+
+def test_report_page_is_self_contained_and_holds_what_index_md_holds(sweep_dir, report_printed):
+    report = sweep_dir / "report"
+    markdown = (report / "index.md").read_text()
+    page = PageOutline((report / "index.html").read_text())
+    assert page.headings == markdown_headings(markdown)
+    # One HTML table per Markdown pipe table (their rule lines), none dropped or added.
+    assert page.tags["table"] == len(re.findall(r"^\|---", markdown, flags=re.M))
+    assert page.tags["script"] == 1 and "link" not in page.tags  # the inline load script only
+    assert not [url for url in page.urls if re.match(r"[a-z]+://|//", url)]  # no network
+    contents = _contents(sweep_dir)
+    drawn = contents[(contents["kind"] == "figure") & (contents["status"] == "drawn")]
+    assert [img["alt"] for img in page.images] == list(drawn.index)
+    for img, file in zip(page.images, drawn["file"], strict=True):
+        head, data = img["src"].split(",", 1)
+        assert head == "data:image/png;base64"
+        assert base64.b64decode(data) == (report / file).read_bytes()
+    text = "".join(page.text)
+    for signature in load(sweep_dir).missing["signature"]:
+        assert signature in text
+    assert "Absent" not in text  # every item drawn here; the chapter-3-only sweep below has some
+
+
+def test_html_table_escapes_cells_formats_numbers_as_markdown_and_shades_thesis_columns():
+    frame = pd.DataFrame(
+        {"codec": ["<b>bls</b> & co"], "psnr": [31.234567], "thesis_psnr": [30.0], "ok": [True]}
+    )
+    table = table_html(frame)
+    assert "<td>&lt;b&gt;bls&lt;/b&gt; &amp; co</td>" in table
+    assert '<td class="num">31.23</td>' in table  # %.4g, as index.md writes it
+    assert '<th scope="col" class="num thesis">thesis_psnr</th>' in table
+    assert '<td class="num thesis">30</td>' in table
+    assert "<td>True</td>" in table  # booleans are not numbers
+    assert table_html(frame.iloc[:0]) == '<p class="empty">(no rows)</p>'
+    assert table.startswith('<div class="scroll"><table>')  # short: never scrolls down
+    assert table_html(pd.concat([frame] * 26)).startswith('<div class="scroll tall"><table>')
 
 
 def _write_job(root, job: Job, rows: pd.DataFrame | None = None) -> None:
@@ -161,6 +256,12 @@ def test_report_without_corrupted_evaluation_says_chapter_4_is_absent_and_why(tm
         assert contents.loc[name, "status"] == "drawn"
     assert "_Absent: no selection in this sweep" in text
     assert not (sweep / "report" / "tables" / "table4_2.csv").exists()
+    page = (sweep / "report" / "index.html").read_text()
+    assert '<p class="absent">Absent: no selection in this sweep' in page
+    assert '<h3 id="figure-4-1-bda-mean-accuracy-over-corruptions-vs-severity">' in page
+    toc = page[page.index('<nav class="toc">') : page.index("</nav>")]
+    assert '<li class="absent"><a href="#figure-4-1-bda-mean-accuracy' in toc  # greyed, marked
+    assert '<li><a href="#figure-3-2-rate-distortion' in toc  # drawn: not marked
 
 
 def test_report_of_a_sweep_without_rows_lists_every_job_missing_and_draws_nothing(tmp_path):

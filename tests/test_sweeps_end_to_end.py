@@ -142,7 +142,7 @@ def test_a_sweep_with_failed_jobs_reports_what_finished_and_lists_the_rest(
 
     main([str(tmp_path / "robustness")])
     report = tmp_path / "robustness" / "report"
-    assert capsys.readouterr().out.strip() == str(report / "index.md")
+    assert capsys.readouterr().out.split() == [str(report / "index.md"), str(report / "index.html")]
     missing = pd.read_csv(report / "missing.csv").set_index("signature")
     assert missing.loc[cifar10c.signature, "stage"] == "prepare-cifar10c"
     assert missing.loc[cifar10c.signature, "error"].startswith("InjectedFailure")
