@@ -15,6 +15,7 @@ from grid.job import Job
 from grid.settings import seeds_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
+from lcc.train.recipe import resolve_recipe
 
 LEARNED_CODECS = ("bls", "bmhj")
 
@@ -46,13 +47,6 @@ def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, An
     """The dataset reference of an encode/prepare job: name, root and the split's limit."""
     root = settings["data"].get(name)
     return {"name": name, "root": root, "limit": settings["data"][f"{split}_limit"]}
-
-
-def thesis_batch_size(dataset_image_size: int, arch: str) -> int:
-    """Thesis batch: 128 on 32x32 data; on 64x64, 200 for ResNet18 and 300 for VGG11."""
-    if dataset_image_size <= 32:
-        return 128
-    return 300 if arch.startswith("vgg") else 200
 
 
 def _level_label(codec: str, level: float | None) -> str:
@@ -140,12 +134,14 @@ def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> 
     return out
 
 
+def train_recipe(settings: Mapping[str, Any], dataset: str, image_size: int, arch: str) -> dict:
+    """The fully resolved training recipe (every value lcc's training reads) of one training."""
+    overrides = {k: v for k, v in settings["train"].items() if k != "recipe"}
+    return resolve_recipe(dataset, image_size, arch, settings["train"]["recipe"], overrides)
+
+
 def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
-    recipe = dict(settings["train"])
-    if recipe["batch_size"] is None:
-        recipe["batch_size"] = thesis_batch_size(info.image_size, arch)
-    recipe["augment"] = "crop-flip" if info.image_size <= 32 else "rotate-flip"
-    recipe["normalize"] = data.name
+    recipe = train_recipe(settings, data.name, info.image_size, arch)
     eval_sets = ["clean", "compressed"] if "test_compressed" in inputs else ["clean"]
     config = {
         "arch": arch,
@@ -187,6 +183,7 @@ def _evaluate(settings, data: DatasetJobs, train: Job) -> Job:
         "corruptions": list(settings["corruptions"]),
         "severities": list(settings["severities"]),
         "batch_size": settings["eval"]["batch_size"],
+        "precision": settings["eval"]["precision"],
     }
     return Job("evaluate", config, inputs, label=train.label)
 

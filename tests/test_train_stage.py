@@ -15,16 +15,11 @@ from grid.job import Job
 from grid.stages.train import train_stage
 from grid.store import schemas
 from lcc.data import load
+from lcc.train import resolve_recipe
 from tests.stage_folders import write_encoded, write_job
 
 DATASET = {"name": "synthetic", "num_classes": 10, "image_size": 32}
-RECIPE = {
-    "epochs": 2,
-    "lr": 0.02,
-    "batch_size": 32,
-    "augment": "crop-flip",
-    "normalize": "synthetic",
-}
+RECIPE = resolve_recipe("synthetic", 32, "vgg11-5", overrides={"lr": 0.02, "batch_size": 32})
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -88,7 +83,7 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
     assert not np.allclose(by_set["clean"], by_set["compressed"])  # really two test splits
     meta = json.loads((ctx.workdir / "meta.json").read_text())
     assert meta["arch"] == "vgg11-5" and meta["n_train"] == 300
-    assert meta["normalization"] == "synthetic" and meta["best_epoch"] in (1, 2)
+    assert meta["normalization"]["name"] == "synthetic" and meta["best_epoch"] in (1, 2)
     for name in ("best.pt", "last.pt", "checkpoint.pt"):
         torch.load(ctx.workdir / name, weights_only=True)
 

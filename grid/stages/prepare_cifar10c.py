@@ -17,7 +17,7 @@ from grid.stages.registry import stage
 OUTPUT_FOLDER = "CIFAR-10-C"
 
 
-@stage("prepare-cifar10c", tables=(), resources="cpu")
+@stage("prepare-cifar10c", version=1, resources="cpu")
 def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     ref = cfg["dataset"]
