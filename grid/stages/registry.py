@@ -68,13 +68,14 @@ STAGE_ORDER = (
 )
 
 
-def _declare(table: dict, name: str, value, what: str):
-    """``value`` checked against (or, for a stage not declared here, entered into) ``table``."""
+def _declared(table: dict, name: str, value, what: str):
+    """``value`` checked against ``table[name]``; for a stage not declared there (a plugin's)
+    the value given, which :func:`stage` then enters."""
     if name not in table:
         if value is None:
             raise ValueError(f"stage {name!r} is not in {what}; give @stage(..., {what}=...)")
-        table[name] = value
-    elif value is not None and value != table[name]:
+        return value
+    if value is not None and value != table[name]:
         raise ValueError(
             f"stage {name!r} says {what}={value!r} but grid/stage_table.py declares "
             f"{table[name]!r}; change both together"
@@ -98,8 +99,9 @@ def stage(
     """
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
-    version = _declare(STAGE_VERSIONS, name, version, "version")
-    tables = _declare(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
+    version = _declared(STAGE_VERSIONS, name, version, "version")
+    tables = _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
+    STAGE_VERSIONS[name], STAGE_TABLES[name] = version, tables
 
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
