@@ -56,7 +56,7 @@ def load_cifar10c(
     check_severity(severity)
     if not root.is_dir():
         raise FileNotFoundError(f"CIFAR-10-C folder not found: {root}")
-    severities = _severities(root)
+    severities = release_severities(root)
     if severity not in severities:
         raise ValueError(f"{root} holds severities {list(severities)}, not {severity}")
     labels = _load_npy(root / "labels.npy")
@@ -135,7 +135,8 @@ def generate_cifar10c(
     return Path(out_root)
 
 
-def _severities(root: Path) -> tuple[int, ...]:
+def release_severities(root: Path) -> tuple[int, ...]:
+    """The severities a release folder holds, in block order: its ``meta.json``'s, else 1-5."""
     meta = root / META_FILE
     if not meta.is_file():
         return SEVERITIES
