@@ -15,6 +15,7 @@ from grid.job import Job
 from grid.settings import seeds_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
+from lcc.data.corruptions import SEVERITIES, generation_settings
 from lcc.train.recipe import resolve_recipe
 
 LEARNED_CODECS = ("bls", "bmhj")
@@ -124,11 +125,14 @@ def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> 
             label = _level_label(codec, level)
             out.train_sets.append(TrainSet(label, codec, level, train, test, fit, gate))
     if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
+        severities = list(settings["severities"]) or list(SEVERITIES)
         config = {
             "dataset": data_ref(settings, dataset, "test"),
             "corruptions": list(settings["corruptions"]),
             "severities": list(settings["severities"]),
             "seed": 0,
+            # every parameter of the corruption functions (lcc.data.corruptions)
+            "generation": generation_settings(settings["corruptions"], severities),
         }
         out.cifar10c = Job("prepare-cifar10c", config, label=f"{dataset} CIFAR-10-C")
     return out

@@ -10,6 +10,7 @@ import grid
 from grid import settings as grid_settings
 from grid import stage_table
 from grid.stages import registry
+from lcc.data.corruptions import params as corruption_params
 from lcc.train import recipe as lcc_recipe
 
 
@@ -117,3 +118,18 @@ def test_stage_decorator_checks_the_declared_version_and_tables(monkeypatch) -> 
     assert stage_table.stage_version("plugin-stage") == 4
     with pytest.raises(KeyError, match="'no-such-stage' has no version"):
         stage_table.stage_version("no-such-stage")
+
+
+def test_corruption_parameter_rehashes_cifar10c_generation_and_downstream_only(
+    monkeypatch,
+) -> None:
+    before_jobs = grid.plan("demo").jobs
+    before = signatures()
+    fog = ((0.3, 3), *corruption_params.CIFAR_PARAMS["fog"][1:])
+    monkeypatch.setitem(corruption_params.CIFAR_PARAMS, "fog", fog)
+    expected = downstream_of(before_jobs, lambda job: job.stage == "prepare-cifar10c")
+    assert changed_keys(before, signatures()) == expected
+    stages = {key.split("|")[1] for key in expected}
+    assert stages == {"prepare-cifar10c", "evaluate", "select", "train", "report"}
+    # the only trainings rehashed are the joined sets chosen from the selection
+    assert not any(k.split("|")[1] == "train" and "top" not in k for k in expected)
