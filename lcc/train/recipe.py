@@ -24,7 +24,7 @@ from lcc.models import get_spec
 AUGMENTATIONS = ("crop-flip", "rotate-flip", "none")
 BEST_METRICS = ("top1", "top5")
 
-# The thesis' CIFAR-10 recipe (§3.2; FACTS.md §2): SGD lr 0.01, momentum 0.9, weight decay
+# The thesis' CIFAR-10 recipe (§3.2; FACTS.md §1): SGD lr 0.01, momentum 0.9, weight decay
 # 5e-4, batch 128, 30 epochs, random crop of the 4-pixel zero-padded image + horizontal flip.
 # The best epoch is picked by clean top-1. Not stated in the thesis, this suite's choices:
 # per-epoch evaluation 500 images at a time, bf16 autocast on CUDA (float32 on the CPU).
@@ -49,8 +49,8 @@ THESIS_RECIPE: dict[str, Any] = {
 }
 RECIPE_KEYS = tuple(THESIS_RECIPE)
 
-# Tiny ImageNet (§3.2): rotation + flip, best epoch by top-5. The thesis does not state the
-# rotation range; 15 degrees (THESIS_RECIPE) is this suite's choice.
+# Tiny ImageNet (§3.2; FACTS.md §1): rotation + flip, best epoch by top-5. The thesis does
+# not state the rotation range; 15 degrees (THESIS_RECIPE) is this suite's choice.
 LARGE_IMAGE_CHANGES: dict[str, Any] = {"augment": "rotate-flip", "best_metric": "top5"}
 
 # One-word overrides of the thesis recipe. "author": the public notebooks' learning rate
@@ -65,7 +65,7 @@ class RecipeError(ValueError):
 
 def thesis_batch_size(image_size: int, arch: str) -> int:
     """The thesis' batch: 128 on 32x32 data; on larger (64x64) data 200 for ResNets, 300 for
-    VGGs (§3.2)."""
+    VGGs (§3.2; FACTS.md §1)."""
     if image_size <= 32:
         return 128
     return 200 if get_spec(arch).family == "resnet" else 300
