@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The table each stage writes its rows to (a planned job without rows there is missing).
+from grid import stage_table
+
+# The table each stage writes its rows to (a planned job without rows there is missing);
+# declared in grid.stage_table.
 STAGE_TABLES: dict[str, str] = {
-    "fit-codec": "codec_fit",
-    "check-codec": "codec_gate",
-    "encode": "rate_distortion",
-    "train": "train_curve",
-    "evaluate": "evaluation",
-    "select": "selection",
+    name: tables[0] for name, tables in stage_table.STAGE_TABLES.items() if tables
 }
 
 CELL_COLUMNS = (

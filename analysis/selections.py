@@ -28,9 +28,10 @@ from analysis.completeness import (
     unavailable_runs,
 )
 from analysis.seeds import best_of_seeds, refused_runs
+from grid.stage_table import SELECT_METHODS
 from grid.store.schemas import SELECTION
 
-METHODS = ("bda", "bdad", "bdads")
+METHODS = SELECT_METHODS  # declared in grid.stage_table
 GROUP_KEYS: dict[str, list[str]] = {
     "bda": ["codec"],
     "bdad": ["codec", "corruption"],

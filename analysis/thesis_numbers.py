@@ -6,8 +6,14 @@ size (3 for 3x3). Model sizes of Tables 3.2/3.3 come from :func:`lcc.models.thes
 
 from __future__ import annotations
 
-LAMBDAS = (0.001, 0.003, 0.005, 0.012, 0.033, 0.05, 0.1)
-JPEG_CH3 = (1, 5, 10, 20, 40, 60)
+from lcc.thesis_levels import (
+    BLUR_KERNELS,
+    JOINED_TOP_K,
+    JPEG_CH3,
+    JPEG_CH4,
+    LAMBDAS,
+    NOISE_SIGMAS,
+)
 
 
 def _pairs(dataset: str, codec: str, levels, bpp) -> dict[tuple[str, str, float], float]:
@@ -26,9 +32,9 @@ TABLE_3_1: dict[tuple[str, str, float], float] = {
 # Table 4.1: the augmentation levels of the robustness study (CIFAR-10, VGG11).
 TABLE_4_1: dict[str, tuple[float, ...]] = {
     "bls": LAMBDAS,
-    "jpeg": (1, 5, 10, 20, 40, 60, 80),
-    "noise": (1, 0.8, 0.3, 0.1, 0.05, 0.01),
-    "blur": (9, 7, 5, 3),
+    "jpeg": JPEG_CH4,
+    "noise": NOISE_SIGMAS,
+    "blur": BLUR_KERNELS,
 }
 
 # Table 4.2: BDA ranking, best first.
@@ -71,5 +77,16 @@ TABLE_4_3: dict[tuple[str, str], float] = {
 ROBUSTNESS_SETTING = "CIFAR-10, VGG11, best of 3 seeds by clean accuracy"
 
 # §4.3: the top-2 BDA-ranked BLS sets (λ = 0.012 and 0.1, Table 4.2) joined into one training
-# set, which raised mean accuracy over all deformations and severities (Figs 4.1, 4.3).
-JOINED_TOP_K = 2
+# set (JOINED_TOP_K, from lcc.thesis_levels) raised mean accuracy over all deformations and
+# severities (Figs 4.1, 4.3).
+__all__ = [
+    "CORRUPTION_ABBREVIATIONS",
+    "JOINED_TOP_K",
+    "JPEG_CH3",
+    "LAMBDAS",
+    "ROBUSTNESS_SETTING",
+    "TABLE_3_1",
+    "TABLE_4_1",
+    "TABLE_4_2",
+    "TABLE_4_3",
+]

@@ -112,7 +112,7 @@ def lcc_pipeline(model_name, images, labels, device, args):
     from lcc.train.loop import train_epoch
     from lcc.train.progress import Progress
 
-    recipe = Recipe(batch_size=args["batch_size"])
+    recipe = Recipe.for_dataset("cifar10", "vgg11", batch_size=args["batch_size"])
     norm = get_normalization("cifar10")
     x, y = to_device_images(images, device), to_device_labels(labels, device)
     generator = torch.Generator(device).manual_seed(0)

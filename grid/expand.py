@@ -15,6 +15,8 @@ from grid.job import Job
 from grid.settings import seeds_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
+from lcc.data.corruptions import SEVERITIES, generation_settings
+from lcc.train.recipe import resolve_recipe
 
 LEARNED_CODECS = ("bls", "bmhj")
 
@@ -46,13 +48,6 @@ def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, An
     """The dataset reference of an encode/prepare job: name, root and the split's limit."""
     root = settings["data"].get(name)
     return {"name": name, "root": root, "limit": settings["data"][f"{split}_limit"]}
-
-
-def thesis_batch_size(dataset_image_size: int, arch: str) -> int:
-    """Thesis batch: 128 on 32x32 data; on 64x64, 200 for ResNet18 and 300 for VGG11."""
-    if dataset_image_size <= 32:
-        return 128
-    return 300 if arch.startswith("vgg") else 200
 
 
 def _level_label(codec: str, level: float | None) -> str:
@@ -130,22 +125,27 @@ def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> 
             label = _level_label(codec, level)
             out.train_sets.append(TrainSet(label, codec, level, train, test, fit, gate))
     if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
+        severities = list(settings["severities"]) or list(SEVERITIES)
         config = {
             "dataset": data_ref(settings, dataset, "test"),
             "corruptions": list(settings["corruptions"]),
             "severities": list(settings["severities"]),
             "seed": 0,
+            # every parameter of the corruption functions (lcc.data.corruptions)
+            "generation": generation_settings(settings["corruptions"], severities),
         }
         out.cifar10c = Job("prepare-cifar10c", config, label=f"{dataset} CIFAR-10-C")
     return out
 
 
+def train_recipe(settings: Mapping[str, Any], dataset: str, image_size: int, arch: str) -> dict:
+    """The fully resolved training recipe (every value lcc's training reads) of one training."""
+    overrides = {k: v for k, v in settings["train"].items() if k != "recipe"}
+    return resolve_recipe(dataset, image_size, arch, settings["train"]["recipe"], overrides)
+
+
 def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
-    recipe = dict(settings["train"])
-    if recipe["batch_size"] is None:
-        recipe["batch_size"] = thesis_batch_size(info.image_size, arch)
-    recipe["augment"] = "crop-flip" if info.image_size <= 32 else "rotate-flip"
-    recipe["normalize"] = data.name
+    recipe = train_recipe(settings, data.name, info.image_size, arch)
     eval_sets = ["clean", "compressed"] if "test_compressed" in inputs else ["clean"]
     config = {
         "arch": arch,
@@ -187,6 +187,7 @@ def _evaluate(settings, data: DatasetJobs, train: Job) -> Job:
         "corruptions": list(settings["corruptions"]),
         "severities": list(settings["severities"]),
         "batch_size": settings["eval"]["batch_size"],
+        "precision": settings["eval"]["precision"],
     }
     return Job("evaluate", config, inputs, label=train.label)
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from grid.stage_table import stage_version
+
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no whitespace: equal configs give equal strings."""
@@ -17,12 +19,16 @@ def canonical_json(value: Any) -> str:
 def signature_of(
     stage: str, config: Mapping[str, Any], inputs: Mapping[str, tuple[str, ...]]
 ) -> str:
-    """A short stable hash (12 hex digits) of a job's stage, resolved config and input signatures.
+    """A short stable hash (12 hex digits) of a job's stage, the stage's version
+    (:data:`grid.stage_table.STAGE_VERSIONS`), resolved config and input signatures.
 
     Only what the stage reads goes into ``config``, so a default of another stage never rehashes
-    this job; inputs enter by signature, so a change upstream rehashes everything downstream.
+    this job; inputs enter by signature, so a change upstream rehashes everything downstream;
+    bumping a stage's version rehashes its jobs and, through their inputs, everything downstream.
     """
-    payload = canonical_json({"stage": stage, "config": config, "inputs": inputs})
+    payload = canonical_json(
+        {"stage": stage, "version": stage_version(stage), "config": config, "inputs": inputs}
+    )
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 

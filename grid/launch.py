@@ -36,6 +36,7 @@ from grid.store.state import (
     RUNNING,
     SlurmQueue,
 )
+from grid.validate import check_disk
 
 log = logging.getLogger("grid")
 
@@ -132,6 +133,8 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     profile = load_profile(settings["cluster"])
     executor_name, why = choose_executor(settings["executor"])
     root = results_root(settings)
+    for part_settings in the_plan.settings.values():
+        check_disk(part_settings, root)
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
     launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lcc.codecs.fit_recipe import FIT_KEYS
+from lcc.train.recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
 
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
 
@@ -55,15 +56,14 @@ DEFAULTS: dict[str, Any] = {
         "images": 1000,  # first N test images (class-balanced); null = the whole test split
         "enforce": False,  # true: a codec that fails the gate gets no encodes, so no training
     },
-    "train": {
-        "epochs": 30,
-        "lr": 0.01,
-        "momentum": 0.9,
-        "weight_decay": 5e-4,
-        "batch_size": None,  # null = the thesis' batch for the dataset and architecture
-    },
+    # Classifier training: a preset of lcc.train.recipe (thesis | author); any key set here
+    # overrides the recipe's value (null = the recipe's, e.g. the thesis batch for the
+    # dataset and architecture). Resolved by lcc at plan time into each train job's config.
+    "train": {"recipe": DEFAULT_PRESET, **dict.fromkeys(RECIPE_KEYS)},
     "encode": {"batch_size": 256},
-    "eval": {"batch_size": 1000},
+    # Evaluation of trained classifiers: images per forward pass, precision policy
+    # (lcc.evaluate.PRECISIONS: bf16 autocast on CUDA, or fp32).
+    "eval": {"batch_size": 1000, "precision": "bf16"},
     "executor": "auto",  # auto | slurm | local | fake
     "cluster": "default",  # a profile in slurm/profiles/
     "results": "results",
@@ -74,12 +74,10 @@ DEFAULTS: dict[str, Any] = {
     "plugins": [],
 }
 
-# One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` sets several keys.
-ALIASES = {"epochs": "train.epochs", "lr": "train.lr"}
-RECIPES = {
-    "thesis": {"train.lr": 0.01},
-    "author": {"train.lr": 0.1},  # the author's notebooks (FACTS.md §2)
-}
+# One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` picks the training
+# preset of lcc.train.recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
+ALIASES = {"epochs": "train.epochs", "lr": "train.lr", "recipe": "train.recipe"}
+RECIPES = tuple(PRESETS)
 
 
 class SettingsError(ValueError):
@@ -117,7 +115,7 @@ def parse_value(text: str) -> Any:
 
 
 def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
-    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}``; aliases and recipes expanded."""
+    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}``; aliases expanded."""
     flat: dict[str, Any] = {}
     for arg in args:
         if "=" not in arg:
@@ -125,13 +123,8 @@ def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
         key, text = arg.split("=", 1)
         key = key.strip()
         value = parse_value(text)
-        if key == "recipe":
-            if value not in RECIPES:
-                raise SettingsError(
-                    f"unknown recipe {value!r}; valid recipes: {', '.join(RECIPES)}"
-                )
-            flat.update(RECIPES[value])
-            continue
+        if key == "recipe" and value not in RECIPES:
+            raise SettingsError(f"unknown recipe {value!r}; valid recipes: {', '.join(RECIPES)}")
         flat[ALIASES.get(key, key)] = value
     return flat
 

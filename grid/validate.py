@@ -1,34 +1,109 @@
-"""Checks of resolved settings against the registries, run before anything is submitted."""
+"""Checks of resolved settings, run before anything is submitted.
+
+:func:`validate` checks every value against the registries and its range (no disk access:
+``grid.plan`` runs it, also for tools that only count jobs); :func:`check_disk` checks what
+the launch will read and write on disk: the data roots the sweep uses, a CIFAR-10-C release
+folder, the results folder. Both raise :class:`SettingsError` with one line naming the
+setting and what was expected.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from grid.expand import fit_settings
+import lcc.codecs
+import lcc.data
+import lcc.models
+from grid.expand import fit_settings, train_recipe
 from grid.settings import SettingsError
+from grid.stage_table import SELECT_METHODS
 from lcc.codecs.fit_recipe import FitRecipeError
+from lcc.data.check import check_cifar10c, check_root
+from lcc.evaluate import PRECISIONS
+from lcc.train import RecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
-SELECT_METHODS = ("bda", "bdad", "bdads")
+BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "gate.enforce",
+                "fake.pdb")  # fmt: skip
+# Settings that are a count: an integer >= 1, or null where None is listed as allowed.
+COUNT_KEYS = {
+    "select.top_k": False,
+    "encode.batch_size": False,
+    "eval.batch_size": False,
+    "max_parallel": True,
+    "data.train_limit": True,
+    "data.test_limit": True,
+    "gate.images": True,
+}
+# Sweep settings that hold a filesystem path to read, by the dataset name that reads it.
+DATA_ROOTS = ("cifar10", "tinyimagenet")
 
 
-def _check_choices(what: str, values: Iterable[Any], valid: Iterable[Any]) -> None:
+def _check_choices(
+    what: str, values: Iterable[Any], valid: Iterable[Any], plural: str = ""
+) -> None:
+    """One-line error for the first of ``values`` not in ``valid`` (``plural``: the plural
+    of ``what`` where it is not ``what + "s"``)."""
     valid = list(valid)
     for value in values:
         if value not in valid:
             raise SettingsError(
-                f"unknown {what} {value!r}; valid {what}s: {', '.join(map(str, valid))}"
+                f"unknown {what} {value!r}; valid {plural or what + 's'}: "
+                f"{', '.join(map(str, valid))}"
             )
+
+
+def get_key(settings: Mapping[str, Any], dotted: str) -> Any:
+    """The value of dotted key ``dotted`` (e.g. ``"select.top_k"``) in ``settings``."""
+    node: Any = settings
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_types(settings: Mapping[str, Any]) -> None:
+    """Booleans, counts and lists are of their kind and in range."""
+    for key in BOOLEAN_KEYS:
+        if not isinstance(get_key(settings, key), bool):
+            raise SettingsError(f"{key} must be true or false; got {get_key(settings, key)!r}")
+    for key, nullable in COUNT_KEYS.items():
+        value = get_key(settings, key)
+        if value is None and nullable:
+            continue
+        if not _is_int(value) or value < 1:
+            expected = "an integer >= 1" + (" or null" if nullable else "")
+            raise SettingsError(f"{key} must be {expected}; got {value!r}")
+    for key in ("datasets", "archs"):
+        if not isinstance(settings[key], list) or not settings[key]:
+            raise SettingsError(
+                f"{key} must be a non-empty list (e.g. [a,b]); got {settings[key]!r}"
+            )
+    for key in ("corruptions", "severities", "select.methods", "select.joined", "plugins",
+                "fake.fail", "fake.preempt"):  # fmt: skip
+        if not isinstance(get_key(settings, key), list):
+            raise SettingsError(
+                f"{key} must be a list (e.g. [a,b]); got {get_key(settings, key)!r}"
+            )
+    seeds = settings["seeds"]
+    if _is_int(seeds):
+        if seeds < 1:
+            raise SettingsError(f"seeds must be a count >= 1 or a list of seeds; got {seeds!r}")
+    elif not isinstance(seeds, list) or not seeds:
+        raise SettingsError(f"seeds must be a count >= 1 or a non-empty list; got {seeds!r}")
+    elif not all(_is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise SettingsError(f"seeds must list distinct integers >= 0; got {seeds!r}")
 
 
 def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     """Raise :class:`SettingsError` (one line) for the first bad value in ``settings``."""
-    import lcc.codecs
-    import lcc.data
-    import lcc.models
-
+    _check_types(settings)
     _check_choices("dataset", settings["datasets"], lcc.data.DATASETS)
     _check_choices("architecture", settings["archs"], lcc.models.MODELS)
     codecs = [c for c in lcc.codecs.CODECS if c != "identity"]
@@ -40,9 +115,9 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
             try:
                 lcc.codecs.validate(codec, level)
             except ValueError as err:
-                raise SettingsError(str(err)) from None
+                raise SettingsError(f"codecs.{codec}: {err}") from None
     _check_choices("corruption", settings["corruptions"], lcc.data.CORRUPTIONS)
-    _check_choices("severity", settings["severities"], range(1, 6))
+    _check_choices("severity", settings["severities"], range(1, 6), plural="severities")
     _check_choices("selection method", settings["select"]["methods"], SELECT_METHODS)
     _check_choices("joined codec", settings["select"]["joined"], settings["codecs"])
     top_k = settings["select"]["top_k"]
@@ -53,28 +128,25 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
                 f"select.top_k={top_k} needs at least {top_k} levels of joined codec {codec!r}, "
                 f"which has {levels}; valid top_k for it: 1..{len(levels)}"
             )
+    _check_choices("eval.precision", [settings["eval"]["precision"]], PRECISIONS)
     _check_choices("executor", [settings["executor"]], EXECUTORS)
     cluster = settings["cluster"]
     if not (str(cluster).endswith(".toml") and Path(cluster).is_file()):
         _check_choices("cluster", [cluster], clusters)
-    seeds = settings["seeds"]
-    if (isinstance(seeds, int) and seeds < 1) or (isinstance(seeds, list) and not seeds):
-        raise SettingsError(f"seeds must be a positive count or a non-empty list, got {seeds!r}")
     for name in settings["datasets"]:
         image_size = lcc.data.dataset_info(name).image_size
         _check_image_size(name, settings["archs"], image_size)
         try:
             fit_settings(settings, image_size)
-        except FitRecipeError as err:
+            for arch in settings["archs"]:
+                train_recipe(settings, name, image_size, arch)
+        except (FitRecipeError, RecipeError) as err:
             raise SettingsError(str(err)) from None
 
 
 def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> None:
     """Build each architecture on the meta device (no memory) to see it takes the images."""
     import torch
-
-    import lcc.data
-    import lcc.models
 
     num_classes = lcc.data.dataset_info(dataset).num_classes
     for arch in archs:
@@ -83,3 +155,40 @@ def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> No
                 lcc.models.build(arch, num_classes, image_size)
         except ValueError as err:
             raise SettingsError(f"{err} (dataset {dataset!r})") from None
+
+
+def check_disk(settings: Mapping[str, Any], results: Path) -> None:
+    """The data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
+    needed corruption, and ``results`` can be created or written. Nothing is written."""
+    used = set(settings["datasets"])
+    for name in DATA_ROOTS:
+        root = settings["data"][name]
+        if name in used:
+            try:
+                check_root(name, root)
+            except ValueError as err:
+                what = " is not set" if root is None else f"={root}"
+                raise SettingsError(f"data.{name}{what}: {err}") from None
+    release = settings["data"]["cifar10c"]
+    reads_release = settings["cifar10c"] and any(
+        lcc.data.dataset_info(name).image_size == 32 for name in used
+    )
+    if release is not None and reads_release:
+        corruptions = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
+        try:
+            check_cifar10c(release, corruptions, settings["severities"] or lcc.data.SEVERITIES)
+        except ValueError as err:
+            raise SettingsError(f"data.cifar10c={release}: {err}") from None
+    _check_writable(results)
+
+
+def _check_writable(results: Path) -> None:
+    """``results`` (or its nearest existing parent, where it would be created) is a writable
+    folder."""
+    existing = results
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SettingsError(f"results={results}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SettingsError(f"results={results}: folder {existing} is not writable")

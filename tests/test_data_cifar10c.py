@@ -14,6 +14,7 @@ from grid.job import Job
 from grid.stages.prepare_cifar10c import prepare_cifar10c
 from grid.stages.registry import get_stage
 from lcc.data import corrupt, generate_cifar10c, load, load_cifar10c, write_cifar10c
+from lcc.data.corruptions import generation_settings
 
 
 @pytest.fixture
@@ -105,6 +106,7 @@ def test_prepare_cifar10c_stage(tmp_path: Path) -> None:
         "corruptions": ["brightness", "frost"],
         "severities": [1, 2, 3, 4, 5],
         "seed": 0,
+        "generation": generation_settings(["brightness", "frost"], [1, 2, 3, 4, 5]),
     }
     job = Job(stage="prepare-cifar10c", config=config)
     ctx = JobContext(job=job, results_root=tmp_path, sweep="test")
@@ -157,3 +159,29 @@ def test_image_count_not_a_multiple_of_five_is_one_line_naming_the_file(release)
     with pytest.raises(ValueError, match=r"has 28 images .* a multiple of 5") as error:
         load_cifar10c(root, "fog", 1)
     assert _one_line_naming(error, root / "fog.npy")
+
+
+def test_prepare_cifar10c_generates_with_the_parameters_of_its_config(tmp_path: Path) -> None:
+    """The corruption parameters and chunk size of the config are what runs: changing one
+    changes the images (and, being in the config, the job's signature)."""
+    base = {
+        "dataset": {"name": "synthetic", "root": None, "limit": 20},
+        "corruptions": ["brightness", "snow"],
+        "severities": [5],
+        "seed": 0,
+        "generation": generation_settings(["brightness", "snow"], [5]),
+    }
+    brighter = json.loads(json.dumps(base))
+    brighter["generation"]["params"]["brightness"]["5"] = 0.6
+    chunked = json.loads(json.dumps(base))
+    chunked["generation"]["chunk"] = 7
+    outputs = {}
+    for name, config in {"base": base, "brighter": brighter, "chunked": chunked}.items():
+        ctx = JobContext(job=Job("prepare-cifar10c", config), results_root=tmp_path, sweep="t")
+        prepare_cifar10c(ctx)
+        root = ctx.workdir / "CIFAR-10-C"
+        outputs[name] = {c: lcc.data.load_cifar10c(root, c, 5)[0] for c in base["corruptions"]}
+    assert not np.array_equal(outputs["brighter"]["brightness"], outputs["base"]["brightness"])
+    np.testing.assert_array_equal(outputs["brighter"]["snow"], outputs["base"]["snow"])
+    assert not np.array_equal(outputs["chunked"]["snow"], outputs["base"]["snow"])  # random
+    np.testing.assert_array_equal(outputs["chunked"]["brightness"], outputs["base"]["brightness"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from grid.stages.evaluate import evaluate_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.data import CORRUPTIONS, load
-from lcc.evaluate import evaluate
+from lcc.evaluate import evaluate, get_normalization
 from lcc.models import build
 from tests.stage_folders import write_encoded, write_job
 
@@ -45,7 +46,7 @@ def test_top1_top5_and_loss_on_200_classes():
     images = np.zeros((n, 8, 8, 3), dtype=np.uint8)
     images[:, 0, 0, 0] = np.arange(n)
     scores = evaluate(LookupModel(torch.from_numpy(table)), images, labels, batch_size=7,
-                      device="cpu", normalization="none")  # fmt: skip
+                      device="cpu", normalization="none", precision="fp32")  # fmt: skip
     log_softmax = table - np.log(np.exp(table).sum(axis=1, keepdims=True))
     assert scores["n_images"] == n
     assert scores["top1"] == pytest.approx(12 / 60)
@@ -57,11 +58,11 @@ def test_evaluate_restores_train_mode_and_rejects_bad_images():
     model = build("vgg11-5", 10, 32).train()
     images = np.zeros((4, 32, 32, 3), dtype=np.uint8)
     evaluate(model, images, np.zeros(4, np.int64), batch_size=2, device="cpu",
-             normalization="cifar10")  # fmt: skip
+             normalization="cifar10", precision="fp32")  # fmt: skip
     assert model.training
     with pytest.raises(ValueError, match="uint8"):
         evaluate(model, images.astype(np.float32), np.zeros(4, np.int64), batch_size=2,
-                 device="cpu", normalization="cifar10")  # fmt: skip
+                 device="cpu", normalization="cifar10", precision="fp32")  # fmt: skip
 
 
 def write_trained(root, model: nn.Module) -> Job:
@@ -77,7 +78,7 @@ def write_trained(root, model: nn.Module) -> Job:
     folder = write_job(root, job)
     torch.save(model.state_dict(), folder / "best.pt")
     meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "best_epoch": 4,
-            "normalization": "synthetic"}  # fmt: skip
+            "normalization": asdict(get_normalization("synthetic"))}  # fmt: skip
     (folder / "meta.json").write_text(json.dumps(meta))
     return job
 
@@ -131,7 +132,8 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     release = root / "prepare" / "CIFAR-10-C"
     blocks = write_release(release, test.images[:20], test.labels[:20])
     config = {"eval_sets": ["clean", "compressed", "cifar10c"], "cifar10c_path": str(release),
-              "corruptions": [], "severities": [1, 2, 3, 4, 5], "batch_size": 16}  # fmt: skip
+              "corruptions": [], "severities": [1, 2, 3, 4, 5], "batch_size": 16,
+              "precision": "bf16"}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
               "test_compressed": (compressed.signature,)}  # fmt: skip
     ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
@@ -146,7 +148,8 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     assert (corrupted["n_images"] == 20).all() and rows["severity"].isna().sum() == 2
     assert (rows["best_epoch"] == 4).all() and (rows["seed"] == 2).all()
     assert (rows["train_set"] == "bls:0.1").all() and (rows["level"] == 0.1).all()
-    settings = {"batch_size": 16, "device": "cpu", "normalization": "synthetic"}
+    settings = {"batch_size": 16, "device": "cpu", "normalization": "synthetic",
+                "precision": "fp32"}  # fmt: skip
     assert_rows_match_their_blocks(rows, model, blocks, test.labels[:20], settings)
     expected = evaluate(model, test.images // 32 * 32, test.labels, **settings)
     assert rows.loc[rows["eval_set"] == "compressed", "loss"].item() == pytest.approx(
@@ -161,7 +164,8 @@ def test_evaluate_stage_reads_cifar10c_from_the_prepare_job(evaluated_setup):
         write_job(root, prepare) / "CIFAR-10-C", test.images[:10], test.labels[:10]
     )
     config = {"eval_sets": ["clean", "cifar10c"], "cifar10c_path": None,
-              "corruptions": ["snow", "fog"], "severities": [2, 5], "batch_size": 100}  # fmt: skip
+              "corruptions": ["snow", "fog"], "severities": [2, 5], "batch_size": 100,
+              "precision": "bf16"}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
               "cifar10c": (prepare.signature,)}  # fmt: skip
     ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
@@ -172,13 +176,15 @@ def test_evaluate_stage_reads_cifar10c_from_the_prepare_job(evaluated_setup):
     assert rows.loc[0, "eval_set"] == "clean" and pd.isna(rows.loc[0, "corruption"])
     asked = {key: block for key, block in blocks.items() if key in {("snow", 2), ("snow", 5),
              ("fog", 2), ("fog", 5)}}  # fmt: skip
-    settings = {"batch_size": 100, "device": "cpu", "normalization": "synthetic"}
+    settings = {"batch_size": 100, "device": "cpu", "normalization": "synthetic",
+                "precision": "fp32"}  # fmt: skip
     assert_rows_match_their_blocks(rows, model, asked, test.labels[:10], settings)
 
 
 def test_evaluate_stage_errors_name_what_is_missing(evaluated_setup):
     root, _, trained, clean, _, _ = evaluated_setup
-    base = {"cifar10c_path": None, "corruptions": [], "severities": [1], "batch_size": 8}
+    base = {"cifar10c_path": None, "corruptions": [], "severities": [1], "batch_size": 8,
+            "precision": "bf16"}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,)}
     cases = [
         ({"eval_sets": ["clean", "cifar10c"]}, ValueError, "cifar10c_path"),

@@ -4,8 +4,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import grid
 from grid import settings as grid_settings
+from grid import stage_table
+from grid.stages import registry
+from lcc.data.corruptions import params as corruption_params
+from lcc.train import recipe as lcc_recipe
 
 
 def signatures(sweep: str = "demo") -> dict[str, str]:
@@ -37,3 +43,93 @@ def test_training_default_does_not_rehash_encodes(monkeypatch) -> None:
     same = {j.signature for j in before} & {j.signature for j in after}
     assert {j.signature for j in before if j.stage in upstream} <= same
     assert not any(j.signature in same for j in before if j.stage in {"train", "evaluate"})
+
+
+def downstream_of(jobs, direct) -> set[str]:
+    """Keys (label|stage) of the jobs selected by ``direct`` and of every job reading them."""
+    hit: set[str] = set()
+    for job in jobs:  # upstream first
+        if direct(job) or any(d in hit for d in job.dependencies):
+            hit.add(job.signature)
+    return {job.label + "|" + job.stage for job in jobs if job.signature in hit}
+
+
+def changed_keys(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    assert before.keys() == after.keys()
+    return {key for key in before if before[key] != after[key]}
+
+
+def test_recipe_default_rehashes_every_training_and_its_downstream_only(monkeypatch) -> None:
+    before_jobs = grid.plan("demo").jobs
+    before = signatures()
+    monkeypatch.setitem(lcc_recipe.THESIS_RECIPE, "crop_padding", 2)
+    after_jobs = grid.plan("demo").jobs
+    expected = downstream_of(before_jobs, lambda job: job.stage == "train")
+    assert changed_keys(before, signatures()) == expected
+    stages = {key.split("|")[1] for key in expected}
+    assert stages == {"train", "evaluate", "select", "report"}  # joined trainings included
+    trains = [job for job in after_jobs if job.stage == "train"]
+    assert {job.config["recipe"]["crop_padding"] for job in trains} == {2}
+    unchanged = {"fit-codec", "check-codec", "encode", "prepare-cifar10c"}
+    assert not any(key.split("|")[1] in unchanged for key in expected)
+
+
+def test_large_image_default_rehashes_only_the_64px_trainings(monkeypatch) -> None:
+    before_jobs = grid.plan("demo").jobs
+    before = signatures()
+    changes = {**lcc_recipe.LARGE_IMAGE_CHANGES, "rotation_degrees": 10.0}
+    monkeypatch.setattr(lcc_recipe, "LARGE_IMAGE_CHANGES", changes)
+    tiny = lambda job: job.stage == "train" and job.config["dataset"]["image_size"] == 64  # noqa: E731
+    expected = downstream_of(before_jobs, tiny)
+    assert changed_keys(before, signatures()) == expected
+    assert {key.split("|")[1] for key in expected} == {"train", "evaluate", "report"}
+    assert all(key.startswith("synthetic-tiny ") for key in expected if "report" not in key)
+
+
+def test_stage_version_bump_rehashes_its_jobs_and_downstream_only(monkeypatch) -> None:
+    before_jobs = grid.plan("demo").jobs
+    before = signatures()
+    monkeypatch.setitem(stage_table.STAGE_VERSIONS, "encode", 2)
+    expected = downstream_of(before_jobs, lambda job: job.stage == "encode")
+    assert changed_keys(before, signatures()) == expected
+    assert {key.split("|")[1] for key in expected} == {
+        "encode", "train", "evaluate", "select", "report"
+    }  # fmt: skip
+
+
+def test_stage_decorator_checks_the_declared_version_and_tables(monkeypatch) -> None:
+    monkeypatch.setattr(registry, "STAGES", {})
+    with pytest.raises(ValueError, match=r"'encode' says version=3 .* declares 1"):
+        registry.stage("encode", version=3)
+    with pytest.raises(ValueError, match="'encode' says tables=\\('codec_fit',\\)"):
+        registry.stage("encode", version=1, tables=("codec_fit",))
+    with pytest.raises(ValueError, match="version must be an integer >= 1"):
+        registry.stage("encode", version=0)
+    assert registry.stage("encode", version=1)(lambda ctx: {}) is not None
+    assert registry.STAGES["encode"].tables == ("rate_distortion",)
+    for name in ("STAGE_VERSIONS", "STAGE_TABLES"):  # copies, so the plugin leaves no trace
+        table = dict(getattr(stage_table, name))
+        monkeypatch.setattr(stage_table, name, table)
+        monkeypatch.setattr(registry, name, table)
+    with pytest.raises(ValueError, match="'plugin-stage' is not in tables"):
+        registry.stage("plugin-stage", version=4)
+    assert "plugin-stage" not in stage_table.STAGE_VERSIONS  # a refused stage enters nothing
+    registry.stage("plugin-stage", version=4, tables=("evaluation",))(lambda ctx: {})
+    assert stage_table.stage_version("plugin-stage") == 4
+    with pytest.raises(KeyError, match="'no-such-stage' has no version"):
+        stage_table.stage_version("no-such-stage")
+
+
+def test_corruption_parameter_rehashes_cifar10c_generation_and_downstream_only(
+    monkeypatch,
+) -> None:
+    before_jobs = grid.plan("demo").jobs
+    before = signatures()
+    fog = ((0.3, 3), *corruption_params.CIFAR_PARAMS["fog"][1:])
+    monkeypatch.setitem(corruption_params.CIFAR_PARAMS, "fog", fog)
+    expected = downstream_of(before_jobs, lambda job: job.stage == "prepare-cifar10c")
+    assert changed_keys(before, signatures()) == expected
+    stages = {key.split("|")[1] for key in expected}
+    assert stages == {"prepare-cifar10c", "evaluate", "select", "train", "report"}
+    # the only trainings rehashed are the joined sets chosen from the selection
+    assert not any(k.split("|")[1] == "train" and "top" not in k for k in expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from dataclasses import asdict
 
@@ -11,7 +12,16 @@ import pytest
 import torch
 
 from lcc.data import load
-from lcc.train import Recipe, make_progress, train
+from lcc.evaluate import get_normalization
+from lcc.train import (
+    RECIPE_KEYS,
+    Recipe,
+    RecipeError,
+    make_progress,
+    resolve_recipe,
+    thesis_batch_size,
+    train,
+)
 from lcc.train.augment import crop_flip, rotate_flip
 from lcc.train.progress import BarProgress, LogProgress
 
@@ -30,7 +40,9 @@ def synthetic():
 
 
 def small_recipe(**settings) -> Recipe:
-    return Recipe(normalize="synthetic", batch_size=32, lr=0.02).with_settings(settings)
+    return Recipe.for_dataset("synthetic", "vgg11-5").with_settings(
+        {"batch_size": 32, "lr": 0.02} | settings
+    )
 
 
 def curve(result) -> list[dict]:
@@ -39,10 +51,12 @@ def curve(result) -> list[dict]:
 
 
 def test_recipe_defaults_are_the_thesis_recipe():
-    recipe = Recipe()
+    recipe = Recipe.for_dataset("cifar10", "resnet18")
     assert (recipe.epochs, recipe.lr, recipe.momentum, recipe.weight_decay) == (30, 0.01, 0.9, 5e-4)
     assert (recipe.batch_size, recipe.augment, recipe.normalize) == (128, "crop-flip", "cifar10")
-    assert Recipe.for_dataset("cifar10", "resnet18") == recipe
+    assert (recipe.crop_padding, recipe.flip_probability, recipe.best_metric) == (4, 0.5, "top1")
+    assert recipe.mean == get_normalization("cifar10").mean
+    assert recipe.std == get_normalization("cifar10").std
     tiny_vgg = Recipe.for_dataset("tinyimagenet", "vgg11")
     assert (tiny_vgg.batch_size, tiny_vgg.augment, tiny_vgg.best_metric) == (
         300,
@@ -51,23 +65,46 @@ def test_recipe_defaults_are_the_thesis_recipe():
     )
     assert Recipe.for_dataset("tinyimagenet", "resnet18").batch_size == 200
     assert Recipe.for_dataset("cifar10", "vgg11", preset="author").lr == 0.1
-    assert recipe.with_settings({"batch_size": None, "lr": 0.05}) == Recipe(lr=0.05)
+    assert recipe.with_settings({"batch_size": None, "lr": 0.05}) == Recipe.for_dataset(
+        "cifar10", "resnet18", lr=0.05
+    )
+
+
+def test_resolved_recipe_holds_every_setting_and_round_trips():
+    config = resolve_recipe("synthetic-tiny", 64, "resnet18", "author", {"epochs": 2})
+    assert tuple(config) == RECIPE_KEYS
+    assert config["batch_size"] == thesis_batch_size(64, "resnet18") == 200
+    assert (config["lr"], config["epochs"], config["normalize"]) == (0.1, 2, "synthetic-tiny")
+    assert json.loads(json.dumps(config)) == config  # JSON-able, so it can be a job config
+    assert Recipe.from_config(config).to_config() == config
+    with pytest.raises(RecipeError, match="missing \\['precision'\\]"):
+        Recipe.from_config({k: v for k, v in config.items() if k != "precision"})
+    with pytest.raises(RecipeError, match="unknown \\['lr_decay'\\]"):
+        Recipe.from_config(config | {"lr_decay": 0.1})
 
 
 def test_recipe_rejects_bad_settings():
-    with pytest.raises(KeyError, match="learning_rate"):
-        Recipe().with_settings({"learning_rate": 0.1})
-    with pytest.raises(ValueError, match="'mixup'"):
-        Recipe(augment="mixup")
-    with pytest.raises(KeyError, match=r"'imagenet'.*cifar10"):
-        Recipe(normalize="imagenet")
-    with pytest.raises(KeyError, match="'fast'"):
+    recipe = Recipe.for_dataset("cifar10", "vgg11")
+    with pytest.raises(RecipeError, match="learning_rate"):
+        recipe.with_settings({"learning_rate": 0.1})
+    with pytest.raises(RecipeError, match="'mixup'"):
+        recipe.with_settings({"augment": "mixup"})
+    with pytest.raises(RecipeError, match=r"'imagenet'.*cifar10"):
+        recipe.with_settings({"normalize": "imagenet"})
+    with pytest.raises(RecipeError, match="'fast'"):
         Recipe.for_dataset("cifar10", "vgg11", preset="fast")
+    bad = {"epochs": 0, "lr": 0, "momentum": 1.0, "weight_decay": -1, "batch_size": 0,
+           "crop_padding": -1, "rotation_degrees": 200, "flip_probability": 1.5,
+           "eval_batch_size": 0, "best_metric": "top3", "precision": "fp8",
+           "std": [1, 0, 1]}  # fmt: skip
+    for key, value in bad.items():
+        with pytest.raises(RecipeError, match=f"train.{key} "):
+            resolve_recipe("cifar10", 32, "vgg11", overrides={key: value})
 
 
 def test_crop_flip_takes_a_window_of_the_zero_padded_image():
     batch = torch.randint(0, 256, (6, 3, 8, 8), dtype=torch.uint8)
-    out = crop_flip(batch, torch.Generator().manual_seed(0), padding=2)
+    out = crop_flip(batch, torch.Generator().manual_seed(0), padding=2, flip_probability=0.5)
     padded = torch.nn.functional.pad(batch, (2, 2, 2, 2))
     seen_flip = set()
     for image, source in zip(out, padded, strict=True):
@@ -80,17 +117,19 @@ def test_crop_flip_takes_a_window_of_the_zero_padded_image():
         matching = [key for key, w in windows.items() if torch.equal(w, image)]
         assert matching, "output is not a (flipped) window of the padded image"
         seen_flip.add(matching[0][2])
-    again = crop_flip(batch, torch.Generator().manual_seed(0), padding=2)
+    again = crop_flip(batch, torch.Generator().manual_seed(0), padding=2, flip_probability=0.5)
     assert torch.equal(out, again)
     assert seen_flip == {False, True}
 
 
 def test_rotate_flip_copies_pixels_and_zero_fills():
     batch = torch.randint(1, 256, (8, 3, 16, 16), dtype=torch.uint8)
-    still = rotate_flip(batch, torch.Generator().manual_seed(1), degrees=0.0)
+    still = rotate_flip(batch, torch.Generator().manual_seed(1), degrees=0.0, flip_probability=0.5)
     for image, source in zip(still, batch, strict=True):
         assert torch.equal(image, source) or torch.equal(image, source.flip(2))
-    turned = rotate_flip(batch, torch.Generator().manual_seed(1), degrees=45.0)
+    turned = rotate_flip(
+        batch, torch.Generator().manual_seed(1), degrees=45.0, flip_probability=0.5
+    )
     assert turned.dtype == torch.uint8 and turned.shape == batch.shape
     corners = turned[:, :, [0, 0, -1, -1], [0, -1, 0, -1]]
     assert (corners == 0).float().mean() > 0.5  # rotated corners fall outside the image

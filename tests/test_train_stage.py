@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -16,16 +17,11 @@ from grid.stages.train import train_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.data import load
+from lcc.train import resolve_recipe
 from tests.stage_folders import write_encoded, write_job
 
 DATASET = {"name": "synthetic", "num_classes": 10, "image_size": 32}
-RECIPE = {
-    "epochs": 2,
-    "lr": 0.02,
-    "batch_size": 32,
-    "augment": "crop-flip",
-    "normalize": "synthetic",
-}
+RECIPE = resolve_recipe("synthetic", 32, "vgg11-5", overrides={"lr": 0.02, "batch_size": 32})
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -89,7 +85,7 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
     assert not np.allclose(by_set["clean"], by_set["compressed"])  # really two test splits
     meta = json.loads((ctx.workdir / "meta.json").read_text())
     assert meta["arch"] == "vgg11-5" and meta["n_train"] == 300
-    assert meta["normalization"] == "synthetic" and meta["best_epoch"] in (1, 2)
+    assert meta["normalization"]["name"] == "synthetic" and meta["best_epoch"] in (1, 2)
     for name in ("best.pt", "last.pt", "checkpoint.pt"):
         torch.load(ctx.workdir / name, weights_only=True)
 
@@ -220,3 +216,29 @@ def test_joined_train_data_of_different_splits_is_refused(synthetic, tmp_path):
     job = train_job({"train_data": parts, "test_clean": [clean]}, train_set=joined, epochs=1)
     with pytest.raises(ValueError, match="cannot join encodings of different splits"):
         run(job, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"crop_padding": 1}, {"flip_probability": 0.0}, {"mean": [0.4, 0.5, 0.6]},
+     {"augment": "rotate-flip"}, {"momentum": 0.5}],
+    ids=lambda change: next(iter(change)),
+)  # fmt: skip
+def test_the_config_recipe_is_what_trains(synthetic, tmp_path, change):
+    """Each recipe value of the config reaches the training: changing it changes the curve,
+    while the same config trains the same curve again."""
+    (x, y), (xt, yt) = synthetic
+    inputs = {"train_data": [write_encoded(tmp_path, x[:150], y[:150])],
+              "test_clean": [write_encoded(tmp_path, xt[:50], yt[:50], split="test")]}  # fmt: skip
+    base = train_job(inputs, epochs=1)
+    changed = Job("train", {**base.config, "recipe": base.config["recipe"] | change}, base.inputs)
+
+    def losses(job: Job) -> list[float]:
+        ctx = JobContext(job=job, results_root=tmp_path, sweep="test")
+        curve = train_stage(ctx)["train_curve"]
+        shutil.rmtree(ctx.workdir)  # no checkpoint to resume: the next run trains afresh
+        return [*curve["train_loss"], *curve["loss"]]
+
+    first = losses(base)
+    assert losses(base) == first
+    assert losses(changed) != first

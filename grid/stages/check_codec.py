@@ -34,7 +34,7 @@ class GateFailed(RuntimeError):
     """A learned codec did not beat JPEG at its rate and the sweep enforces the gate."""
 
 
-@stage("check-codec", tables=(TABLE,), resources="gpu")
+@stage("check-codec", version=1, resources="gpu")
 def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Gate ``config.codec`` at ``config.level`` on ``config.dataset`` (a test split)."""
     cfg = ctx.config

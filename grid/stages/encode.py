@@ -16,7 +16,7 @@ from lcc.codecs import encode_split, get, is_learned, validate
 from lcc.data import load
 
 
-@stage("encode", tables=("rate_distortion",), resources="gpu")
+@stage("encode", version=1, resources="gpu")
 def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Encode ``config.split`` of ``config.dataset`` with ``config.codec`` at ``config.level``,
     ``config.batch_size`` images at a time; writes images.npy, labels.npy and meta.json."""

@@ -17,7 +17,7 @@ import lcc.data
 from grid.context import JobContext
 from grid.stages.registry import stage
 from grid.stages.train import EVAL_ROLES, eval_folders, load_encoded, train_set_columns
-from lcc.evaluate import evaluate
+from lcc.evaluate import Normalization, evaluate
 from lcc.models import build
 from lcc.train import checkpoint
 
@@ -46,7 +46,7 @@ def cifar10c_root(ctx: JobContext) -> Path:
     return Path(root)
 
 
-@stage("evaluate", tables=("evaluation",), resources="gpu")
+@stage("evaluate", version=1, resources="gpu")
 def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set."""
     cfg = ctx.config
@@ -60,7 +60,8 @@ def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     settings = {
         "batch_size": cfg["batch_size"],
         "device": ctx.device,
-        "normalization": meta["normalization"],
+        "normalization": Normalization(**meta["normalization"]),
+        "precision": cfg["precision"],
     }
     rows = []
     for name, folder in folders.items():

@@ -11,7 +11,7 @@ from lcc.codecs.fit_recipe import FIT_KEYS
 from lcc.data import load
 
 
-@stage("fit-codec", tables=("codec_fit",), resources="gpu")
+@stage("fit-codec", version=1, resources="gpu")
 def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
     into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch."""

@@ -1,9 +1,10 @@
 """Stage ``prepare-cifar10c``: write the corrupted test split once, in the release layout.
 
 Config: ``{"dataset": {"name", "root", "limit"}, "corruptions": [...] (empty = the ten of
-the thesis), "severities": [1..5], "seed"}``. Artifacts: ``CIFAR-10-C/<corruption>.npy``,
-``CIFAR-10-C/labels.npy`` and ``CIFAR-10-C/meta.json`` (source dataset, its fingerprint, and
-whether it is synthetic). No result rows.
+the thesis), "severities": [1..5], "seed", "generation": {"chunk", "params"}}`` (every
+corruption parameter, :func:`lcc.data.corruptions.generation_settings`). Artifacts:
+``CIFAR-10-C/<corruption>.npy``, ``CIFAR-10-C/labels.npy`` and ``CIFAR-10-C/meta.json``
+(source dataset, its fingerprint, and whether it is synthetic). No result rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from grid.stages.registry import stage
 OUTPUT_FOLDER = "CIFAR-10-C"
 
 
-@stage("prepare-cifar10c", tables=(), resources="cpu")
+@stage("prepare-cifar10c", version=1, resources="cpu")
 def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     ref = cfg["dataset"]
@@ -34,7 +35,8 @@ def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
         ctx.workdir / OUTPUT_FOLDER,
         corruptions=cfg.get("corruptions") or lcc.data.CORRUPTIONS,
         severities=cfg.get("severities") or lcc.data.SEVERITIES,
-        seed=cfg.get("seed", 0),
+        seed=cfg["seed"],
         meta=meta,
+        generation=cfg["generation"],
     )
     return {}

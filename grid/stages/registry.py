@@ -14,10 +14,24 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from grid.stage_table import SELECT_METHODS, STAGE_TABLES, STAGE_VERSIONS, stage_version
+
 if TYPE_CHECKING:
     from grid.context import JobContext
 
 StageFn = Callable[["JobContext"], dict[str, pd.DataFrame]]
+
+__all__ = [
+    "SELECT_METHODS",
+    "STAGES",
+    "STAGE_ORDER",
+    "STAGE_TABLES",
+    "STAGE_VERSIONS",
+    "Stage",
+    "get_stage",
+    "stage",
+    "stage_version",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,7 @@ class Stage:
     ``tables`` are the result tables its rows go to; ``resources`` names the cluster-profile
     resource class its jobs ask for (``"cpu"`` or ``"gpu"``). A stage with ``partial_inputs``
     (the report) runs once every input has ended, done or failed, and reads what finished.
+    ``version`` is its entry of :data:`STAGE_VERSIONS`.
     """
 
     name: str
@@ -34,6 +49,7 @@ class Stage:
     tables: tuple[str, ...]
     resources: str
     partial_inputs: bool = False
+    version: int = 1
 
 
 STAGES: dict[str, Stage] = {}
@@ -52,19 +68,45 @@ STAGE_ORDER = (
 )
 
 
+def _declared(table: dict, name: str, value, what: str):
+    """``value`` checked against ``table[name]``; for a stage not declared there (a plugin's)
+    the value given, which :func:`stage` then enters."""
+    if name not in table:
+        if value is None:
+            raise ValueError(f"stage {name!r} is not in {what}; give @stage(..., {what}=...)")
+        return value
+    if value is not None and value != table[name]:
+        raise ValueError(
+            f"stage {name!r} says {what}={value!r} but grid/stage_table.py declares "
+            f"{table[name]!r}; change both together"
+        )
+    return table[name]
+
+
 def stage(
     name: str,
     *,
-    tables: tuple[str, ...] = (),
+    version: int,
+    tables: tuple[str, ...] | None = None,
     resources: str = "cpu",
     partial_inputs: bool = False,
 ) -> Callable:
-    """Decorator registering ``fn`` as the function of stage ``name``."""
+    """Decorator registering ``fn`` as the function of stage ``name``.
+
+    ``version`` must equal :data:`STAGE_VERSIONS`'s entry (so a bump is seen where the code
+    changes); ``tables`` defaults to :data:`STAGE_TABLES`'s. A stage not declared there (a
+    plugin's) enters both tables with the values given.
+    """
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
+    version = _declared(STAGE_VERSIONS, name, version, "version")
+    tables = _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
+    STAGE_VERSIONS[name], STAGE_TABLES[name] = version, tables
 
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
             raise ValueError(f"stage {name!r} registered twice")
-        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs)
+        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs, version)
         return fn
 
     return register

@@ -18,7 +18,7 @@ from grid.store.rows import is_published, publish
 log = logging.getLogger("grid")
 
 
-@stage("report", tables=(), resources="cpu", partial_inputs=True)
+@stage("report", version=1, resources="cpu", partial_inputs=True)
 def report(ctx: JobContext) -> dict[str, pd.DataFrame]:
     # Imported here: analysis imports grid.store, whose package imports every stage, and
     # plotting libraries that other stages need not load.

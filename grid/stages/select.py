@@ -14,7 +14,7 @@ from grid.context import JobContext
 from grid.stages.registry import stage
 
 
-@stage("select", tables=("selection",), resources="cpu")
+@stage("select", version=1, resources="cpu")
 def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     # Imported here: analysis imports grid.store, whose package imports every stage.
     from analysis.selections import selection_rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -124,14 +125,15 @@ def curve_rows(config: dict, history: Sequence[EpochRecord]) -> pd.DataFrame:
     return frame.astype({"seed": "int32", "epoch": "int32", "level": "float64", "joined": bool})
 
 
-@stage("train", tables=("train_curve",), resources="gpu")
+@stage("train", version=1, resources="gpu")
 def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
-    """Train ``config.arch`` with ``config.recipe`` (over the thesis defaults) and checkpoint
-    each epoch; resumes from ``checkpoint.pt`` when run again."""
+    """Train ``config.arch`` with ``config.recipe`` (every setting, resolved at plan time by
+    :func:`lcc.train.resolve_recipe`) and checkpoint each epoch; resumes from
+    ``checkpoint.pt`` when run again."""
     cfg = ctx.config
     dataset, arch = cfg["dataset"], cfg["arch"]
     validate(arch, dataset["num_classes"], dataset["image_size"])
-    recipe = Recipe.for_dataset(dataset["name"], arch).with_settings(cfg.get("recipe", {}))
+    recipe = Recipe.from_config(cfg["recipe"])
     train_dirs = training_folders(ctx)
     evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
     eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
@@ -152,7 +154,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         "num_classes": dataset["num_classes"],
         "image_size": dataset["image_size"],
         "best_epoch": result.best_epoch,
-        "normalization": recipe.normalize,
+        "normalization": asdict(recipe.normalization),
         "recipe": recipe.to_config(),
         "train_folders": [str(f) for f in train_dirs],
         "n_train": len(train_set[1]),

@@ -9,14 +9,17 @@ import pkgutil
 from types import ModuleType
 
 from grid.settings import SettingsError
+from lcc import thesis_levels
 
-JPEG_CH3 = [1, 5, 10, 20, 40, 60]
-JPEG_CH4 = [*JPEG_CH3, 80]
-LAMBDAS = [0.001, 0.003, 0.005, 0.012, 0.033, 0.05, 0.1]
-NOISE_SIGMAS = [1.0, 0.8, 0.3, 0.1, 0.05, 0.01]
-BLUR_KERNELS = [9, 7, 5, 3]
-VGG_REDUCED = ["vgg11-1", "vgg11-2", "vgg11-3", "vgg11-4", "vgg11-5"]
-RES_REDUCED = ["res18-1", "res18-2", "res18-3", "res18-4"]
+# The thesis' levels as lists (sweep settings are JSON lists); declared in lcc.thesis_levels.
+JPEG_CH3 = list(thesis_levels.JPEG_CH3)
+JPEG_CH4 = list(thesis_levels.JPEG_CH4)
+LAMBDAS = list(thesis_levels.LAMBDAS)
+NOISE_SIGMAS = list(thesis_levels.NOISE_SIGMAS)
+BLUR_KERNELS = list(thesis_levels.BLUR_KERNELS)
+VGG_REDUCED = list(thesis_levels.VGG_REDUCED)
+RES_REDUCED = list(thesis_levels.RES_REDUCED)
+JOINED_TOP_K = thesis_levels.JOINED_TOP_K
 
 
 def names() -> list[str]:

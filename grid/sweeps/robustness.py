@@ -5,7 +5,7 @@ and on the original data, × 3 seeds, evaluated on CIFAR-10-C; BDA/BDAD/BDADS se
 the top-2 BLS levels chosen by BDA joined into one training set.
 """
 
-from grid.sweeps import BLUR_KERNELS, JPEG_CH4, LAMBDAS, NOISE_SIGMAS
+from grid.sweeps import BLUR_KERNELS, JOINED_TOP_K, JPEG_CH4, LAMBDAS, NOISE_SIGMAS
 
 SWEEP = {
     "datasets": ["cifar10"],
@@ -13,5 +13,5 @@ SWEEP = {
     "seeds": 3,
     "codecs": {"bls": LAMBDAS, "jpeg": JPEG_CH4, "noise": NOISE_SIGMAS, "blur": BLUR_KERNELS},
     "cifar10c": True,
-    "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
+    "select": {"methods": ["bda", "bdad", "bdads"], "top_k": JOINED_TOP_K, "joined": ["bls"]},
 }

@@ -20,6 +20,9 @@ from lcc.data.decode import decode_images, list_images
 BATCH_FOLDER = "cifar-10-batches-py"
 BATCH_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
 IMAGE_SIZE = 32
+# The official label order (batches.meta); image folders named so sort into it.
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+           "truck")  # fmt: skip
 
 
 def load_cifar10(split: str, root: Path, cache_dir: str | os.PathLike | None = None) -> Dataset:

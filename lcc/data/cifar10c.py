@@ -23,6 +23,7 @@ from lcc.data.corruptions import (
     check_corruption,
     check_severity,
     corrupt,
+    generation_settings,
 )
 
 # The nineteen files of the release (the thesis uses the ten of CORRUPTIONS).
@@ -56,7 +57,7 @@ def load_cifar10c(
     check_severity(severity)
     if not root.is_dir():
         raise FileNotFoundError(f"CIFAR-10-C folder not found: {root}")
-    severities = _severities(root)
+    severities = release_severities(root)
     if severity not in severities:
         raise ValueError(f"{root} holds severities {list(severities)}, not {severity}")
     labels = _load_npy(root / "labels.npy")
@@ -118,24 +119,33 @@ def generate_cifar10c(
     severities: Sequence[int] = SEVERITIES,
     seed: int = 0,
     meta: Mapping[str, Any] | None = None,
+    generation: Mapping[str, Any] | None = None,
 ) -> Path:
     """Corrupt a test split (uint8 ``(N, H, W, 3)``, labels ``(N,)``) into the release layout.
 
     One file per corruption, severity blocks in the order of ``severities`` (1-5 for the
     release layout); ``meta`` (e.g. the source dataset and fingerprint) goes into meta.json.
-    Returns ``out_root``.
+    ``generation`` is :func:`~lcc.data.corruptions.generation_settings`' dict for these
+    corruptions and severities (None: computed here). Returns ``out_root``.
     """
+    if generation is None:
+        generation = generation_settings(corruptions, severities)
     for corruption in corruptions:
         for severity in severities:
             check_corruption(corruption, severity)
     info = {**(meta or {}), "seed": seed, "corruptions": list(corruptions)}
+    params, chunk = generation["params"], generation["chunk"]
     for corruption in corruptions:
-        stacked = np.concatenate([corrupt(images, corruption, s, seed) for s in severities])
+        stacked = np.concatenate([
+            corrupt(images, corruption, s, seed, params[corruption][str(s)], chunk)
+            for s in severities
+        ])  # fmt: skip
         write_cifar10c(out_root, corruption, stacked, labels, severities, info)
     return Path(out_root)
 
 
-def _severities(root: Path) -> tuple[int, ...]:
+def release_severities(root: Path) -> tuple[int, ...]:
+    """The severities a release folder holds, in block order: its ``meta.json``'s, else 1-5."""
     meta = root / META_FILE
     if not meta.is_file():
         return SEVERITIES

@@ -7,6 +7,10 @@ import torch
 
 from lcc.evaluate.normalization import Normalization
 
+# Precision policies of a forward pass (see :func:`autocast`); part of every train and
+# evaluate config, since bf16 changes the numbers.
+PRECISIONS = ("bf16", "fp32")
+
 
 def to_device_images(images: np.ndarray | torch.Tensor, device: str | torch.device) -> torch.Tensor:
     """uint8 ``(N, H, W, 3)`` (array, memmap or tensor) -> uint8 ``(N, 3, H, W)`` on ``device``.
@@ -35,8 +39,13 @@ def model_input(batch: torch.Tensor, normalization: Normalization) -> torch.Tens
     return x
 
 
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA; a disabled context on the CPU (exact float32)."""
-    return torch.autocast(
-        device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"
-    )
+def autocast(device: torch.device, precision: str):
+    """The context a forward pass runs in under precision policy ``precision``.
+
+    ``"bf16"``: bf16 autocast on CUDA, a disabled context on the CPU (exact float32);
+    ``"fp32"``: float32 everywhere.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+    enabled = precision == "bf16" and device.type == "cuda"
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)

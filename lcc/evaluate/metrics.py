@@ -19,11 +19,13 @@ def evaluate(
     batch_size: int,
     device: str | torch.device,
     normalization: str | Normalization,
+    precision: str,
 ) -> dict[str, float | int]:
     """Mean loss and top-1/top-5 accuracy of ``model`` on uint8 ``(N, H, W, 3)`` images.
 
     Returns ``{"loss": mean cross-entropy (nats), "top1": fraction, "top5": fraction,
-    "n_images": N}``; with fewer than five classes top-5 counts all of them. The model is
+    "n_images": N}``; with fewer than five classes top-5 counts all of them. ``precision``
+    is a policy of :data:`~lcc.evaluate.device_images.PRECISIONS`. The model is
     moved to ``device``; its train/eval mode is restored afterwards.
     """
     device = torch.device(device)
@@ -35,6 +37,7 @@ def evaluate(
         to_device_labels(labels, device),
         batch_size=batch_size,
         normalization=get_normalization(normalization),
+        precision=precision,
     )
 
 
@@ -45,6 +48,7 @@ def evaluate_tensors(
     *,
     batch_size: int,
     normalization: Normalization,
+    precision: str,
 ) -> dict[str, float | int]:
     """:func:`evaluate` on device-resident uint8 ``(N, 3, H, W)`` images and int64 labels."""
     if len(images) != len(labels) or len(images) == 0:
@@ -54,7 +58,7 @@ def evaluate_tensors(
     was_training = model.training
     model.eval()
     totals = torch.zeros(3, dtype=torch.float64, device=images.device)
-    with torch.inference_mode(), autocast(images.device):
+    with torch.inference_mode(), autocast(images.device, precision):
         for start in range(0, len(images), batch_size):
             y = labels[start : start + batch_size]
             logits = model(model_input(images[start : start + batch_size], normalization)).float()

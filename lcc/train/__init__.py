@@ -2,15 +2,27 @@
 
 from lcc.train.loop import EpochRecord, ImageSet, TrainResult, train
 from lcc.train.progress import make_progress
-from lcc.train.recipe import AUGMENTATIONS, PRESETS, Recipe
+from lcc.train.recipe import (
+    AUGMENTATIONS,
+    PRESETS,
+    RECIPE_KEYS,
+    Recipe,
+    RecipeError,
+    resolve_recipe,
+    thesis_batch_size,
+)
 
 __all__ = [
     "AUGMENTATIONS",
     "PRESETS",
+    "RECIPE_KEYS",
     "EpochRecord",
     "ImageSet",
     "Recipe",
+    "RecipeError",
     "TrainResult",
     "make_progress",
+    "resolve_recipe",
+    "thesis_batch_size",
     "train",
 ]

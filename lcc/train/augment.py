@@ -15,19 +15,22 @@ import torch.nn.functional as F
 from lcc.train.recipe import Recipe
 
 
-def random_flips(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Mirror each image left-right with probability 1/2, shape ``(B,)`` bool."""
-    return torch.rand(len(batch), generator=generator, device=batch.device) < 0.5
+def random_flips(batch: torch.Tensor, generator: torch.Generator, p: float) -> torch.Tensor:
+    """Which images to mirror left-right, each with probability ``p``: shape ``(B,)`` bool."""
+    return torch.rand(len(batch), generator=generator, device=batch.device) < p
 
 
-def crop_flip(batch: torch.Tensor, generator: torch.Generator, padding: int) -> torch.Tensor:
-    """Random ``H x W`` crop of the zero-padded image, then a random horizontal flip."""
+def crop_flip(
+    batch: torch.Tensor, generator: torch.Generator, padding: int, flip_probability: float
+) -> torch.Tensor:
+    """Random ``H x W`` crop of the image zero-padded by ``padding`` pixels, then a horizontal
+    flip with probability ``flip_probability``."""
     b, c, h, w = batch.shape
     device = batch.device
     padded = F.pad(batch, (padding, padding, padding, padding))
     top = torch.randint(0, 2 * padding + 1, (b,), generator=generator, device=device)
     left = torch.randint(0, 2 * padding + 1, (b,), generator=generator, device=device)
-    flip = random_flips(batch, generator)
+    flip = random_flips(batch, generator, flip_probability)
     rows = top[:, None] + torch.arange(h, device=device)
     cols = left[:, None] + torch.arange(w, device=device)
     cols = torch.where(flip[:, None], cols.flip(1), cols)
@@ -35,13 +38,16 @@ def crop_flip(batch: torch.Tensor, generator: torch.Generator, padding: int) -> 
     return padded.view(b, c, -1).gather(2, index.expand(b, c, h * w)).view(b, c, h, w)
 
 
-def rotate_flip(batch: torch.Tensor, generator: torch.Generator, degrees: float) -> torch.Tensor:
-    """Rotation by an angle uniform in ±``degrees`` about the centre, then a random flip."""
+def rotate_flip(
+    batch: torch.Tensor, generator: torch.Generator, degrees: float, flip_probability: float
+) -> torch.Tensor:
+    """Rotation by an angle uniform in ±``degrees`` about the centre, then a horizontal flip
+    with probability ``flip_probability``."""
     b = len(batch)
     angles = (torch.rand(b, generator=generator, device=batch.device) * 2 - 1) * math.radians(
         degrees
     )
-    flip = random_flips(batch, generator)
+    flip = random_flips(batch, generator, flip_probability)
     cos, sin = torch.cos(angles), torch.sin(angles)
     zero = torch.zeros_like(angles)
     theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
@@ -55,7 +61,7 @@ def rotate_flip(batch: torch.Tensor, generator: torch.Generator, degrees: float)
 def augment(batch: torch.Tensor, generator: torch.Generator, recipe: Recipe) -> torch.Tensor:
     """Apply ``recipe.augment`` to a uint8 batch."""
     if recipe.augment == "crop-flip":
-        return crop_flip(batch, generator, recipe.crop_padding)
+        return crop_flip(batch, generator, recipe.crop_padding, recipe.flip_probability)
     if recipe.augment == "rotate-flip":
-        return rotate_flip(batch, generator, recipe.rotation_degrees)
+        return rotate_flip(batch, generator, recipe.rotation_degrees, recipe.flip_probability)
     return batch

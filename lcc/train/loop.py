@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lcc.evaluate import evaluate_tensors, get_normalization, to_device_images, to_device_labels
+from lcc.evaluate import evaluate_tensors, to_device_images, to_device_labels
 from lcc.evaluate.device_images import autocast, model_input
 from lcc.evaluate.normalization import Normalization
 from lcc.models import build, validate
@@ -84,7 +84,8 @@ def train(
     The first eval set picks the best epoch (by ``recipe.best_metric``). With a ``workdir``,
     every epoch writes ``best.pt`` (when improved), ``last.pt`` and ``checkpoint.pt`` and then
     calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
-    runs channels-last under bf16 autocast. Bad arguments raise before any training.
+    runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. Bad
+    arguments raise before any training.
     """
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
@@ -147,7 +148,7 @@ def run_epoch(
     reporter: Progress,
 ) -> EpochRecord:
     """Train one epoch on device ``data``, then evaluate on every device eval set."""
-    normalization = get_normalization(recipe.normalize)
+    normalization = recipe.normalization
     device = data[0].device
     started = time.perf_counter()
     args = (model, optimizer, *data, recipe, generator, normalization, reporter)
@@ -155,7 +156,12 @@ def run_epoch(
     train_seconds = elapsed(started, device)
     scores = {
         name: evaluate_tensors(
-            model, x, y, batch_size=recipe.eval_batch_size, normalization=normalization
+            model,
+            x,
+            y,
+            batch_size=recipe.eval_batch_size,
+            normalization=normalization,
+            precision=recipe.precision,
         )
         for name, (x, y) in evals.items()
     }
@@ -198,7 +204,7 @@ def train_epoch(
             break
         x = model_input(augment(images[index], generator, recipe), normalization)
         y = labels[index]
-        with autocast(images.device):
+        with autocast(images.device, recipe.precision):
             logits = model(x).float()
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)

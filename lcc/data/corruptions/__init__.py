@@ -10,6 +10,9 @@ and seed give equal outputs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from lcc.data.corruptions.fog import fog
@@ -63,21 +66,52 @@ def check_corruption(corruption: str, severity: int) -> None:
     check_severity(severity)
 
 
-def corrupt(images: np.ndarray, corruption: str, severity: int, seed: int = 0) -> np.ndarray:
-    """``images`` uint8 ``(N, H, W, 3)`` corrupted, uint8 of the same shape (truncated)."""
+def generation_settings(corruptions: Sequence[str], severities: Sequence[int]) -> dict[str, Any]:
+    """Every constant that shapes the corrupted images besides the seed, as JSON-able data:
+    ``{"chunk": CHUNK, "params": {corruption: {str(severity): param}}}`` (tuples as lists).
+
+    A plan resolves it into the prepare-cifar10c job's config, so a changed parameter table
+    or chunk size changes that job's signature; :func:`corrupt` takes the values back.
+    """
+    for corruption in corruptions:
+        for severity in severities:
+            check_corruption(corruption, severity)
+    params = {
+        c: {str(s): _as_json(CIFAR_PARAMS[c][s - 1]) for s in severities} for c in corruptions
+    }
+    return {"chunk": CHUNK, "params": params}
+
+
+def _as_json(param: Any) -> Any:
+    return list(param) if isinstance(param, tuple) else param
+
+
+def corrupt(
+    images: np.ndarray,
+    corruption: str,
+    severity: int,
+    seed: int = 0,
+    param: Any = None,
+    chunk: int = CHUNK,
+) -> np.ndarray:
+    """``images`` uint8 ``(N, H, W, 3)`` corrupted, uint8 of the same shape (truncated).
+
+    ``param`` (None: :data:`CIFAR_PARAMS`'s for the severity) and ``chunk`` (images per
+    generator draw) are the values :func:`generation_settings` lists.
+    """
     check_corruption(corruption, severity)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"images must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
     fn, takes_pixels, random = _FUNCTIONS[corruption]
-    param = CIFAR_PARAMS[corruption][severity - 1]
+    param = CIFAR_PARAMS[corruption][severity - 1] if param is None else param
     out = np.empty(images.shape, dtype=np.uint8)
-    for start in range(0, len(images), CHUNK):
-        chunk = np.asarray(images[start : start + CHUNK])
-        x = chunk if takes_pixels else chunk / 255.0
-        extra = (_generator(seed, corruption, severity, start),) if random else ()
-        out[start : start + CHUNK] = fn(x, param, *extra).astype(np.uint8)
+    for start in range(0, len(images), chunk):
+        part = np.asarray(images[start : start + chunk])
+        x = part if takes_pixels else part / 255.0
+        extra = (_generator(seed, corruption, severity, start // chunk),) if random else ()
+        out[start : start + chunk] = fn(x, param, *extra).astype(np.uint8)
     return out
 
 
-def _generator(seed: int, corruption: str, severity: int, start: int) -> np.random.Generator:
-    return np.random.default_rng((seed, CORRUPTIONS.index(corruption), severity, start // CHUNK))
+def _generator(seed: int, corruption: str, severity: int, block: int) -> np.random.Generator:
+    return np.random.default_rng((seed, CORRUPTIONS.index(corruption), severity, block))

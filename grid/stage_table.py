@@ -1,0 +1,47 @@
+"""What each stage is, as plain data: its version and its result tables; the select stage's
+methods. No imports, so :mod:`grid.job` (signatures) and ``analysis`` read it without loading
+the stage functions or torch; :mod:`grid.stages.registry` checks every ``@stage`` against it.
+"""
+
+from __future__ import annotations
+
+# Each stage's version, part of every job signature of that stage (grid.job.signature_of):
+# bump it when the stage's results change for the same config (new semantics, a fixed bug,
+# a changed constant the config does not carry), and every job of it, and everything
+# downstream, reruns. Plain data, importable without torch.
+STAGE_VERSIONS: dict[str, int] = {
+    "fit-codec": 1,
+    "check-codec": 1,
+    "encode": 1,
+    "prepare-cifar10c": 1,
+    "train": 1,
+    "evaluate": 1,
+    "select": 1,
+    "report": 1,
+}
+
+# The result tables each stage writes its rows to (grid/store/schemas.py), declared once:
+# analysis reads this to know which table a planned job fills.
+STAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "fit-codec": ("codec_fit",),
+    "check-codec": ("codec_gate",),
+    "encode": ("rate_distortion",),
+    "prepare-cifar10c": (),
+    "train": ("train_curve",),
+    "evaluate": ("evaluation",),
+    "select": ("selection",),
+    "report": (),
+}
+
+# The selection methods the select stage computes (thesis §4.2; analysis.selections).
+SELECT_METHODS = ("bda", "bdad", "bdads")
+
+
+def stage_version(name: str) -> int:
+    """The version of stage ``name`` (:data:`STAGE_VERSIONS`); one-line KeyError if it has none."""
+    if name not in STAGE_VERSIONS:
+        raise KeyError(
+            f"stage {name!r} has no version; declared: {', '.join(STAGE_VERSIONS)} "
+            "(a plugin stage declares one with @stage(..., version=N))"
+        )
+    return STAGE_VERSIONS[name]
