@@ -248,7 +248,7 @@ def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: li
         candidates = tuple(t.encode.signature for t in data.train_sets if t.codec == codec)
         if not candidates:
             continue
-        for rule in select["weighting"]:
+        for rule in weighting_rules(settings):
             _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add)
 
 
@@ -267,14 +267,23 @@ def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, 
         add(_evaluate(settings, data, train))
 
 
+def weighting_rules(settings: Mapping[str, Any]) -> list[str]:
+    """``select.weighting`` (a :class:`SettingsError` for an unknown rule); null means "none"
+    (the command line reads ``none`` as null)."""
+    rules = ["none" if rule is None else rule for rule in settings["select"]["weighting"]]
+    try:
+        return [check_rule(rule) for rule in rules]
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
+
+
 def _add_future_work(settings: Mapping[str, Any], jobs: dict[str, Job]) -> None:
     """Check the future-work settings (``fourier``, ``select.weighting``) and, with
     ``fourier.enabled``, add one fourier job per training of a 32x32 dataset (thesis §6.2)."""
+    weighting_rules(settings)
     fourier = settings["fourier"]
     try:
         check_fourier_settings(fourier["norm"], fourier["images"], fourier["batch_size"])
-        for rule in settings["select"]["weighting"]:
-            check_rule(rule)
     except ValueError as err:
         raise SettingsError(str(err)) from None
     if not fourier["enabled"]:
