@@ -96,5 +96,6 @@ def draw_fourier(table: pd.DataFrame, out_dir: Path, name: str = "fourier_heat_m
             seeds = int(cells["n_seeds"].iloc[0])
             ax.set_title(f"{set_name}\n{arch} {dataset}, {seeds} seed(s)", fontsize="small")
             ax.tick_params(labelsize="x-small")
-    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="error rate")
+    # One colour bar for every panel (the scale is shared), beside the top right one.
+    fig.colorbar(image, ax=axes[0][n_cols - 1], label="error rate")
     return save(fig, table, out_dir, name)
