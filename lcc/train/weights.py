@@ -5,7 +5,8 @@ compressed images affect model training less". A joined set holds the ``top_k`` 
 codec in BDA rank order (rank 1 first); a rule gives each level a weight, every image of the
 level carries it, and the training loss is the weighted mean of the per-image cross-entropies.
 Weights are dimensionless and scaled to mean 1 over the levels, so the loss keeps the scale of
-the unweighted one (and the learning rate its meaning).
+the unweighted one (and the learning rate its meaning); the ``train_loss`` of such a run's
+training curve is the weighted loss.
 
 Rules (:data:`WEIGHTING_RULES`):
 
