@@ -13,7 +13,7 @@ SWEEP = {
         "joined": ["bls"],
         "weighting": ["none", "psnr"],  # future work §6.3: a loss-weighted join beside it
     },
-    "fourier": {"enabled": True, "images": 16},  # future work §6.2: Fourier heat maps
+    "fourier": {"enabled": True, "images": 8},  # future work §6.2: Fourier heat maps
     "gate": {"images": 300},
     "data": {"train_limit": 1500, "test_limit": 300},
     "fit": {"epochs": 10, "batch_size": 8, "lr": 1e-3},
