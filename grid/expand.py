@@ -270,7 +270,10 @@ def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, 
 def weighting_rules(settings: Mapping[str, Any]) -> list[str]:
     """``select.weighting`` (a :class:`SettingsError` for an unknown rule); null means "none"
     (the command line reads ``none`` as null)."""
-    rules = ["none" if rule is None else rule for rule in settings["select"]["weighting"]]
+    rules = settings["select"]["weighting"]
+    if not isinstance(rules, list) or not rules:
+        raise SettingsError(f"select.weighting must be a non-empty list of rules, got {rules!r}")
+    rules = ["none" if rule is None else rule for rule in rules]
     try:
         return [check_rule(rule) for rule in rules]
     except ValueError as err:

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 import grid
 from analysis.figures.robustness import bda_sets
+from grid.launch import main
 from grid.settings import SettingsError
 from grid.stages.train import join_weights
 from lcc.data import load
@@ -152,6 +153,7 @@ def test_fourier_enabled_adds_one_job_per_training():
     [
         ("select.weighting=[none,linear]",
          "unknown weighting rule 'linear'; valid rules: none, rank, psnr"),
+        ("select.weighting=rank", "select.weighting must be a non-empty list of rules"),
         ("fourier.norm=0", "invalid fourier norm 0; valid: a number > 0"),
         ("fourier.norm=-2.5", "invalid fourier norm -2.5; valid: a number > 0"),
         ("fourier.images=0", "invalid fourier images 0; valid: an integer >= 1"),
@@ -178,3 +180,12 @@ def test_the_weighted_join_appears_beside_the_unweighted_one_in_the_bda_figures(
     sets = set(bda_sets(pd.DataFrame(rows), ranked)["set"])
     assert sets == {"Original", "BLS λ=0.1 (BDA)", "BLS joined bls:top2",
                     "BLS joined bls:top2:w=rank"}  # fmt: skip
+
+
+def test_a_bad_rule_stops_the_launcher_with_exit_2_before_anything_is_submitted(tmp_path, capsys):
+    argv = ["sweep=robustness", *SMALL, "select.weighting=[linear]", "executor=fake",
+            f"results={tmp_path}"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: unknown weighting rule 'linear'; valid rules: none")
+    assert not (tmp_path / "_jobs").exists()
