@@ -490,7 +490,7 @@ def bda_parts(results: Results, ranked: pd.DataFrame) -> pd.DataFrame:
 
 def joined_top_k(train_set: str) -> int:
     """The ``k`` of a joined set's label ``<codec>:top<k>``; :data:`JOINED_TOP_K` otherwise."""
-    match = re.search(r"top(\d+)$", str(train_set))
+    match = re.search(r"top(\d+)(?::w=[\w-]+)?$", str(train_set))
     return int(match.group(1)) if match else JOINED_TOP_K
 
 
@@ -501,10 +501,12 @@ def claim_joined(best_eval: pd.DataFrame, parts: pd.DataFrame) -> dict[str, str]
     its parts are the BLS levels of BDA rank 1..k of that (arch, dataset), k from the label
     (:func:`joined_top_k`); means over the cells the joined set and all parts have. Holds iff
     every joined set's mean is strictly above each part's; not testable without a joined BLS
-    set whose ranking and part models all exist.
+    set whose ranking and part models all exist. Loss-weighted joins (``...:w=<rule>``, thesis
+    §6.3, not a thesis result) are left out.
     """
     rows = corrupted_rows(best_eval)
-    joined = rows[rows["joined"] & (rows["codec"] == "bls")]
+    unweighted = ~rows["train_set"].astype(str).str.contains(":w=", regex=False)
+    joined = rows[rows["joined"] & (rows["codec"] == "bls") & unweighted]
     if joined.empty:
         return _untestable("C5", "no CIFAR-10-C evaluation of a joined BLS training set")
     texts, failing, skipped = [], [], []

@@ -76,6 +76,10 @@ class Results:
     def selection(self) -> pd.DataFrame:
         return self.tables["selection"]
 
+    @property
+    def fourier_sensitivity(self) -> pd.DataFrame:
+        return self.tables["fourier_sensitivity"]
+
 
 def load(results_dir: str | Path) -> Results:
     """Every table of the sweep in ``results_dir`` (``results/<sweep>``) plus plan and gaps."""

@@ -67,7 +67,7 @@ class Plan:
         cell: dict[str, Any] = dict.fromkeys(CELL_COLUMNS)
         cell.update(stage=job["stage"], signature=job["signature"], label=job.get("label", ""))
         config = job.get("config", {})
-        if job["stage"] == "evaluate":
+        if job["stage"] in ("evaluate", "fourier"):
             train = self.input_job(job, "model")
             config = train.get("config", {}) if train else {}
         dataset = config.get("dataset")

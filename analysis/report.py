@@ -32,6 +32,7 @@ from analysis.figures.accuracy import (
 )
 from analysis.figures.common import NoDataError
 from analysis.figures.examples import draw_examples, example_data
+from analysis.figures.fourier import draw_fourier, fourier_data
 from analysis.figures.parameters import draw_parameters, parameter_data
 from analysis.figures.rate_distortion import draw_rate_distortion, rate_distortion_data
 from analysis.figures.robustness import (
@@ -109,6 +110,12 @@ def _lacks_selection(r: Results, d: Derived) -> str | None:
     return "no selection in this sweep (no augmentation codec evaluated on CIFAR-10-C)"
 
 
+def _lacks_fourier(r: Results, d: Derived) -> str | None:
+    if len(r.fourier_sensitivity):
+        return None
+    return "no Fourier heat map in this sweep (fourier.enabled is false, or no 32x32 training)"
+
+
 # What a figure or table is built from (thesis ch.3: bit rates and trained classifiers; ch.4:
 # evaluation on CIFAR-10-C and the BDA/BDAD/BDADS selection). Each check returns why the
 # sweep's rows lack it, or None.
@@ -118,6 +125,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "cifar10c": _lacks_cifar10c,
     "selection": _lacks_selection,
     "gate": _lacks_gate,
+    "fourier": _lacks_fourier,
 }
 
 
@@ -250,6 +258,12 @@ FIGURES = (
             spectra_data(d.ranked, image_sets(r.plan, r.results_root)), out
         ),
         ("selection",),
+    ),
+    FigureSpec(
+        "F1",
+        "(future work, §6.2) Fourier heat maps: error rate per perturbation frequency",
+        lambda r, d, out: draw_fourier(fourier_data(r.fourier_sensitivity, d.ranked), out),
+        ("fourier",),
     ),
 )
 

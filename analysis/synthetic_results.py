@@ -41,6 +41,7 @@ class SweepSpec:
     severities: tuple[int, ...] = (1, 2)
     compressed_archs: tuple[str, ...] = ()  # also tested on compressed test data
     skip: tuple[str, ...] = ()
+    fourier: bool = False  # also a Fourier heat map (stage fourier) per model of 32x32 data
 
 
 def _noise(*key) -> float:
@@ -237,7 +238,26 @@ def _train_and_evaluate(root, sweep, spec, dataset, arch, seed, codec, level, en
                 }
             )
     _write(root, sweep, evaluate, "evaluation", pd.DataFrame(rows))
+    if spec.fourier and dataset not in ("tinyimagenet", "synthetic-tiny"):
+        return [train, evaluate, _fourier(root, sweep, common, quality, train)]
     return [train, evaluate]
+
+
+def _fourier(root: Path, sweep: str, common: dict, quality: float, train: Job) -> Job:
+    """A fourier job's rows: error growing with the frequency's radius, faster for a training
+    set of lower quality."""
+    job = Job("fourier", {"norm": 4.0, "images": 100}, {"model": (train.signature,)},
+              label=f"{train.label} fourier")  # fmt: skip
+    fy, fx = np.meshgrid(np.arange(32) - 16, np.arange(32) - 16, indexing="ij")
+    radius = np.hypot(fy, fx).ravel() / 16
+    error = np.clip(0.1 + (1.2 - quality) * radius * (0.9 + 0.2 * _noise(job.signature)), 0, 1)
+    rows = pd.DataFrame({"freq_y": fy.ravel(), "freq_x": fx.ravel(), "error": error})
+    keep = ("arch", "dataset", "train_set", "codec", "level", "joined", "seed")
+    for column in keep:
+        rows[column] = common[column]
+    rows["norm"], rows["n_images"], rows["clean_error"] = 4.0, 100, 0.1
+    _write(root, sweep, job, "fourier_sensitivity", rows)
+    return job
 
 
 def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None) -> Path:

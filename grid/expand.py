@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grid.job import Job
-from grid.settings import seeds_of
+from grid.settings import SettingsError, seeds_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
 from lcc.data.corruptions import SEVERITIES, generation_settings
+from lcc.evaluate.fourier import check_settings as check_fourier_settings
 from lcc.train.recipe import resolve_recipe
+from lcc.train.weights import check_rule
 
 LEARNED_CODECS = ("bls", "bmhj")
 
@@ -32,6 +34,7 @@ class TrainSet:
     test_encode: Job | None = None  # the test split compressed the same way
     fit: Job | None = None  # the learned codec's fit job
     gate: Job | None = None  # the learned codec's quality gate (check-codec)
+    weighting: str | None = None  # a joined set's loss weighting rule (lcc.train.weights)
 
 
 @dataclass
@@ -161,6 +164,7 @@ def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainS
             "level": tset.level,
             "joined": tset.encode is None,
             "top_k": settings["select"]["top_k"] if tset.encode is None else None,
+            **({"weighting": tset.weighting} if tset.weighting else {}),
         },
         "recipe": recipe,
         "eval_sets": eval_sets,
@@ -225,6 +229,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
                     evaluations[arch].append(add(_evaluate(settings, data, train)))
         for arch, arch_evaluations in evaluations.items():
             _add_selection(settings, data, info, arch, arch_evaluations, add)
+    _add_future_work(settings, jobs)
     return list(jobs.values())
 
 
@@ -244,12 +249,55 @@ def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: li
         candidates = tuple(t.encode.signature for t in data.train_sets if t.codec == codec)
         if not candidates:
             continue
-        tset = TrainSet(f"{codec}:top{select['top_k']}", codec, None, None)
-        for seed in seeds_of(settings):
-            inputs = {
-                "selection": (selection.signature,),
-                "candidates": candidates,
-                "test_clean": (data.test_clean.signature,),
-            }
-            train = add(_train(settings, data, info, arch, seed, tset, inputs))
-            add(_evaluate(settings, data, train))
+        for rule in weighting_rules(settings):
+            _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add)
+
+
+def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add):
+    """Train and evaluate jobs of one joined set; a weighting rule other than "none" is in its
+    label (``bls:top2:w=rank``) and train config (thesis §6.3)."""
+    label = f"{codec}:top{settings['select']['top_k']}" + ("" if rule == "none" else f":w={rule}")
+    tset = TrainSet(label, codec, None, None, weighting=None if rule == "none" else rule)
+    for seed in seeds_of(settings):
+        inputs = {
+            "selection": (selection.signature,),
+            "candidates": candidates,
+            "test_clean": (data.test_clean.signature,),
+        }
+        train = add(_train(settings, data, info, arch, seed, tset, inputs))
+        add(_evaluate(settings, data, train))
+
+
+def weighting_rules(settings: Mapping[str, Any]) -> list[str]:
+    """``select.weighting`` (a :class:`SettingsError` for an unknown rule); null means "none"
+    (the command line reads ``none`` as null)."""
+    rules = settings["select"]["weighting"]
+    if not isinstance(rules, list) or not rules:
+        raise SettingsError(f"select.weighting must be a non-empty list of rules, got {rules!r}")
+    rules = ["none" if rule is None else rule for rule in rules]
+    try:
+        return [check_rule(rule) for rule in rules]
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
+
+
+def _add_future_work(settings: Mapping[str, Any], jobs: dict[str, Job]) -> None:
+    """Check the future-work settings (``fourier``, ``select.weighting``) and, with
+    ``fourier.enabled``, add one fourier job per training of a 32x32 dataset (thesis §6.2)."""
+    weighting_rules(settings)
+    fourier = settings["fourier"]
+    try:
+        check_fourier_settings(fourier["norm"], fourier["images"], fourier["batch_size"])
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
+    if not fourier["enabled"]:
+        return
+    config = {k: fourier[k] for k in ("norm", "images", "seed", "batch_size")}
+    config["precision"] = settings["eval"]["precision"]
+    trains = [j for j in jobs.values() if j.stage == "train"]
+    for train in trains:
+        if train.config["dataset"]["image_size"] != 32:
+            continue
+        inputs = {"model": (train.signature,), "test_clean": train.inputs["test_clean"]}
+        job = Job("fourier", config, inputs, label=f"{train.label} fourier")
+        jobs.setdefault(job.signature, job)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lcc.codecs.fit_recipe import FIT_KEYS
+from lcc.evaluate.fourier import DEFAULT_NORM
 from lcc.train.recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
 
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
@@ -40,6 +41,18 @@ DEFAULTS: dict[str, Any] = {
         "methods": [],  # subset of bda, bdad, bdads; empty = no select stage
         "top_k": 2,
         "joined": [],  # codecs whose top_k BDA levels are joined into one training set
+        # Loss weighting rules of the joined sets, one joined training each (lcc.train.weights:
+        # none | rank | psnr; thesis §6.3); "none" is the unweighted join.
+        "weighting": ["none"],
+    },
+    # Fourier heat maps (stage fourier, lcc.evaluate.fourier; thesis §6.2): one job per
+    # training of a 32x32 dataset, on the first `images` test images.
+    "fourier": {
+        "enabled": False,
+        "norm": DEFAULT_NORM,  # l2 norm of one channel's perturbation, pixels on [0, 1]
+        "images": 1000,
+        "batch_size": 64,  # images per forward pass, each perturbed at one frequency row
+        "seed": 0,
     },
     "data": {
         "cifar10": None,  # root of cifar-10-batches-py/ or an image-folder layout

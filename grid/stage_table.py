@@ -16,6 +16,7 @@ STAGE_VERSIONS: dict[str, int] = {
     "prepare-cifar10c": 1,
     "train": 1,
     "evaluate": 1,
+    "fourier": 1,
     "select": 1,
     "report": 1,
 }
@@ -29,6 +30,7 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "prepare-cifar10c": (),
     "train": ("train_curve",),
     "evaluate": ("evaluation",),
+    "fourier": ("fourier_sensitivity",),
     "select": ("selection",),
     "report": (),
 }

@@ -42,6 +42,7 @@ SPEC = SweepSpec(
     skip=(SKIPPED,),
     images=6,
     saved_images=4,
+    fourier=True,
 )
 
 

@@ -67,7 +67,7 @@ def test_recipe_default_rehashes_every_training_and_its_downstream_only(monkeypa
     expected = downstream_of(before_jobs, lambda job: job.stage == "train")
     assert changed_keys(before, signatures()) == expected
     stages = {key.split("|")[1] for key in expected}
-    assert stages == {"train", "evaluate", "select", "report"}  # joined trainings included
+    assert stages == {"train", "evaluate", "fourier", "select", "report"}  # joined ones too
     trains = [job for job in after_jobs if job.stage == "train"]
     assert {job.config["recipe"]["crop_padding"] for job in trains} == {2}
     unchanged = {"fit-codec", "check-codec", "encode", "prepare-cifar10c"}
@@ -93,7 +93,7 @@ def test_stage_version_bump_rehashes_its_jobs_and_downstream_only(monkeypatch) -
     expected = downstream_of(before_jobs, lambda job: job.stage == "encode")
     assert changed_keys(before, signatures()) == expected
     assert {key.split("|")[1] for key in expected} == {
-        "encode", "train", "evaluate", "select", "report"
+        "encode", "train", "evaluate", "fourier", "select", "report"
     }  # fmt: skip
 
 
@@ -130,6 +130,6 @@ def test_corruption_parameter_rehashes_cifar10c_generation_and_downstream_only(
     expected = downstream_of(before_jobs, lambda job: job.stage == "prepare-cifar10c")
     assert changed_keys(before, signatures()) == expected
     stages = {key.split("|")[1] for key in expected}
-    assert stages == {"prepare-cifar10c", "evaluate", "select", "train", "report"}
-    # the only trainings rehashed are the joined sets chosen from the selection
+    assert stages == {"prepare-cifar10c", "evaluate", "select", "train", "fourier", "report"}
+    # the only trainings (and their heat maps) rehashed are the joined sets from the selection
     assert not any(k.split("|")[1] == "train" and "top" not in k for k in expected)

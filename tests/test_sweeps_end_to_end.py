@@ -62,6 +62,8 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
     "demo_cifar": [],
     "demo_tiny": [],
     "reproduce": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS],
+    "future_work": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
+    "future_cpu": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
 }
 
 # Tables of the report that chapter 3 (and the codec quality gate) draw from.
@@ -70,6 +72,8 @@ CH3_FIGURES = {"Figure 3.2", "Figure 3.3", "Figure 3.4", "Figure 3.5"}
 CH4 = {"Table 4.1", "Table 4.2", "Table 4.3", "Rankings"} | {f"Figure 4.{n}" for n in range(1, 8)}
 # Every figure and table of the report.
 EVERYTHING = CH3_TABLES | CH4 | {f"Figure {spec.number}" for spec in FIGURES}
+# The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled.
+FUTURE = {"Figure F1"}
 
 # Sweep name -> the figures and tables its shrunk report draws (the others are listed as
 # absent with a reason). Figure 3.3 needs a learned codec beside JPEG, 3.6 a classifier
@@ -78,11 +82,13 @@ DRAWN: dict[str, set[str]] = {
     "classification": CH3_TABLES | CH3_FIGURES,
     "param_reduction": CH3_TABLES | CH3_FIGURES - {"Figure 3.3"} | {"Figure 3.6"},
     "robustness": CH3_TABLES | CH3_FIGURES | CH4,
-    "thesis": EVERYTHING,
+    "thesis": EVERYTHING - FUTURE,
     "demo": EVERYTHING,
     "demo_cifar": EVERYTHING,
     "demo_tiny": CH3_TABLES | CH3_FIGURES,
-    "reproduce": EVERYTHING,
+    "reproduce": EVERYTHING - FUTURE,
+    "future_work": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
+    "future_cpu": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
 }
 
 

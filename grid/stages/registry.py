@@ -63,6 +63,7 @@ STAGE_ORDER = (
     "prepare-cifar10c",
     "train",
     "evaluate",
+    "fourier",
     "select",
     "report",
 )

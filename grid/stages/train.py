@@ -19,11 +19,13 @@ import pandas as pd
 
 from grid.context import JobContext
 from grid.stages.registry import stage
+from grid.store.folder import JobFolder
 from lcc.codecs import join_encoded
 from lcc.codecs import load_encoded as read_encoded
 from lcc.models import validate
 from lcc.train import EpochRecord, Recipe, train
 from lcc.train.loop import ImageSet
+from lcc.train.weights import level_weights, sample_weights
 
 EVAL_ROLES = {"clean": "test_clean", "compressed": "test_compressed"}
 
@@ -70,6 +72,21 @@ def training_folders(ctx: JobContext) -> list[Path]:
         train_set = ctx.config["train_set"]
         return bda_folders(ctx, train_set["codec"], train_set["top_k"])
     return ctx.input_dirs("train_data")
+
+
+def join_weights(train_set: dict, folders: Sequence[Path]) -> np.ndarray | None:
+    """Per-image loss weights of a weighted joined set (``train_set.weighting``, thesis §6.3),
+    from each level's rank (the folders' order) and mean PSNR (its encode job's rows); None
+    for an unweighted set."""
+    rule = train_set.get("weighting")
+    if rule is None:
+        return None
+    psnr = [
+        float(JobFolder.at(folder).read_rows("rate_distortion")["psnr"].mean())
+        for folder in folders
+    ]
+    sizes = [len(read_encoded(folder).labels) for folder in folders]
+    return sample_weights(level_weights(rule, psnr), sizes)
 
 
 def eval_folders(ctx: JobContext, eval_sets: Sequence[str]) -> dict[str, Path]:
@@ -148,6 +165,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         device=ctx.device,
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
+        weights=join_weights(cfg["train_set"], train_dirs),
     )
     meta = {
         "arch": arch,

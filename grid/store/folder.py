@@ -65,6 +65,12 @@ class JobFolder:
             return cls(Path(root), job["stage"], job["signature"])
         return cls(Path(root), job.stage, job.signature)
 
+    @classmethod
+    def at(cls, path: Path | str) -> JobFolder:
+        """The job folder at ``path`` (``<root>/_jobs/<stage>/<signature>``)."""
+        path = Path(path)
+        return cls(path.parents[2], path.parent.name, path.name)
+
     @property
     def path(self) -> Path:
         return Path(self.root) / "_jobs" / self.stage / self.signature

@@ -149,6 +149,27 @@ CODEC_GATE = pa.schema(
     ]
 )
 
+# Fourier-basis sensitivity of a trained model (stage fourier, lcc.evaluate.fourier; thesis
+# §6.2): one row per frequency of the image grid. A new table leaves the others' layout alone,
+# so SCHEMA_VERSION stays 1.
+FOURIER_SENSITIVITY = pa.schema(
+    [
+        ("arch", pa.string()),
+        ("dataset", pa.string()),
+        ("train_set", pa.string()),
+        ("codec", pa.string()),
+        ("level", pa.float64()),
+        ("joined", pa.bool_()),
+        ("seed", pa.int32()),
+        ("freq_y", pa.int32()),  # signed vertical frequency, -H/2 .. H/2 - 1 (0 = DC)
+        ("freq_x", pa.int32()),  # signed horizontal frequency, -W/2 .. W/2 - 1
+        ("norm", pa.float64()),  # l2 norm of one channel's perturbation, pixels on [0, 1]
+        ("n_images", pa.int64()),  # test images perturbed at this frequency
+        ("error", pa.float64()),  # fraction of perturbed images misclassified
+        ("clean_error", pa.float64()),  # the same model's error on the unperturbed images
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "rate_distortion": RATE_DISTORTION,
     "codec_fit": CODEC_FIT,
@@ -156,6 +177,7 @@ TABLES: dict[str, pa.Schema] = {
     "train_curve": TRAIN_CURVE,
     "evaluation": EVALUATION,
     "selection": SELECTION,
+    "fourier_sensitivity": FOURIER_SENSITIVITY,
 }
 
 

@@ -7,7 +7,13 @@ SWEEP = {
     "codecs": {"jpeg": [10], "bls": [0.01, 0.1], "noise": [0.05], "blur": [3]},
     "test_on_compressed": True,
     "cifar10c": True,
-    "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
+    "select": {
+        "methods": ["bda", "bdad", "bdads"],
+        "top_k": 2,
+        "joined": ["bls"],
+        "weighting": ["none", "psnr"],  # future work §6.3: a loss-weighted join beside it
+    },
+    "fourier": {"enabled": True, "images": 8},  # future work §6.2: Fourier heat maps
     "gate": {"images": 300},
     "data": {"train_limit": 1500, "test_limit": 300},
     "fit": {"epochs": 10, "batch_size": 8, "lr": 1e-3},

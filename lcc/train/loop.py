@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lcc.evaluate import evaluate_tensors, to_device_images, to_device_labels
@@ -27,6 +26,7 @@ from lcc.train import checkpoint
 from lcc.train.augment import augment
 from lcc.train.progress import Progress, make_progress
 from lcc.train.recipe import Recipe
+from lcc.train.weights import device_weights, weighted_cross_entropy
 
 ImageSet = tuple[np.ndarray, np.ndarray]  # uint8 (N, H, W, 3) images, integer (N,) labels
 
@@ -78,14 +78,16 @@ def train(
     workdir: Path | None = None,
     on_epoch: Callable[[int], None] | None = None,
     progress: str | Progress = "auto",
+    weights: np.ndarray | None = None,
 ) -> TrainResult:
     """Train ``arch`` from scratch on ``train_set`` with SGD and evaluate each epoch.
 
     The first eval set picks the best epoch (by ``recipe.best_metric``). With a ``workdir``,
     every epoch writes ``best.pt`` (when improved), ``last.pt`` and ``checkpoint.pt`` and then
     calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
-    runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. Bad
-    arguments raise before any training.
+    runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. ``weights``
+    (float ``(N,)``, one per training image, :mod:`lcc.train.weights`) make the loss a weighted
+    mean. Bad arguments raise before any training.
     """
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
@@ -104,13 +106,16 @@ def train(
         Path(workdir).mkdir(parents=True, exist_ok=True)
     run = resume(workdir, identity, model, optimizer) if workdir else _Run()
     data = (to_device_images(train_set[0], dev), to_device_labels(train_set[1], dev))
+    sample_weights = device_weights(weights, len(train_set[1]), dev)
     evals = {
         k: (to_device_images(x, dev), to_device_labels(y, dev)) for k, (x, y) in eval_sets.items()
     }
     for epoch in range(len(run.history) + 1, recipe.epochs + 1):
         reporter.start_epoch(epoch, recipe.epochs, len(data[1]))
         generator = torch.Generator(dev).manual_seed(epoch_seed(seed, epoch))
-        record = run_epoch(epoch, model, optimizer, data, evals, recipe, generator, reporter)
+        record = run_epoch(
+            epoch, model, optimizer, data, evals, recipe, generator, reporter, sample_weights
+        )
         end_epoch(run, record, model, optimizer, recipe, workdir, identity)
         reporter.end_epoch(summary(record))
         if on_epoch is not None:
@@ -146,12 +151,13 @@ def run_epoch(
     recipe: Recipe,
     generator: torch.Generator,
     reporter: Progress,
+    weights: torch.Tensor | None = None,
 ) -> EpochRecord:
     """Train one epoch on device ``data``, then evaluate on every device eval set."""
     normalization = recipe.normalization
     device = data[0].device
     started = time.perf_counter()
-    args = (model, optimizer, *data, recipe, generator, normalization, reporter)
+    args = (model, optimizer, *data, recipe, generator, normalization, reporter, weights)
     train_loss, train_top1, n_seen = train_epoch(*args)
     train_seconds = elapsed(started, device)
     scores = {
@@ -185,6 +191,7 @@ def train_epoch(
     generator: torch.Generator,
     normalization: Normalization,
     reporter: Progress,
+    weights: torch.Tensor | None = None,
 ) -> tuple[float, float, int]:
     """One pass over device uint8 ``(N, 3, H, W)`` images in a random order.
 
@@ -206,7 +213,7 @@ def train_epoch(
         y = labels[index]
         with autocast(images.device, recipe.precision):
             logits = model(x).float()
-        loss = F.cross_entropy(logits, y)
+        loss = weighted_cross_entropy(logits, y, None if weights is None else weights[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -1,0 +1,28 @@
+"""The future-work sweep (``future_work``) on real CIFAR-10, sized for 2 CPU cores (~30 min).
+
+VGG11-4, one seed, 6 epochs on the first 5,000 training images, tested on the first 1,000
+test images clean and on CIFAR-10-C generated from them; JPEG q10/q40, BLS at two λ (fitted
+with the ``fast`` recipe), noise σ=0.1, blur 3x3 and the original data; BDA/BDAD/BDADS, the
+top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of every model on
+100 test images (§6.2; 100 x 545 measured frequencies = 54,500 forward passes per model, the
+sweep's largest CPU cost after training). Run it with the data root, e.g.
+
+    python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
+"""
+
+SWEEP = {
+    "datasets": ["cifar10"],
+    "archs": ["vgg11-4"],
+    "seeds": 1,
+    "codecs": {"bls": [0.012, 0.1], "jpeg": [10, 40], "noise": [0.1], "blur": [3]},
+    "cifar10c": True,
+    "select": {
+        "methods": ["bda", "bdad", "bdads"],
+        "top_k": 2,
+        "joined": ["bls"],
+        "weighting": ["none", "psnr"],
+    },
+    "fourier": {"enabled": True, "images": 100},
+    "data": {"train_limit": 5000, "test_limit": 1000},
+    "train": {"epochs": 6},
+}
