@@ -9,15 +9,36 @@ CODEC_NAMES: dict[str, str] = {
     "jpeg": "JPEG",
     "bls": "BLS",
     "bmhj": "BMHJ",
+    "bls-ssim": "BLS-SSIM",
+    "bls-task": "BLS-task",
+    "mbt-mean": "Mean-scale hyperprior",
     "noise": "Gaussian noise",
     "blur": "Gaussian blur",
 }
 
-# Learned codecs (their level is the rate-distortion weight lambda).
+# The thesis' learned codecs (its claims are about these; their level is the rate-distortion
+# weight lambda).
 LEARNED_CODECS = ("bls", "bmhj")
 
+# Learned codecs of the thesis' future work (§6.1: other objectives) and a stronger one, shown
+# beside BLS and JPEG in the same figures and tables, outside the thesis' claims.
+FUTURE_CODECS = ("bls-ssim", "bls-task", "mbt-mean")
+
 # Codecs whose training sets have a bit rate (Table 3.1, Figures 3.2–3.4).
-RATE_CODECS = (*LEARNED_CODECS, "jpeg")
+RATE_CODECS = (*LEARNED_CODECS, *FUTURE_CODECS, "jpeg")
+
+# One colour per codec in every figure (matplotlib's tab10), so a codec keeps its colour
+# whichever others a panel shows; codecs not listed take the axes' next colour.
+CODEC_COLORS: dict[str, str] = {
+    "bls": "tab:blue",
+    "jpeg": "tab:orange",
+    "bmhj": "tab:green",
+    "noise": "tab:red",
+    "blur": "tab:purple",
+    "bls-ssim": "tab:cyan",
+    "bls-task": "tab:pink",
+    "mbt-mean": "tab:olive",
+}
 
 # Display order of augmentation codecs in chapter-4 figures and tables.
 CODEC_ORDER = ("bls", "jpeg", "noise", "blur")
@@ -28,6 +49,11 @@ def codec_name(codec: str) -> str:
     return CODEC_NAMES.get(codec, codec)
 
 
+def codec_color(codec: str) -> str | None:
+    """The codec's colour in figures, or None (the axes' next colour) for unlisted names."""
+    return CODEC_COLORS.get(codec)
+
+
 def level_text(codec: str, level: float | None) -> str:
     """A level as the thesis writes it: ``q=20``, ``λ=0.012``, ``σ=0.1``, ``3x3``."""
     if level is None or (isinstance(level, float) and math.isnan(level)):
@@ -35,7 +61,7 @@ def level_text(codec: str, level: float | None) -> str:
     number = f"{level:g}"
     if codec == "jpeg":
         return f"q={number}"
-    if codec in LEARNED_CODECS:
+    if codec in (*LEARNED_CODECS, *FUTURE_CODECS):
         return f"λ={number}"
     if codec == "noise":
         return f"σ={number}"

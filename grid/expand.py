@@ -13,14 +13,17 @@ from typing import Any
 
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
+from lcc.codecs import is_learned, objective_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
+from lcc.codecs.objectives import check_task_beta, objective_settings
 from lcc.data.corruptions import SEVERITIES, generation_settings
 from lcc.evaluate.fourier import check_settings as check_fourier_settings
 from lcc.train.recipe import resolve_recipe
 from lcc.train.weights import check_rule
 
-LEARNED_CODECS = ("bls", "bmhj")
+# Settings of `fit` that are no part of the fit recipe: objective settings (lcc.codecs.objectives).
+OBJECTIVE_KEYS = ("task_beta",)
 
 
 @dataclass
@@ -74,7 +77,7 @@ def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, l
     return Job("encode", config, inputs, label=label)
 
 
-def _fit(settings: Mapping[str, Any], dataset: str, image_size: int, codec: str, level) -> Job:
+def _fit(settings, dataset: str, image_size: int, codec: str, level, classifier) -> Job:
     fit = fit_settings(settings, image_size)
     config = {
         "codec": codec,
@@ -82,7 +85,15 @@ def _fit(settings: Mapping[str, Any], dataset: str, image_size: int, codec: str,
         "dataset": data_ref(settings, dataset, "train"),
         "fit": fit,
     }
-    return Job("fit-codec", config, label=f"{dataset} {codec}:{level}")
+    objective = objective_settings(objective_of(codec), settings["fit"]["task_beta"])
+    if objective:  # only codecs whose objective has settings: the others keep their signatures
+        config["objective"] = objective
+    inputs = {}
+    if objective_of(codec) == "task":
+        if classifier is None:
+            raise ValueError(f"fit of {codec!r} on {dataset!r} needs its classifier job")
+        inputs["classifier"] = (classifier.signature,)
+    return Job("fit-codec", config, inputs, label=f"{dataset} {codec}:{level}")
 
 
 def _check(settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Job) -> Job:
@@ -102,24 +113,57 @@ def _check(settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Jo
 
 
 def fit_settings(settings: Mapping[str, Any], image_size: int) -> dict[str, Any]:
-    """The fully resolved fit recipe (every setting that changes the weights) for a dataset."""
-    overrides = {k: v for k, v in settings["fit"].items() if k != "recipe"}
+    """The fully resolved fit recipe (every setting that changes the weights) for a dataset;
+    checks the objective settings too (one-line FitRecipeError)."""
+    if settings["fit"]["task_beta"] is not None:
+        check_task_beta(settings["fit"]["task_beta"])
+    skip = ("recipe", *OBJECTIVE_KEYS)
+    overrides = {k: v for k, v in settings["fit"].items() if k not in skip}
     return resolve_fit_recipe(settings["fit"]["recipe"], overrides, image_size)
 
 
-def dataset_jobs(settings: Mapping[str, Any], dataset: str, image_size: int) -> DatasetJobs:
-    """The fit/encode/prepare jobs of one dataset and the training sets they define."""
+def _fitted_on(settings: Mapping[str, Any], codec: str, dataset: str) -> bool:
+    """Whether learned codec ``codec`` is fitted on ``dataset`` (setting codec_datasets)."""
+    return dataset in settings["codec_datasets"].get(codec, [])
+
+
+def task_classifier(settings: Mapping[str, Any], dataset: str, info) -> list[Job]:
+    """The frozen classifier that task-aware codecs' fits read (thesis §6.1), after the
+    identity encodes it trains on: the training on the original data of the sweep's first
+    architecture with seed 0 (the sweep's own job when it trains that one). Empty when no
+    task-aware codec is fitted on ``dataset``."""
+    wanted = [
+        codec
+        for codec, levels in settings["codecs"].items()
+        if levels and is_learned(codec) and objective_of(codec) == "task"
+    ]
+    if not any(_fitted_on(settings, codec, dataset) for codec in wanted):
+        return []
+    data = DatasetJobs(dataset)
+    data.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
+    train = _encode(settings, dataset, "train", "identity", None, None, None)
+    tset = TrainSet("original", "identity", None, train, data.test_clean)
+    arch = settings["archs"][0]
+    job = _train(settings, data, info, arch, 0, tset, _train_inputs(data, tset))
+    return [data.test_clean, train, job]
+
+
+def dataset_jobs(
+    settings: Mapping[str, Any], dataset: str, image_size: int, classifier: Job | None = None
+) -> DatasetJobs:
+    """The fit/encode/prepare jobs of one dataset and the training sets they define;
+    ``classifier`` is the train job task-aware codecs' fits read (:func:`task_classifier`)."""
     out = DatasetJobs(dataset)
     out.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
     if settings["original"]:
         train = _encode(settings, dataset, "train", "identity", None, None, None)
         out.train_sets.append(TrainSet("original", "identity", None, train, out.test_clean))
     for codec, levels in settings["codecs"].items():
-        if codec in LEARNED_CODECS and dataset not in settings["codec_datasets"].get(codec, []):
+        learned = is_learned(codec)
+        if learned and not _fitted_on(settings, codec, dataset):
             continue
         for level in levels:
-            learned = codec in LEARNED_CODECS
-            fit = _fit(settings, dataset, image_size, codec, level) if learned else None
+            fit = _fit(settings, dataset, image_size, codec, level, classifier) if learned else None
             gate = _check(settings, dataset, codec, level, fit) if learned else None
             train = _encode(settings, dataset, "train", codec, level, fit, gate)
             test = None
@@ -173,6 +217,15 @@ def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainS
     return Job("train", config, inputs, label=label)
 
 
+def _train_inputs(data: DatasetJobs, tset: TrainSet) -> dict[str, tuple[str, ...]]:
+    """The inputs of a training on the encoded set ``tset`` (not a joined set)."""
+    inputs = {"train_data": (tset.encode.signature,)}
+    inputs["test_clean"] = (data.test_clean.signature,)
+    if tset.test_encode is not None:
+        inputs["test_compressed"] = (tset.test_encode.signature,)
+    return inputs
+
+
 def _evaluate(settings, data: DatasetJobs, train: Job) -> Job:
     eval_sets = list(train.config["eval_sets"])
     inputs: dict[str, tuple[str, ...]] = {"model": (train.signature,)}
@@ -210,7 +263,8 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
 
     for dataset in settings["datasets"]:
         info = dataset_info(dataset)
-        data = dataset_jobs(settings, dataset, info.image_size)
+        classifier = [add(job) for job in task_classifier(settings, dataset, info)]
+        data = dataset_jobs(settings, dataset, info.image_size, (classifier or [None])[-1])
         add(data.test_clean)
         add(data.cifar10c)
         evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
@@ -221,10 +275,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
             add(tset.test_encode)
             for arch in settings["archs"]:
                 for seed in seeds_of(settings):
-                    inputs = {"train_data": (tset.encode.signature,)}
-                    inputs["test_clean"] = (data.test_clean.signature,)
-                    if tset.test_encode is not None:
-                        inputs["test_compressed"] = (tset.test_encode.signature,)
+                    inputs = _train_inputs(data, tset)
                     train = add(_train(settings, data, info, arch, seed, tset, inputs))
                     evaluations[arch].append(add(_evaluate(settings, data, train)))
         for arch, arch_evaluations in evaluations.items():

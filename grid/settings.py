@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "codec_datasets": {
         "bls": ["cifar10", "synthetic"],
         "bmhj": ["tinyimagenet", "synthetic-tiny"],
+        "bls-ssim": ["cifar10", "synthetic"],
+        "bls-task": ["cifar10", "synthetic"],
+        "mbt-mean": ["cifar10", "synthetic"],
     },
     "original": True,
     # Also test on the test split compressed the same way (parameter-reduction study).
@@ -62,8 +65,9 @@ DEFAULTS: dict[str, Any] = {
         "test_limit": None,
     },
     # Codec fitting: a preset of lcc.codecs.fit_recipe (fast | thesis); any key set here
-    # overrides the preset's value (null = the preset's).
-    "fit": {"recipe": "fast", **dict.fromkeys(FIT_KEYS)},
+    # overrides the preset's value (null = the preset's). task_beta: β of the task-aware
+    # codecs' objective (lcc.codecs.objectives; null = its default, 1.0).
+    "fit": {"recipe": "fast", "task_beta": None, **dict.fromkeys(FIT_KEYS)},
     # The codec quality gate (stage check-codec): each fitted codec against JPEG at its rate.
     "gate": {
         "images": 1000,  # first N test images (class-balanced); null = the whole test split

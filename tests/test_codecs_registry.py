@@ -54,15 +54,17 @@ def test_invalid_levels_name_value_and_range(name, level, valid):
 
 
 def test_unknown_codec_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"'png'.*jpeg, bls, bmhj, noise, blur, identity"):
+    valid = "jpeg, bls, bmhj, bls-ssim, bls-task, mbt-mean, noise, blur, identity"
+    with pytest.raises(ValueError, match=rf"'png'.*{valid}"):
         codecs.validate("png", 10)
     with pytest.raises(KeyError, match="'png'"):
         codecs.is_learned("png")
 
 
 def test_registry_names_and_learned_flags():
-    assert set(codecs.CODECS) == {"jpeg", "bls", "bmhj", "noise", "blur", "identity"}
-    assert [n for n in codecs.CODECS if codecs.is_learned(n)] == ["bls", "bmhj"]
+    learned = ["bls", "bmhj", "bls-ssim", "bls-task", "mbt-mean"]
+    assert set(codecs.CODECS) == {"jpeg", *learned, "noise", "blur", "identity"}
+    assert [n for n in codecs.CODECS if codecs.is_learned(n)] == learned
 
 
 def test_get_builds_codecs_at_their_level():

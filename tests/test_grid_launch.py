@@ -24,6 +24,9 @@ SMALL = [
     "select.top_k=1",
     "codecs.noise=[]",
     "codecs.blur=[]",
+    "codecs.bls-ssim=[]",
+    "codecs.bls-task=[]",
+    "codecs.mbt-mean=[]",
     "epochs=3",
 ]
 

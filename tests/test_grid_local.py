@@ -25,6 +25,9 @@ ARGS = [
     "codecs.bls=[]",
     "codecs.noise=[]",
     "codecs.blur=[]",
+    "codecs.bls-ssim=[]",
+    "codecs.bls-task=[]",
+    "codecs.mbt-mean=[]",
     "select.joined=[]",
     "epochs=2",
 ]

@@ -44,6 +44,8 @@ CH4_LEVELS = [
     "codecs.noise=[0.05,0.1]",
     "codecs.blur=[3,5]",
 ]
+# The future-work codecs (thesis §6.1, grid/sweeps/future_codecs.py), one λ each.
+FUTURE_LEVELS = ["codecs.bls-ssim=[0.1]", "codecs.bls-task=[0.1]", "codecs.mbt-mean=[0.1]"]
 
 # Sweep name -> overrides (besides SHRINK) that make it small. ``thesis`` applies its
 # overrides to each of its parts, so it shares robustness's.
@@ -64,6 +66,8 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
     "reproduce": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS],
     "future_work": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
     "future_cpu": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
+    "future_codecs": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, *FUTURE_LEVELS],
+    "future_codecs_cpu": ["datasets=[synthetic]", "codecs.jpeg=[10]", *FUTURE_LEVELS],
 }
 
 # Tables of the report that chapter 3 (and the codec quality gate) draw from.
@@ -89,6 +93,8 @@ DRAWN: dict[str, set[str]] = {
     "reproduce": EVERYTHING - FUTURE,
     "future_work": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
     "future_cpu": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
+    "future_codecs": CH3_TABLES | CH3_FIGURES | CH4,
+    "future_codecs_cpu": CH3_TABLES | CH3_FIGURES,
 }
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.accuracy import accuracy_metric
 from analysis.figures.common import facet_values, new_figure, require_rows, save
-from analysis.labels import RATE_CODECS, codec_name
+from analysis.labels import RATE_CODECS, codec_color, codec_name
 
 FULL_ARCHS = ("vgg11", "resnet18")
 
@@ -94,7 +94,11 @@ def _curves(ax, part: pd.DataFrame, x: str, suffix: str = "") -> None:
     """Best-seed line and mean ± std error bars of each codec in ``part`` against ``x``."""
     for codec, curve in part.groupby("codec", sort=True):
         curve = curve.sort_values(x)
-        line = ax.plot(curve[x], curve["accuracy"], marker="o", label=codec_name(codec) + suffix)
+        # A codec's own colour, except for per-architecture curves (a suffix), which need
+        # the axes' cycle to tell the architectures apart.
+        color = None if suffix else codec_color(codec)
+        label = codec_name(codec) + suffix
+        line = ax.plot(curve[x], curve["accuracy"], marker="o", label=label, color=color)
         ax.errorbar(
             curve[x],
             curve["mean"],

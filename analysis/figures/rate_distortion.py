@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.figures.common import facet_values, new_figure, require_rows, save
-from analysis.labels import codec_name
+from analysis.labels import codec_color, codec_name
 
 METRICS = {"ssim": "SSIM", "psnr": "PSNR (dB)"}
 
@@ -55,6 +55,7 @@ def draw_rate_distortion(table: pd.DataFrame, out_dir: Path, name: str = "fig3_2
                     marker="o",
                     capsize=3,
                     label=codec_name(codec),
+                    color=codec_color(codec),
                 )
             ax.set(title=f"{dataset}", xlabel="bits per pixel", ylabel=label)
             ax.legend()

@@ -1,14 +1,33 @@
-"""Stage ``fit-codec``: train a learned codec (bls, bmhj) at one λ on a dataset's train split."""
+"""Stage ``fit-codec``: train a learned codec at one λ on a dataset's train split.
+
+A codec whose objective is ``task`` (``bls-task``, thesis §6.1) also reads input role
+``classifier``: the train job of a classifier on the original data, frozen during the fit.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from grid.context import JobContext
+from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
-from lcc.codecs import fit, is_learned
+from lcc.codecs import fit, objective_of
 from lcc.codecs.fit_recipe import FIT_KEYS
+from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
+from lcc.evaluate import get_normalization
+
+
+def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
+    """The best-epoch classifier of the train job filling role ``classifier``."""
+    folders = ctx.input_dirs("classifier")
+    if len(folders) != 1:
+        raise ValueError(
+            f"fit-codec of {ctx.config['codec']!r} needs exactly one 'classifier' input (a "
+            f"train job on the original data), got {len(folders)}"
+        )
+    model, meta = trained_model(folders[0])
+    return FrozenClassifier(model, get_normalization(meta["normalization"]))
 
 
 @stage("fit-codec", version=1, resources="gpu")
@@ -16,11 +35,11 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
     into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch."""
     cfg = ctx.config
-    if not is_learned(cfg["codec"]):
-        raise ValueError(f"fit-codec needs a learned codec (bls, bmhj), got {cfg['codec']!r}")
+    task = objective_of(cfg["codec"]) == "task"  # one-line error listing the learned codecs
     missing = [k for k in FIT_KEYS if k not in cfg["fit"]]
     if missing:
         raise KeyError(f"fit-codec config.fit lacks {', '.join(missing)}")
+    classifier = frozen_classifier(ctx) if task else None
     ref = cfg["dataset"]
     data = load(ref["name"], "train", root=ref.get("root"), limit=ref.get("limit"))
     rows = fit(
@@ -31,6 +50,9 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
         device=ctx.device,
+        labels=data.labels if task else None,
+        classifier=classifier,
+        objective=cfg.get("objective"),
     )
     table = pd.DataFrame(rows)
     table.insert(2, "dataset", ref["name"])

@@ -4,7 +4,16 @@ SWEEP = {
     "datasets": ["synthetic"],
     "archs": ["vgg11-5"],
     "seeds": 2,
-    "codecs": {"jpeg": [10], "bls": [0.01, 0.1], "noise": [0.05], "blur": [3]},
+    "codecs": {
+        "jpeg": [10],
+        "bls": [0.01, 0.1],
+        "noise": [0.05],
+        "blur": [3],
+        # thesis §6.1 future codecs (grid/sweeps/future_codecs.py), one λ each
+        "bls-ssim": [0.1],
+        "bls-task": [0.1],
+        "mbt-mean": [0.1],
+    },
     "test_on_compressed": True,
     "cifar10c": True,
     "select": {
@@ -16,6 +25,6 @@ SWEEP = {
     "fourier": {"enabled": True, "images": 8},  # future work §6.2: Fourier heat maps
     "gate": {"images": 300},
     "data": {"train_limit": 1500, "test_limit": 300},
-    "fit": {"epochs": 10, "batch_size": 8, "lr": 1e-3},
+    "fit": {"epochs": 10, "max_steps_per_epoch": 60, "batch_size": 8, "lr": 1e-3},
     "train": {"epochs": 3},
 }

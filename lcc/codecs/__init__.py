@@ -1,5 +1,6 @@
 """Codecs: the data-quality transforms of the thesis (JPEG, learned BLS/BMHJ, noise, blur,
-identity), their rates, and the training of the learned ones.
+identity), the learned codecs of its future work (BLS fitted on SSIM or with a classifier's
+loss, thesis §6.1; the mean-scale hyperprior), their rates, and the training of the learned ones.
 
 ``get(name, level, weights=None, device="cpu").encode(images)`` returns an
 :class:`EncodeResult`; ``validate(name, level)`` checks a level without weights or data;
@@ -10,7 +11,7 @@ identity), their rates, and the training of the learned ones.
 from lcc.codecs.base import Codec, EncodeResult
 from lcc.codecs.encoded import join_encoded, load_encoded
 from lcc.codecs.fit import fit
-from lcc.codecs.registry import CODECS, get, is_learned, validate
+from lcc.codecs.registry import CODECS, get, is_learned, objective_of, validate
 from lcc.codecs.split import encode_split
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "is_learned",
     "join_encoded",
     "load_encoded",
+    "objective_of",
     "validate",
 ]

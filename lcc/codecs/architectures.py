@@ -4,6 +4,15 @@
   filters; analysis = three 5x5 convolutions with strides 4, 2, 2 and GDN after the first two;
   synthesis mirrors it (5x5 up 2, 5x5 up 2, 9x9 up 4) with inverse GDN; an entropy bottleneck.
 - ``bmhj``: CompressAI's scale hyperprior (``bmshj2018-hyperprior`` layout), 192 filters.
+- ``bls-ssim``, ``bls-task``: the ``bls`` network, fitted with other objectives (thesis §6.1;
+  :mod:`lcc.codecs.objectives`).
+- ``mbt-mean``: CompressAI's mean-scale hyperprior (``MeanScaleHyperprior``, the
+  ``mbt2018-mean`` layout) with N = 128, M = 192 (CompressAI's low-rate configuration), a
+  stronger learned codec to tell "learned vs JPEG" from "BLS vs JPEG". One change for 32x32:
+  the last stride-2 layer of each hyper transform has stride 1, so the total downsampling
+  (the padding multiple) is 32 instead of 64 and a 32x32 image is coded as it is; with the
+  original strides it would be padded to 64x64 and four times its area coded. 7,028,003
+  parameters, entropy models included, as many as the unchanged class (``bls``: 1,753,603).
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from compressai.entropy_models import EntropyBottleneck
 from compressai.layers import GDN
-from compressai.models import CompressionModel, ScaleHyperprior
+from compressai.models import CompressionModel, MeanScaleHyperprior, ScaleHyperprior
 from compressai.models.utils import conv, deconv
 from torch import Tensor, nn
 
@@ -22,6 +31,9 @@ from torch import Tensor, nn
 ARCHITECTURES: dict[str, dict[str, int]] = {
     "bls": {"filters": 128, "multiple": 16},
     "bmhj": {"filters": 192, "latent_channels": 192, "multiple": 64},
+    "bls-ssim": {"filters": 128, "multiple": 16},
+    "bls-task": {"filters": 128, "multiple": 16},
+    "mbt-mean": {"filters": 128, "latent_channels": 192, "multiple": 32},
 }
 
 
@@ -59,14 +71,32 @@ class BLSFactorizedPrior(CompressionModel):
         return {"x_hat": self.g_s(y_hat).clamp_(0, 1)}
 
 
+class MeanScaleHyperprior32(MeanScaleHyperprior):
+    """CompressAI's mean-scale hyperprior with hyper transforms that downsample by 2, not 4:
+    the third convolution of ``h_a`` and the second of ``h_s`` have stride 1 (same kernels,
+    same parameter count), so the model codes 32x32 images without padding (multiple 32)."""
+
+    def __init__(self, filters: int, latent_channels: int) -> None:
+        super().__init__(filters, latent_channels)
+        self.h_a[4] = conv(filters, filters, kernel_size=5, stride=1)
+        wide = latent_channels * 3 // 2
+        self.h_s[2] = deconv(latent_channels, wide, kernel_size=5, stride=1)
+
+
+_BUILDERS = {
+    "bls": lambda arch: BLSFactorizedPrior(arch["filters"]),
+    "bls-ssim": lambda arch: BLSFactorizedPrior(arch["filters"]),
+    "bls-task": lambda arch: BLSFactorizedPrior(arch["filters"]),
+    "bmhj": lambda arch: ScaleHyperprior(arch["filters"], arch["latent_channels"]),
+    "mbt-mean": lambda arch: MeanScaleHyperprior32(arch["filters"], arch["latent_channels"]),
+}
+
+
 def build_model(name: str) -> CompressionModel:
-    """A freshly initialised network for learned codec ``name`` (``bls`` or ``bmhj``)."""
-    if name == "bls":
-        return BLSFactorizedPrior(ARCHITECTURES["bls"]["filters"])
-    if name == "bmhj":
-        arch = ARCHITECTURES["bmhj"]
-        return ScaleHyperprior(arch["filters"], arch["latent_channels"])
-    raise KeyError(f"unknown learned codec {name!r}; valid: {', '.join(ARCHITECTURES)}")
+    """A freshly initialised network for learned codec ``name`` (a key of ARCHITECTURES)."""
+    if name not in _BUILDERS:
+        raise KeyError(f"unknown learned codec {name!r}; valid: {', '.join(ARCHITECTURES)}")
+    return _BUILDERS[name](ARCHITECTURES[name])
 
 
 def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
@@ -81,7 +111,8 @@ def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
 
 class Analysis(NamedTuple):
     """One forward pass: reconstruction ``(N, 3, H, W)`` on [0, 1] (unclipped), likelihood
-    tensors, and what the entropy coder needs (``y``; for ``bmhj`` also ``z`` and ``indexes``)."""
+    tensors, and what the entropy coder needs (``y``; for the hyperpriors also ``z`` and
+    ``indexes``, and for ``mbt-mean`` the predicted ``means``)."""
 
     x_hat: Tensor
     likelihoods: list[Tensor]
@@ -95,6 +126,14 @@ def analyse(model: CompressionModel, x: Tensor) -> Analysis:
     if isinstance(model, BLSFactorizedPrior):
         y_hat, y_lik = model.entropy_bottleneck(y)
         return Analysis(model.g_s(y_hat), [y_lik], {"y": y})
+    if isinstance(model, MeanScaleHyperprior):
+        z = model.h_a(y)
+        z_hat, z_lik = model.entropy_bottleneck(z)
+        scales, means = model.h_s(z_hat).chunk(2, 1)
+        y_hat, y_lik = model.gaussian_conditional(y, scales, means=means)
+        indexes = model.gaussian_conditional.build_indexes(scales)
+        coding = {"y": y, "z": z, "indexes": indexes, "means": means}
+        return Analysis(model.g_s(y_hat), [y_lik, z_lik], coding)
     z = model.h_a(torch.abs(y))
     z_hat, z_lik = model.entropy_bottleneck(z)
     scales = model.h_s(z_hat)
@@ -122,8 +161,8 @@ def coded_bits(modules: dict[str, nn.Module], coding: dict[str, Tensor]) -> list
         if "gaussian_conditional" not in modules:
             strings = [modules["entropy_bottleneck"].compress(coding["y"])]
         else:
-            strings = [
-                modules["gaussian_conditional"].compress(coding["y"], coding["indexes"]),
-                modules["entropy_bottleneck"].compress(coding["z"]),
-            ]
+            conditional = modules["gaussian_conditional"]
+            means = coding.get("means")
+            y = conditional.compress(coding["y"], coding["indexes"], means=means)
+            strings = [y, modules["entropy_bottleneck"].compress(coding["z"])]
     return [8 * sum(len(s) for s in per_image) for per_image in zip(*strings, strict=True)]

@@ -1,6 +1,7 @@
-"""Training a learned codec (``bls`` or ``bmhj``) at one λ, checkpointed and resumable.
+"""Training a learned codec at one λ, checkpointed and resumable.
 
-The recipe is CompressAI's: ``RateDistortionLoss`` (λ · 255² · MSE + bpp, the thesis' scale),
+The loss is the codec's objective (:mod:`lcc.codecs.objectives`; for ``bls`` CompressAI's
+``RateDistortionLoss``, λ · 255² · MSE + bpp, the thesis' scale). The recipe is CompressAI's:
 Adam on the network (learning rate by step, :func:`lcc.codecs.fit_recipe.learning_rate`), a
 second Adam on the entropy bottleneck's quantiles for the auxiliary loss, random crops, inputs
 padded to the architecture's multiple, ``update()`` before the final weights are saved.
@@ -21,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from compressai.losses import RateDistortionLoss
 from compressai.models import CompressionModel
 
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
 from lcc.codecs.fit_recipe import learning_rate
 from lcc.codecs.levels import lagrange_multiplier
+from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
+from lcc.codecs.registry import objective_of
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -62,13 +64,13 @@ def random_crops(images: np.ndarray, indices: np.ndarray, crop: int, rng) -> np.
     )
 
 
-def _train_step(model, optimizer, aux_optimizer, criterion, x: torch.Tensor, multiple: int):
+def _train_step(model, optimizer, aux_optimizer, criterion, x, labels, multiple: int):
     height, width = x.shape[-2:]
     optimizer.zero_grad()
     aux_optimizer.zero_grad()
     out = model(pad_to_multiple(x, multiple))
     out["x_hat"] = out["x_hat"][..., :height, :width]
-    losses = criterion(out, x)
+    losses = criterion(out, x, labels)
     losses["loss"].backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP_NORM)
     optimizer.step()
@@ -108,9 +110,16 @@ def held_out_count(n_images: int, held_out: int) -> int:
     return min(held_out, n_images // 10)
 
 
-def validation_loss(model, criterion, images: np.ndarray, multiple: int, device: str) -> tuple:
-    """``(loss, mse on [0, 1], bpp)`` of whole uint8 ``images`` in eval mode (rounded latents,
-    no noise: deterministic and consuming no random numbers); the model is left in train mode."""
+def _labels(labels: np.ndarray | None, indices, device: str) -> torch.Tensor | None:
+    return None if labels is None else torch.from_numpy(labels[indices]).long().to(device)
+
+
+def validation_loss(
+    model, criterion, images: np.ndarray, multiple: int, device: str, labels=None
+) -> tuple:
+    """``(loss, mse on [0, 1], bpp)`` of whole uint8 ``images`` (with their ``labels`` where
+    the objective reads them) in eval mode (rounded latents, no noise: deterministic and
+    consuming no random numbers); the model is left in train mode."""
     model.eval()
     sums, n = np.zeros(3), 0
     with torch.no_grad():
@@ -120,7 +129,8 @@ def validation_loss(model, criterion, images: np.ndarray, multiple: int, device:
             height, width = x.shape[-2:]
             out = model(pad_to_multiple(x, multiple))
             out["x_hat"] = out["x_hat"][..., :height, :width]
-            losses = criterion(out, x)
+            batch_labels = _labels(labels, slice(start, start + HELD_OUT_BATCH), device)
+            losses = criterion(out, x, batch_labels)
             parts = (losses["loss"], losses["mse_loss"], losses["bpp_loss"])
             sums += np.array([float(v) for v in parts]) * len(batch)
             n += len(batch)
@@ -149,6 +159,9 @@ def fit(
     held_out: int = 0,
     patience: int | None = None,
     min_delta: float = 0.0,
+    labels: np.ndarray | None = None,
+    classifier: FrozenClassifier | None = None,
+    objective: dict | None = None,
 ) -> list[dict]:
     """Train learned codec ``codec`` at ``lmbda`` on uint8 ``(N, H, W, 3)`` images.
 
@@ -158,25 +171,38 @@ def fit(
     ``max_steps_per_epoch`` steps), scores the held-out images, saves
     ``workdir/checkpoint.pt`` and then calls ``on_epoch(epoch)`` (1-based). With ``patience``,
     training stops once the held-out loss has not fallen by a fraction ``min_delta`` of its
-    best for ``patience`` epochs. Finally writes ``model.pt`` (state dict after ``update()``)
-    and ``meta.json`` ``{codec, level, arch, epochs}``. Returns one row per epoch: ``codec,
-    level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss, seconds, lr (at the
-    epoch's last step), val_loss, val_mse, val_bpp`` (None without held-out images),
-    ``stopped`` (early stop after this epoch).
+    best for ``patience`` epochs. The loss is the codec's objective with settings
+    ``objective`` (:func:`lcc.codecs.objectives.resolve_objective`); the ``task`` objective
+    reads the images' int ``labels`` ``(N,)`` and a frozen ``classifier`` and needs crops of
+    the whole image (the classifier's input size). Finally writes ``model.pt`` (state dict
+    after ``update()``) and ``meta.json`` ``{codec, level, arch, epochs}``. Returns one row
+    per epoch: ``codec, level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss,
+    seconds, lr (at the epoch's last step), val_loss, val_mse, val_bpp`` (None without
+    held-out images), ``stopped`` (early stop after this epoch).
     """
-    if codec not in ARCHITECTURES:
-        raise ValueError(
-            f"codec {codec!r} cannot be fit; learned codecs: {', '.join(ARCHITECTURES)}"
-        )
+    kind = objective_of(codec)
     lmbda = lagrange_multiplier(codec, lmbda)
     height, width = images.shape[1:3]
     if not 1 <= crop <= min(height, width):
         raise ValueError(f"crop {crop} does not fit {height}x{width} images")
+    objective = resolve_objective(kind, objective)
+    criterion = Criterion(kind, lmbda, objective, classifier)
+    if kind == "task":
+        if labels is None or len(labels) != len(images):
+            raise ValueError(f"codec {codec!r} needs one label per image (labels=...)")
+        if crop != height or crop != width:
+            raise ValueError(f"codec {codec!r} needs whole-image crops ({height}); got {crop}")
+        classifier.model.to(device)
+    else:
+        labels = None
     n_val = held_out_count(len(images), held_out)
     if patience is not None and n_val == 0:
         raise ValueError(f"early stopping needs held-out images; {len(images)} images give none")
     validation = images[len(images) - n_val :]
     images = images[: len(images) - n_val]
+    val_labels = None
+    if labels is not None:
+        labels, val_labels = labels[: len(labels) - n_val], labels[len(labels) - n_val :]
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     settings = {
@@ -198,6 +224,8 @@ def fit(
         "patience": patience,
         "min_delta": min_delta,
     }
+    if objective:  # only objectives with settings (task): older checkpoints stay resumable
+        settings["objective"] = dict(objective)
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -216,7 +244,6 @@ def fit(
         _restore_rng_states(saved["rng"], rng)
         rows, steps, early = saved["rows"], saved["steps"], saved["early"]
 
-    criterion = RateDistortionLoss(lmbda=lmbda)
     steps_per_epoch = max(1, len(images) // batch_size)  # full batches; one when N < batch
     if max_steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
@@ -235,12 +262,13 @@ def fit(
             batch = np.sort(order[step * batch_size : (step + 1) * batch_size])
             crops = random_crops(images, batch, crop, rng)
             x = torch.from_numpy(crops).to(device).permute(0, 3, 1, 2).float() / 255.0
-            sums += _train_step(model, optimizer, aux_optimizer, criterion, x, multiple)
+            y = _labels(labels, batch, device)
+            sums += _train_step(model, optimizer, aux_optimizer, criterion, x, y, multiple)
         steps += steps_per_epoch
         loss, mse, bpp, aux = (float(v) for v in sums / steps_per_epoch)
         val = (None, None, None)  # no held-out images: null in the codec_fit table
         if n_val:
-            val = validation_loss(model, criterion, validation, multiple, device)
+            val = validation_loss(model, criterion, validation, multiple, device, val_labels)
             if early["best"] == math.inf or val[0] < early["best"] * (1 - min_delta):
                 early["best"], early["bad_epochs"] = val[0], 0
             else:

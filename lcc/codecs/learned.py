@@ -1,4 +1,5 @@
-"""Learned codecs (``bls``, ``bmhj``): trained weights, batched coding with real rANS strings."""
+"""Learned codecs (``bls``, ``bmhj``, ``bls-ssim``, ``bls-task``, ``mbt-mean``): trained
+weights, batched coding with real rANS strings."""
 
 from __future__ import annotations
 

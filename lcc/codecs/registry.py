@@ -19,12 +19,20 @@ from lcc.codecs.noise import GaussianNoiseCodec
 @dataclass(frozen=True)
 class CodecSpec:
     """A registered codec: ``check_level`` validates a level (raising ValueError) without
-    weights or data; ``learned`` codecs need a fit-codec job's weights to be built."""
+    weights or data; ``learned`` codecs need a fit-codec job's weights to be built, and their
+    ``objective`` (:mod:`lcc.codecs.objectives`) is what their fit minimises."""
 
     name: str
     learned: bool
     check_level: Callable[[object], object]
     build: Callable[[object, str | Path | None, str], Codec]  # (level, weights, device)
+    objective: str | None = None
+
+
+def _learned(name: str, objective: str) -> CodecSpec:
+    """A learned codec: level λ, built from a fit-codec job's weights."""
+    check = partial(levels.lagrange_multiplier, name)
+    return CodecSpec(name, True, check, partial(load_learned, name), objective)
 
 
 def _simple(cls: type) -> Callable[[object, str | Path | None, str], Codec]:
@@ -36,15 +44,11 @@ CODECS: dict[str, CodecSpec] = {
     spec.name: spec
     for spec in (
         CodecSpec("jpeg", False, levels.jpeg_quality, _simple(JpegCodec)),
-        CodecSpec(
-            "bls", True, partial(levels.lagrange_multiplier, "bls"), partial(load_learned, "bls")
-        ),
-        CodecSpec(
-            "bmhj",
-            True,
-            partial(levels.lagrange_multiplier, "bmhj"),
-            partial(load_learned, "bmhj"),
-        ),
+        _learned("bls", "mse"),
+        _learned("bmhj", "mse"),
+        _learned("bls-ssim", "ssim"),  # thesis §6.1, structure-aware
+        _learned("bls-task", "task"),  # thesis §6.1, task-aware
+        _learned("mbt-mean", "mse"),  # a stronger learned codec
         CodecSpec("noise", False, levels.noise_sigma, _simple(GaussianNoiseCodec)),
         CodecSpec("blur", False, levels.blur_kernel, _simple(GaussianBlurCodec)),
         CodecSpec(
@@ -71,6 +75,15 @@ def validate(name: str, level: object) -> None:
 def is_learned(name: str) -> bool:
     """Whether codec ``name`` needs trained weights (a fit-codec job)."""
     return spec_of(name).learned
+
+
+def objective_of(name: str) -> str:
+    """The objective a learned codec's fit minimises; a one-line ValueError listing the
+    learned codecs for any other name."""
+    learned = [n for n, spec in CODECS.items() if spec.learned]
+    if name not in learned:
+        raise ValueError(f"codec {name!r} cannot be fit; learned codecs: {', '.join(learned)}")
+    return CODECS[name].objective
 
 
 def get(name: str, level: object, weights: str | Path | None = None, device: str = "cpu") -> Codec:

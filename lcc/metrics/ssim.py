@@ -9,6 +9,8 @@ on a whole batch at once; tests check it against scikit-image to 1e-4.
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from lcc.metrics.distortion import PEAK, _pair
 
@@ -57,3 +59,26 @@ def _window_means(a: np.ndarray) -> np.ndarray:
     sums = np.zeros((*rows.shape[:2], rows.shape[2] + 1, rows.shape[3]))
     np.cumsum(rows, axis=2, out=sums[:, :, 1:])
     return (sums[:, :, WINDOW:] - sums[:, :, :-WINDOW]) / (WINDOW * WINDOW)
+
+
+def ssim_torch(
+    reference: torch.Tensor, test: torch.Tensor, data_range: float = 1.0
+) -> torch.Tensor:
+    """Differentiable per-image SSIM ``(N,)`` of float ``(N, C, H, W)`` torch tensors (H, W >=
+    7), the same computation as :func:`ssim` (7x7 uniform window over valid positions, sample
+    covariance, K1, K2, mean over positions and channels), for training codecs on SSIM."""
+    if min(reference.shape[-2:]) < WINDOW:
+        raise ValueError(f"SSIM needs images of at least {WINDOW}x{WINDOW}; got {reference.shape}")
+
+    def mean(a: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(a, WINDOW, stride=1)
+
+    n_px = WINDOW * WINDOW
+    cov_norm = n_px / (n_px - 1)
+    ux, uy = mean(reference), mean(test)
+    vx = cov_norm * (mean(reference * reference) - ux * ux)
+    vy = cov_norm * (mean(test * test) - uy * uy)
+    vxy = cov_norm * (mean(reference * test) - ux * uy)
+    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    return s.flatten(1).mean(dim=1)
