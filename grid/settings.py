@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from grid.cli import DEFAULT_RESULTS, SettingsError
 from lcc.codecs.fit_recipe import FIT_KEYS
 
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
@@ -66,10 +67,11 @@ DEFAULTS: dict[str, Any] = {
     "eval": {"batch_size": 1000},
     "executor": "auto",  # auto | slurm | local | fake
     "cluster": "default",  # a profile in slurm/profiles/
-    "results": "results",
+    "results": DEFAULT_RESULTS,
     "dry_run": False,
     "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
     "fake": {"fail": [], "preempt": [], "pdb": False},
+    "retries": 0,  # a failing job is run again at once, up to this many times (grid/runner.py)
     # Modules imported before planning and in every job, e.g. to register extra stages.
     "plugins": [],
 }
@@ -80,10 +82,6 @@ RECIPES = {
     "thesis": {"train.lr": 0.01},
     "author": {"train.lr": 0.1},  # the author's notebooks (FACTS.md §2)
 }
-
-
-class SettingsError(ValueError):
-    """A bad sweep name, key or value; its message is one line naming the valid choices."""
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
