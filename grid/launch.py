@@ -22,6 +22,7 @@ from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
 from grid.executors.slurm import SlurmExecutor
+from grid.job import Job
 from grid.plan import Group, Plan, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import load_profile
@@ -195,7 +196,7 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
         print(f"report: {report}")
 
 
-def _gave_up(root: Path, job) -> str:
+def _gave_up(root: Path, job: Job) -> str:
     """`` (gave up after k failed attempts)`` when the job failed more than once (retries,
     earlier launches); every attempt's error and log are in its folder's attempts.jsonl."""
     attempts = len(JobFolder.of(root, job).failures())
