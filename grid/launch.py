@@ -27,7 +27,7 @@ from grid.plan import Group, Plan, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import load_profile
 from grid.stages.registry import STAGES
-from grid.status import classify, gate_lines
+from grid.status import classify, gate_lines, stages_of
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
 from grid.store.rows import is_published, publish
@@ -73,7 +73,7 @@ def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set
         sig = job.signature
         kind = "n/a" if sig in skipped else "run" if sig in todo else states[sig]
         rows[(job.stage, kind)] += 1
-    stages = list(dict.fromkeys(job.stage for job in the_plan.jobs))
+    stages = stages_of(the_plan)
     lines = [f"{'stage':<18}{'to run':>8}{'done':>8}{'queued':>8}{'n/a':>6}"]
     for stage in stages:
         queued = rows[(stage, "pending")] + rows[(stage, "running")]

@@ -70,12 +70,17 @@ def _last_error_line(log: str | None, fallback: str) -> str:
     return fallback
 
 
+def stages_of(the_plan: Plan) -> list[str]:
+    """The plan's stages in DAG order (:data:`STAGE_ORDER`), then any others by name."""
+    present = {job.stage for job in the_plan.jobs}
+    return [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
+
+
 def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
     """The status table (stages in DAG order), then one block per failed job: its attempts,
     log path and error."""
     counts = Counter((job.stage, states[job.signature]) for job in the_plan.jobs)
-    present = {job.stage for job in the_plan.jobs}
-    stages = [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
+    stages = stages_of(the_plan)
     lines = [f"{'stage':<18}" + "".join(f"{c:>10}" for c in COLUMNS)]
     for stage in stages:
         cells = [counts[(stage, c)] for c in COLUMNS]

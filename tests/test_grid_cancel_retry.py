@@ -73,15 +73,22 @@ def test_status_shows_the_launched_plan_not_a_fresh_one(tmp_path: Path, capsys) 
     assert done == len(launched.jobs)
 
 
-def test_status_table_is_in_dag_order_with_a_cancelled_column(tmp_path: Path, capsys) -> None:
+def stage_rows(lines: list[str]) -> list[str]:
+    return [line.split()[0] for line in lines if line.split() and line.split()[0] in STAGE_ORDER]
+
+
+def test_status_and_launch_tables_are_in_dag_order_with_a_cancelled_column(
+    tmp_path: Path, capsys
+) -> None:
     run(tmp_path)
-    capsys.readouterr()
+    launched = stage_rows(capsys.readouterr().out.splitlines())
     status.main([f"sweep={SWEEP}", f"results={tmp_path}"])
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == ["stage", "done", "running", "failed", "pending", "cancelled"]
-    shown = [line.split()[0] for line in lines[2:] if line.split()[0] in STAGE_ORDER]
+    shown = stage_rows(lines[2:])
     assert shown == [s for s in STAGE_ORDER if s in shown] and shown[0] == "fit-codec"
     assert len(shown) == len({j.stage for j in plan_of(tmp_path).jobs})
+    assert launched == shown  # the launcher's summary (its only stage table) too
 
 
 def test_status_without_plan_json_says_so_and_plans(tmp_path: Path, capsys) -> None:
