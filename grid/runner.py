@@ -118,14 +118,12 @@ def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
     A missing input is not retried (it cannot appear while this job waits), nor is a
     preemption, which the executor handles (requeue, rerun).
     """
-    for rerun in range(retries + 1):
+    for rerun in range(retries):
         try:
             return attempt()
         except (MissingInputError, Preempted):
             raise
         except Exception as err:
-            if rerun == retries:
-                raise
             log.warning(
                 "%s %s failed (%s); retry %d of %d",
                 job.stage,
@@ -134,7 +132,7 @@ def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
                 rerun + 1,
                 retries,
             )
-    raise AssertionError("unreachable")
+    return attempt()
 
 
 def import_plugins(modules: list[str]) -> None:
