@@ -25,7 +25,7 @@ from grid.cli import SettingsError, flag
 from grid.job import Job
 from grid.plan import PLAN_FILE, Plan, read_launched
 from grid.status import classify, launched_plan
-from grid.store.folder import JobFolder
+from grid.store.folder import SUBMITTED, JobFolder
 from grid.store.state import PENDING, RUNNING
 
 ACTIVE = (PENDING, RUNNING)
@@ -100,7 +100,7 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
     for job in chosen:
         folder = folders[job.signature]
         folder.mark_cancelled(slurm_job_id=ids[job.signature], by="grid.cancel")
-        submitted = folder.read("submitted") or {}
+        submitted = folder.read(SUBMITTED) or {}
         if not ids[job.signature] and submitted.get("pid"):
             launchers.add(
                 f"{submitted.get('executor')} launcher pid {submitted['pid']} "
