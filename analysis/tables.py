@@ -17,7 +17,7 @@ from analysis.thesis_numbers import (
     TABLE_4_2,
     TABLE_4_3,
 )
-from lcc.models import get_spec, thesis_param_table
+from lcc.specs.models import get_spec, thesis_param_table
 
 SCOPE = ["arch", "dataset"]
 

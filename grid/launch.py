@@ -16,37 +16,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from grid.cancel import main as cancel_main
+from grid.cli import SettingsError, flag, split_sweep
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
 from grid.executors.slurm import SlurmExecutor
-from grid.plan import Group, Plan, plan, results_root
+from grid.job import Job
+from grid.plan import Group, Plan, plan_path, results_root
+from grid.planner import plan
 from grid.profiles import load_profile
-from grid.settings import SettingsError
-from grid.stages.check_codec import gate_lines
 from grid.stages.registry import STAGES
+from grid.status import classify, gate_lines, stages_of
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
 from grid.store.rows import is_published, publish
-from grid.store.state import (
-    DONE,
-    FAILED,
-    NEW,
-    PENDING,
-    RUNNING,
-    SlurmQueue,
-)
+from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING
 from grid.validate import check_disk
 
 log = logging.getLogger("grid")
-
-
-def split_sweep(argv: Sequence[str]) -> tuple[str, list[str]]:
-    """``["sweep=demo", "epochs=2"]`` -> ``("demo", ["epochs=2"])``."""
-    sweeps = [a.split("=", 1)[1] for a in argv if a.startswith("sweep=")]
-    if len(sweeps) != 1:
-        raise SettingsError("give exactly one sweep=NAME (e.g. sweep=demo)")
-    return sweeps[0], [a for a in argv if not a.startswith("sweep=")]
 
 
 def choose_executor(name: str) -> tuple[str, str]:
@@ -79,12 +67,6 @@ def unavailable(the_plan: Plan) -> set[str]:
     return out
 
 
-def classify(the_plan: Plan, root: Path) -> dict[str, str]:
-    """State of every job (done / pending / running / failed / new)."""
-    queue = SlurmQueue()
-    return {j.signature: JobFolder.of(root, j).state(queue) for j in the_plan.jobs}
-
-
 def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set[str]) -> str:
     """The one-screen table: stage -> to run / already done / in progress / not available."""
     rows = Counter()
@@ -92,7 +74,7 @@ def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set
         sig = job.signature
         kind = "n/a" if sig in skipped else "run" if sig in todo else states[sig]
         rows[(job.stage, kind)] += 1
-    stages = list(dict.fromkeys(job.stage for job in the_plan.jobs))
+    stages = stages_of(the_plan)
     lines = [f"{'stage':<18}{'to run':>8}{'done':>8}{'queued':>8}{'n/a':>6}"]
     for stage in stages:
         queued = rows[(stage, "pending")] + rows[(stage, "running")]
@@ -163,7 +145,7 @@ def _plan_to_run(
 ) -> list[Group] | None:
     """Print the summary and return the groups to run (None on a dry run)."""
     skipped = unavailable(the_plan)
-    todo = {s for s, st in states.items() if st in (NEW, FAILED) and s not in skipped}
+    todo = {s for s, st in states.items() if st in (NEW, FAILED, CANCELLED) and s not in skipped}
     print(summary(the_plan, states, todo, skipped))
     missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
     if missing:
@@ -172,7 +154,7 @@ def _plan_to_run(
         print("dry run: nothing submitted")
         return None
     _publish_done(the_plan, states, root, sweep)
-    atomic_write_bytes(root / sweep / "plan.json", the_plan.to_json().encode())
+    atomic_write_bytes(plan_path(root, sweep), the_plan.to_json().encode())
     return _groups_to_run(the_plan, todo)
 
 
@@ -205,11 +187,11 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     arrays = ", ".join(f"{stage} {n}" for stage, n in outcome.submissions.items())
     print(f"submissions per stage: {arrays}")
     if not executor.blocking:
-        print(f"queued; follow with: python -m grid.status sweep={sweep}")
+        print(f"queued; follow with: python -m grid.status sweep={sweep} results={root}")
         return
     for sig, error in outcome.failed.items():
         job = the_plan.by_signature[sig]
-        print(f"FAILED {job.stage} {sig} ({job.label}): {error}")
+        print(f"FAILED {job.stage} {sig} ({job.label}): {error}{_gave_up(root, job)}")
     for line in gate_lines(the_plan, root, classify(the_plan, root)):
         print(line)
     report = root / sweep / "report" / "index.md"
@@ -217,10 +199,21 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
         print(f"report: {report}")
 
 
+def _gave_up(root: Path, job: Job) -> str:
+    """`` (gave up after k failed attempts)`` when the job failed more than once (retries,
+    earlier launches); every attempt's error and log are in its folder's attempts.jsonl."""
+    attempts = len(JobFolder.of(root, job).failures())
+    return f" (gave up after {attempts} failed attempts)" if attempts > 1 else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        outcome = launch(sys.argv[1:] if argv is None else argv)
+        cancel, rest = flag(argv, "cancel")
+        if cancel:  # `cancel=true` is `python -m grid.cancel` with the other arguments
+            return cancel_main(rest)
+        outcome = launch(argv)
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

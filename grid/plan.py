@@ -1,21 +1,20 @@
-"""``grid.plan``: a sweep name and overrides → the validated, expanded DAG of jobs."""
+"""A sweep's plan: its settings and its DAG of jobs, grouped for submission, and ``plan.json``.
+
+Torch-free (tests/test_layering.py): status and cancel read the last launched plan back with
+:func:`read_launched` without importing lcc. Planning a sweep is :func:`grid.planner.plan`.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grid import sweeps
-from grid.expand import expand
 from grid.job import Job
-from grid.profiles import profile_names
-from grid.runner import import_plugins
-from grid.settings import DEFAULTS, apply_overrides, merge, parse_overrides
 from grid.stages.registry import STAGE_ORDER
-from grid.validate import validate
+
+PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
@@ -74,45 +73,25 @@ class Plan:
         }
         return json.dumps(body, indent=1, sort_keys=True)
 
-
-def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
-    """The settings of each part of ``sweep`` with ``overrides`` applied, validated."""
-    flat = parse_overrides(overrides)
-    import_plugins(flat.get("plugins", []))
-    module = sweeps.load(sweep)
-    parts = getattr(module, "PARTS", None) or [sweep]
-    resolved = {}
-    for part in parts:
-        declared = sweeps.load(part).SWEEP
-        settings = apply_overrides(merge(DEFAULTS, declared), flat)
-        validate(settings, profile_names())
-        settings["corruptions"] = settings["corruptions"] or list(_thesis_corruptions())
-        resolved[part] = settings
-    return resolved
-
-
-def plan(sweep: str, overrides: Sequence[str] = ()) -> Plan:
-    """Expand ``sweep`` (a name from ``grid/sweeps``) with ``key=value`` overrides.
-
-    Returns every job (stage, signature, dependencies, resolved config), the report job last.
-    Raises :class:`grid.settings.SettingsError` for any bad sweep, key or value.
-    """
-    import lcc.data
-
-    resolved = resolve(sweep, overrides)
-    jobs: dict[str, Job] = {}
-    for settings in resolved.values():
-        for job in expand(settings, lcc.data.dataset_info):
-            jobs.setdefault(job.signature, job)
-    report = Job("report", {"sweep": sweep}, {"all": tuple(jobs)}, label=f"{sweep} report")
-    return Plan(sweep, resolved, [*jobs.values(), report])
-
-
-def _thesis_corruptions() -> tuple[str, ...]:
-    import lcc.data
-
-    return lcc.data.CORRUPTIONS
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """Inverse of :meth:`to_json`; ValueError when a job's signature no longer matches
+        its spec (the plan was written by a suite that hashed jobs differently)."""
+        body = json.loads(text)
+        jobs = [Job.from_dict(spec) for spec in body["jobs"]]
+        return cls(body["sweep"], body["settings"], jobs)
 
 
 def results_root(settings: dict[str, Any]) -> Path:
     return Path(settings["results"]).resolve()
+
+
+def plan_path(root: Path, sweep: str) -> Path:
+    """Where the launcher writes the plan of ``sweep`` under results root ``root``."""
+    return Path(root) / sweep / PLAN_FILE
+
+
+def read_launched(root: Path, sweep: str) -> Plan | None:
+    """The plan ``sweep`` was last launched with under ``root``, or None when never launched."""
+    path = plan_path(root, sweep)
+    return Plan.from_json(path.read_text()) if path.is_file() else None

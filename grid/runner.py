@@ -19,8 +19,9 @@ from pathlib import Path
 
 import submitit
 
-import grid.stages  # noqa: F401  (registers the stages)
-from grid.context import JobContext
+import grid.stages.builtin  # noqa: F401  (registers the stages)
+from grid.cli import SettingsError
+from grid.context import JobContext, Preempted
 from grid.job import Job
 from grid.stages.registry import get_stage
 from grid.store.files import atomic_write_parquet
@@ -103,11 +104,41 @@ def run_job(
     return str(folder.path)
 
 
-def import_plugins(modules: list[str]) -> None:
-    """Import the sweep's plugin modules (they may register or replace stages)."""
-    from grid.settings import SettingsError
+# Plugins every plan and every job imports first: stages registered from above grid, whose
+# functions read analysis (select, report), so that grid itself never imports analysis
+# (docs/ARCHITECTURE.md); a sweep's ``plugins`` come after them and may replace them.
+DEFAULT_PLUGINS = ("analysis.stages",)
 
-    for module in modules:
+
+def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
+    """``attempt()`` (one :func:`run_job` of ``job``), run again at once while it raises and
+    fewer than ``retries`` reruns were made; the last error propagates.
+
+    Each failed attempt is already kept in the job folder (error, log: ``attempts.jsonl``).
+    A missing input is not retried (it cannot appear while this job waits), nor is a
+    preemption, which the executor handles (requeue, rerun).
+    """
+    for rerun in range(retries):
+        try:
+            return attempt()
+        except (MissingInputError, Preempted):
+            raise
+        except Exception as err:
+            log.warning(
+                "%s %s failed (%s); retry %d of %d",
+                job.stage,
+                job.signature,
+                err,
+                rerun + 1,
+                retries,
+            )
+    return attempt()
+
+
+def import_plugins(modules: list[str]) -> None:
+    """Import the default plugins, then the sweep's plugin modules (they may register or
+    replace stages)."""
+    for module in (*DEFAULT_PLUGINS, *modules):
         try:
             importlib.import_module(module)
         except ImportError as err:  # a missing module, or one whose own imports fail
@@ -130,16 +161,23 @@ def set_threads(threads: int | None) -> None:
 class JobRunner(submitit.helpers.Checkpointable):
     """The callable submitted to submitit; requeues itself on timeout or preemption.
 
-    ``threads`` is the number of torch threads a job may use (None: as Slurm allots).
+    ``threads`` is the number of torch threads a job may use (None: as Slurm allots);
+    ``retries`` how many times a failing job is rerun at once (:func:`run_with_retries`).
     """
 
-    def __init__(self, plugins: list[str] | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self, plugins: list[str] | None = None, threads: int | None = None, retries: int = 0
+    ) -> None:
         self.plugins = list(plugins or [])
         self.threads = threads
+        self.retries = retries
 
     def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         set_threads(self.threads)
         import_plugins(self.plugins)
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
-        return run_job(Job.from_dict(job), Path(results_root), sweep, deps)
+        the_job = Job.from_dict(job)
+        return run_with_retries(
+            the_job, self.retries, lambda: run_job(the_job, Path(results_root), sweep, deps)
+        )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from grid.cli import DEFAULT_RESULTS, SettingsError
 from lcc.codecs.fit_recipe import FIT_KEYS
 from lcc.evaluate.fourier import DEFAULT_NORM
 from lcc.train.recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
@@ -83,10 +84,11 @@ DEFAULTS: dict[str, Any] = {
     "eval": {"batch_size": 1000, "precision": "bf16"},
     "executor": "auto",  # auto | slurm | local | fake
     "cluster": "default",  # a profile in slurm/profiles/
-    "results": "results",
+    "results": DEFAULT_RESULTS,
     "dry_run": False,
     "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
     "fake": {"fail": [], "preempt": [], "pdb": False},
+    "retries": 0,  # a failing job is run again at once, up to this many times (grid/runner.py)
     # Modules imported before planning and in every job, e.g. to register extra stages.
     "plugins": [],
 }
@@ -95,10 +97,6 @@ DEFAULTS: dict[str, Any] = {
 # preset of lcc.train.recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
 ALIASES = {"epochs": "train.epochs", "lr": "train.lr", "recipe": "train.recipe"}
 RECIPES = tuple(PRESETS)
-
-
-class SettingsError(ValueError):
-    """A bad sweep name, key or value; its message is one line naming the valid choices."""
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,11 @@
-"""``python -m grid.status sweep=NAME [key=value ...]``: stage × state counts and failures.
+"""``python -m grid.status sweep=NAME [results=DIR] [key=value ...]``: stage × state counts,
+failures and the codec gate.
 
-Reads the job folders' markers (and ``squeue`` when present); needs no Slurm accounting.
+With only ``sweep=`` (and ``results=``) it shows the plan the sweep was last launched with
+(``results/<sweep>/plan.json``); other overrides re-plan from the sweep file, as a launch
+with them would. Reads the job folders' markers (and ``squeue`` when a marker names a Slurm
+job); needs no Slurm accounting. The default path imports no torch, compressai or submitit
+(tests/test_layering.py); re-planning does, through :func:`grid.plan`.
 """
 
 from __future__ import annotations
@@ -10,14 +15,46 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from grid.launch import classify, split_sweep
-from grid.plan import Plan, plan, results_root
-from grid.settings import SettingsError
-from grid.stages.check_codec import gate_lines
+import grid
+from grid.cli import DEFAULT_RESULTS, SettingsError, split_sweep, take
+from grid.plan import Plan, plan_path, read_launched, results_root
+from grid.stages.registry import STAGE_ORDER
 from grid.store.folder import JobFolder
-from grid.store.state import DONE, FAILED, NEW, PENDING, RUNNING
+from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, SlurmQueue
+from lcc.specs.gate import describe
 
-COLUMNS = (DONE, RUNNING, FAILED, PENDING)
+COLUMNS = (DONE, RUNNING, FAILED, PENDING, CANCELLED)
+GATE_TABLE = "codec_gate"  # the check-codec stage's table (grid/store/schemas.py)
+
+
+def classify(the_plan: Plan, root: Path) -> dict[str, str]:
+    """State of every job (done / pending / running / failed / cancelled / new)."""
+    queue = SlurmQueue()
+    return {j.signature: JobFolder.of(root, j).state(queue) for j in the_plan.jobs}
+
+
+def launched_plan(argv: Sequence[str]) -> tuple[Plan, Path]:
+    """The plan that ``argv`` (``sweep=NAME [results=DIR] [key=value ...]``) names, and its
+    results root: the last launched one (``plan.json``) unless overrides ask to re-plan.
+
+    Used by status and cancel. Raises :class:`SettingsError` for bad arguments.
+    """
+    sweep, overrides = split_sweep(argv)
+    results, others = take(overrides, "results")
+    if not others:
+        root = Path(results or DEFAULT_RESULTS).resolve()
+        try:
+            launched = read_launched(root, sweep)
+        except ValueError as err:  # signatures no longer match this suite's hashing
+            print(f"{plan_path(root, sweep)} is stale ({err}); planning from the sweep file")
+        else:
+            if launched is not None:
+                return launched, root
+            print(
+                f"no {plan_path(root, sweep)} (never launched there); planning from the sweep file"
+            )
+    the_plan = grid.plan(sweep, overrides)
+    return the_plan, results_root(the_plan.run_settings)
 
 
 def _last_error_line(log: str | None, fallback: str) -> str:
@@ -33,39 +70,60 @@ def _last_error_line(log: str | None, fallback: str) -> str:
     return fallback
 
 
-def render(the_plan: Plan, states: dict[str, str]) -> str:
-    """The status table, then one line per failed job with its log path and error."""
+def stages_of(the_plan: Plan) -> list[str]:
+    """The plan's stages in DAG order (:data:`STAGE_ORDER`), then any others by name."""
+    present = {job.stage for job in the_plan.jobs}
+    return [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
+
+
+def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
+    """The status table (stages in DAG order), then one block per failed job: its attempts,
+    log path and error."""
     counts = Counter((job.stage, states[job.signature]) for job in the_plan.jobs)
-    stages = list(dict.fromkeys(job.stage for job in the_plan.jobs))
-    lines = [f"{'stage':<18}" + "".join(f"{c:>9}" for c in COLUMNS)]
+    stages = stages_of(the_plan)
+    lines = [f"{'stage':<18}" + "".join(f"{c:>10}" for c in COLUMNS)]
     for stage in stages:
-        pending = counts[(stage, PENDING)] + counts[(stage, NEW)]
-        cells = [counts[(stage, DONE)], counts[(stage, RUNNING)], counts[(stage, FAILED)], pending]
-        lines.append(f"{stage:<18}" + "".join(f"{n:>9}" for n in cells))
-    root = results_root(the_plan.run_settings)
+        cells = [counts[(stage, c)] for c in COLUMNS]
+        cells[COLUMNS.index(PENDING)] += counts[(stage, NEW)]
+        lines.append(f"{stage:<18}" + "".join(f"{n:>10}" for n in cells))
     for job in the_plan.jobs:
         if states[job.signature] != FAILED:
             continue
         folder = JobFolder.of(root, job)
         log = folder.log_path()
         error = _last_error_line(log, folder.error() or "died without an error")
-        lines.append(f"FAILED {job.stage} {job.signature} ({job.label})")
+        attempts = len(folder.failures())
+        tries = f", {attempts} failed attempts" if attempts > 1 else ""
+        lines.append(f"FAILED {job.stage} {job.signature} ({job.label}){tries}")
         lines.append(f"    log: {log or 'none'}")
         lines.append(f"    {error}")
     return "\n".join(lines)
 
 
+def gate_lines(the_plan: Plan, root: Path, states: dict[str, str]) -> list[str]:
+    """The gate section of a launch or status: a heading, then one
+    :func:`lcc.specs.gate.describe` line per finished check-codec job of ``the_plan``."""
+    lines = []
+    for job in the_plan.jobs:
+        if job.stage != "check-codec" or states.get(job.signature) != DONE:
+            continue
+        rows = JobFolder.of(root, job).read_rows(GATE_TABLE)
+        if rows.empty:  # a stand-in stage (tests) that wrote no gate rows
+            continue
+        for _, row in rows[rows["role"] == "candidate"].iterrows():
+            lines.append("  " + describe(row["codec"], row["level"], row.to_dict()))
+    return ["codec quality gate (JPEG at the codec's coded rate):", *lines] if lines else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        sweep, overrides = split_sweep(sys.argv[1:] if argv is None else argv)
-        the_plan = plan(sweep, overrides)
+        the_plan, root = launched_plan(sys.argv[1:] if argv is None else argv)
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    root = results_root(the_plan.run_settings)
     states = classify(the_plan, root)
-    print(f"sweep {sweep}: {len(the_plan.jobs)} jobs")
-    print(render(the_plan, states))
+    print(f"sweep {the_plan.sweep}: {len(the_plan.jobs)} jobs, results in {root / the_plan.sweep}")
+    print(render(the_plan, states, root))
     for line in gate_lines(the_plan, root, states):
         print(line)
     return 0

@@ -24,8 +24,29 @@ def _count(ctx: JobContext) -> None:
         RUNS[ctx.job.signature] += 1
 
 
+class ToyFailure(RuntimeError):
+    """Raised by a toy stage whose label contains ``$TOY_FAIL_LABEL``."""
+
+
+def _maybe_fail(ctx: JobContext) -> None:
+    """Fail when the job's label contains ``$TOY_FAIL_LABEL``; with ``TOY_FAIL_ONCE=1`` only
+    its first attempt fails (a flag file in its folder remembers it), as a transient error."""
+    label = os.environ.get("TOY_FAIL_LABEL")
+    if not label or label not in ctx.job.label:
+        return
+    flag = ctx.workdir / "failed_once.flag"
+    if os.environ.get("TOY_FAIL_ONCE") and flag.exists():
+        return
+    flag.touch()
+    raise ToyFailure(f"toy failure in {ctx.job.label}")
+
+
 def quick(ctx: JobContext) -> dict[str, pd.DataFrame]:
     _count(ctx)
+    _maybe_fail(ctx)
+    slow = os.environ.get("TOY_SLOW_QUICK_LABEL")
+    if slow and slow in ctx.job.label:
+        time.sleep(float(os.environ.get("TOY_SLOW_QUICK_SECONDS", 60)))
     (ctx.workdir / "artifact.txt").write_text(ctx.job.label)
     return {}
 

@@ -17,7 +17,7 @@ from analysis.figures.common import save
 from analysis.figures.rate_distortion import draw_rate_distortion, rate_distortion_data
 from grid.context import JobContext
 from grid.job import Job
-from grid.plan import plan
+from grid.planner import plan
 from grid.settings import SettingsError
 from grid.stages.fit_codec import fit_codec
 from lcc import codecs

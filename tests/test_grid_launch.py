@@ -11,6 +11,7 @@ import pytest
 
 import grid
 from grid import launch, status
+from grid.runner import import_plugins
 from grid.stages import registry
 from grid.store.folder import JobFolder
 from tests import grid_toy_stages as toy
@@ -33,6 +34,7 @@ SMALL = [
 
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
+    import_plugins([])  # the default plugins register select and report before the toy stages
     monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
     monkeypatch.setattr(launch, "STAGES", registry.STAGES)
     toy.RUNS.clear()
@@ -216,15 +218,15 @@ def test_two_launchers_together_run_each_job_once(tmp_path: Path) -> None:
 def test_report_publishes_rows_that_finished_under_another_sweep(tmp_path, monkeypatch) -> None:
     import shutil
 
-    import analysis.report
+    import analysis.stages
+    from analysis.stages import report
     from grid.context import JobContext
-    from grid.stages.report import report
 
     run(tmp_path)
     view = tmp_path / "demo_cifar" / "train_curve"
     expected = sorted(p.name for p in view.rglob("*.parquet"))
     shutil.rmtree(view)  # as if the trainings ran under another sweep after this one launched
-    monkeypatch.setattr(analysis.report, "write_report", lambda results, out: out / "index.md")
+    monkeypatch.setattr(analysis.stages, "write_report", lambda results, out: out / "index.md")
     the_plan = plan_of(tmp_path)
     report(JobContext(the_plan.jobs[-1], tmp_path, "demo_cifar", _jobs=the_plan.by_signature))
     assert sorted(p.name for p in view.rglob("*.parquet")) == expected

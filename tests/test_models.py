@@ -69,6 +69,17 @@ def test_image_size_the_network_cannot_take(name, size):
         build(name, num_classes=10, image_size=size)
 
 
+@pytest.mark.parametrize(("classes", "size"), [(10, 32), (200, 64)])
+def test_declared_parameter_counts_equal_the_built_networks(classes, size):
+    # lcc.specs.models counts from the layout without torch (what analysis reads).
+    for name, spec in MODELS.items():
+        try:
+            spec.check_image_size(size)
+        except ValueError:
+            continue
+        assert spec.param_count(classes, size) == param_count(build(name, classes, size)), name
+
+
 def test_thesis_table_states_the_two_discrepancies():
     rows = {row.model: row for row in thesis_param_table()}
     assert list(rows) == list(MODELS)

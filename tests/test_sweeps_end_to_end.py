@@ -22,7 +22,7 @@ import pytest
 from analysis.report import FIGURES, main
 from grid import sweeps
 from grid.launch import launch
-from grid.plan import plan
+from grid.planner import plan
 
 SHRINK = [
     "executor=fake",

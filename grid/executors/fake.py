@@ -16,7 +16,7 @@ from grid.context import Preempted
 from grid.executors.base import Executor, Launch, Outcome
 from grid.job import Job
 from grid.plan import Group
-from grid.runner import run_job
+from grid.runner import run_job, run_with_retries
 
 log = logging.getLogger("grid")
 
@@ -59,9 +59,13 @@ class FakeExecutor(Executor):
                 preempted.add(job.signature)
                 raise Preempted(f"injected preemption after epoch {epoch}")
 
+        def attempt() -> str:
+            root, sweep = launch.results_root, launch.sweep
+            return run_job(job, root, sweep, launch.inputs, on_epoch, on_start)
+
         while True:
             try:
-                run_job(job, launch.results_root, launch.sweep, launch.inputs, on_epoch, on_start)
+                run_with_retries(job, launch.settings["retries"], attempt)
                 return None
             except Preempted as err:
                 log.info("%s %s: %s; requeued", job.stage, job.signature, err)

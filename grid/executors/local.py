@@ -40,7 +40,7 @@ class LocalExecutor(Executor):
         waiting = {job.signature: job for job in todo}
         running: dict[str, tuple[Job, submitit.Job]] = {}
         while waiting or running:
-            self._reap(running, outcome)
+            self._reap(running, outcome, launch)
             for job in list(waiting.values()):
                 if len(running) >= limit:
                     break
@@ -72,7 +72,7 @@ class LocalExecutor(Executor):
         resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
         executor.update_parameters(timeout_min=resources.time_min)
         handle = executor.submit(
-            JobRunner(launch.settings["plugins"], self.threads),
+            JobRunner(launch.settings["plugins"], self.threads, launch.settings["retries"]),
             job.to_dict(),
             str(launch.results_root),
             launch.sweep,
@@ -83,7 +83,7 @@ class LocalExecutor(Executor):
         )
         return handle
 
-    def _reap(self, running: dict, outcome: Outcome) -> None:
+    def _reap(self, running: dict, outcome: Outcome, launch: Launch) -> None:
         for sig, (job, handle) in list(running.items()):
             if not handle.done():
                 continue
@@ -91,7 +91,10 @@ class LocalExecutor(Executor):
             outcome.ids[sig] = str(handle.job_id)
             error = handle.exception()
             if error is not None:
-                line = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+                # The job's own one-line error (failed.json); submitit's text ends in log paths.
+                line = JobFolder.of(launch.results_root, job).error() or (
+                    f"{type(error).__name__}: died without recording an error"
+                )
                 outcome.failed[sig] = line
                 log.error("%s %s failed: %s (log %s)", job.stage, sig, line, handle.paths.stderr)
             else:

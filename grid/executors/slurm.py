@@ -87,7 +87,11 @@ class SlurmExecutor(Executor):
         n = len(jobs)
         root, sweep = [str(launch.results_root)] * n, [launch.sweep] * n
         handles = executor.map_array(
-            JobRunner(launch.settings["plugins"]), specs, root, sweep, inputs
+            JobRunner(launch.settings["plugins"], retries=launch.settings["retries"]),
+            specs,
+            root,
+            sweep,
+            inputs,
         )
         log.info("submitted %s: %d jobs as array %s", stage, n, handles[0].job_id.split("_")[0])
         return handles

@@ -1,8 +1,7 @@
-"""Stage functions, registered by importing every module of this package."""
+"""Stage functions, one module per stage, and their registry.
 
-import importlib
-import pkgutil
-
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name != "registry":
-        importlib.import_module(f"{__name__}.{_module.name}")
+Importing this package registers nothing (:mod:`grid.stages.registry` is torch-free, for
+status and analysis); :mod:`grid.stages.builtin` imports every stage module, which registers
+it. The select and report stages are registered from the analysis side (analysis/stages.py,
+a default plugin of :func:`grid.runner.import_plugins`).
+"""

@@ -9,8 +9,6 @@ row with JPEG's PSNR/SSIM at the codec's coded rate, the margins and the verdict
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -18,7 +16,6 @@ from grid.context import JobContext
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
 from grid.store.folder import JobFolder
-from grid.store.state import DONE
 from lcc.codecs import get
 from lcc.codecs.gate import describe, gate_verdict, rd_point
 from lcc.data import load
@@ -77,18 +74,3 @@ def require_passed(gate: JobFolder) -> None:
         raise GateFailed(
             describe(row["codec"], row["level"], row.to_dict()) + " (gate.enforce=true)"
         )
-
-
-def gate_lines(the_plan, results_root: Path, states: dict[str, str]) -> list[str]:
-    """The gate section of a launch or status: a heading, then one
-    :func:`lcc.codecs.gate.describe` line per finished check-codec job of ``the_plan``."""
-    lines = []
-    for job in the_plan.jobs:
-        if job.stage != "check-codec" or states.get(job.signature) != DONE:
-            continue
-        rows = JobFolder.of(results_root, job).read_rows(TABLE)
-        if rows.empty:  # a stand-in stage (tests) that wrote no gate rows
-            continue
-        for _, row in rows[rows["role"] == "candidate"].iterrows():
-            lines.append("  " + describe(row["codec"], row["level"], row.to_dict()))
-    return ["codec quality gate (JPEG at the codec's coded rate):", *lines] if lines else []

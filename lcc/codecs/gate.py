@@ -18,6 +18,7 @@ import numpy as np
 
 from lcc.codecs.base import Codec
 from lcc.codecs.split import measure
+from lcc.specs.gate import describe  # noqa: F401 (re-exported: the gate in words)
 
 # JPEG qualities of the thesis' rate-distortion figure (Fig 3.2, Table 3.1; FACTS.md §1).
 GATE_JPEG_QUALITIES = (1, 5, 10, 20, 40, 60)
@@ -85,15 +86,3 @@ def gate_verdict(point: dict[str, float], reference: Sequence[dict[str, float]])
     out["extrapolated"] = extrapolated
     out["passes"] = passes
     return out
-
-
-def describe(codec: str, level: float, verdict: dict) -> str:
-    """One line, e.g. ``bls λ=0.001: 1.20 dB below JPEG in PSNR, +0.010 SSIM (extrapolated)``."""
-    psnr_margin = verdict["psnr_margin"]
-    side = "above" if psnr_margin > 0 else "below"
-    flag = " (JPEG extrapolated)" if verdict["extrapolated"] else ""
-    word = "passes" if verdict["passes"] else "FAILS"
-    return (
-        f"{codec} λ={level:g}: {word} the JPEG gate: {abs(psnr_margin):.2f} dB {side} JPEG in "
-        f"PSNR, {verdict['ssim_margin']:+.4f} SSIM at its rate{flag}"
-    )

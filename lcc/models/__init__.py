@@ -1,7 +1,7 @@
 """Classifiers: VGG11, ResNet18 and their reduced variants (thesis Tables 3.2 and 3.3)."""
 
 from lcc.models.registry import MODELS, ModelSpec, build, get_spec, param_count, validate
-from lcc.models.thesis_table import ParamRow, thesis_param_table
+from lcc.specs.models import ParamRow, thesis_param_table
 
 __all__ = [
     "MODELS",

@@ -14,9 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-STAGE_WIDTHS = (64, 128, 256, 512)
-STAGE_STRIDES = (1, 2, 2, 2)
-POOL = 4
+from lcc.specs.models import (
+    POOL,
+    STAGE_STRIDES,
+    STAGE_WIDTHS,
+    STEM,
+    downsampling,
+    kept_stages,
+)
 
 
 class BasicBlock(nn.Module):
@@ -50,12 +55,12 @@ class ResNet(nn.Module):
     def __init__(self, blocks: Sequence[int], num_classes: int, image_size: int) -> None:
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False),
-            nn.BatchNorm2d(64),
+            nn.Conv2d(3, STEM, 3, stride=1, padding=1, bias=False),
+            nn.BatchNorm2d(STEM),
             nn.ReLU(inplace=True),
         )
         stages: list[nn.Module] = []
-        in_channels = 64
+        in_channels = STEM
         kept = kept_stages(blocks)
         widths, strides = STAGE_WIDTHS[: len(kept)], STAGE_STRIDES[: len(kept)]
         for count, width, stride in zip(kept, widths, strides, strict=True):
@@ -71,21 +76,3 @@ class ResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.avg_pool2d(self.stages(self.stem(x)), POOL)
         return self.classifier(torch.flatten(out, 1))
-
-
-def kept_stages(blocks: Sequence[int]) -> list[int]:
-    """The block counts of the stages that are kept (the leading non-zero entries)."""
-    kept = []
-    for count in blocks:
-        if count == 0:
-            break
-        kept.append(count)
-    return kept
-
-
-def downsampling(blocks: Sequence[int]) -> int:
-    """Total stride of the kept stages (1, 2, 4 or 8)."""
-    factor = 1
-    for stride in STAGE_STRIDES[: len(kept_stages(blocks))]:
-        factor *= stride
-    return factor

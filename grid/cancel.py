@@ -1,0 +1,145 @@
+"""``python -m grid.cancel sweep=NAME [results=DIR] [force=true]``: take a sweep off the queue.
+
+Every job of the sweep's last launched plan (``plan.json``; other overrides re-plan, as in
+:mod:`grid.status`) that is queued or running is cancelled: jobs with a Slurm id with one
+``scancel`` of all their ids, and every one marked ``cancelled`` in its folder, which status
+shows and which a relaunch runs again (it resumes from the job's checkpoint, if any).
+
+A job that another sweep's queued or running jobs still need (the same signature, upstream
+of them in that sweep's ``plan.json`` under the same results root) is kept, with one line
+saying why, unless ``force=true``. A local or fake launch has no scheduler to ask: its jobs
+are marked cancelled only, and the launcher process that runs them (its host and pid are
+printed) keeps going until it is stopped; a job it starts or finishes afterwards reads as
+running or done again. Imports no torch (tests/test_layering.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from grid.cli import SettingsError, flag
+from grid.job import Job
+from grid.plan import PLAN_FILE, Plan, read_launched
+from grid.status import classify, launched_plan
+from grid.store.folder import SUBMITTED, JobFolder
+from grid.store.state import PENDING, RUNNING
+
+ACTIVE = (PENDING, RUNNING)
+MAX_KEPT_LINES = 10  # beyond this many kept jobs, a count
+
+
+def upstream(jobs: Iterable[Job], by_signature: dict[str, Job]) -> set[str]:
+    """Signatures of every job that ``jobs`` read, directly or through other jobs."""
+    seen: set[str] = set()
+    stack = [sig for job in jobs for sig in job.dependencies]
+    while stack:
+        sig = stack.pop()
+        if sig in seen or sig not in by_signature:
+            continue
+        seen.add(sig)
+        stack.extend(by_signature[sig].dependencies)
+    return seen
+
+
+def needed_elsewhere(the_plan: Plan, root: Path) -> dict[str, str]:
+    """Jobs of ``the_plan`` that another sweep's own queued or running jobs need upstream:
+    signature -> that sweep's name (from the other ``plan.json`` files under ``root``)."""
+    ours = the_plan.by_signature
+    needed: dict[str, str] = {}
+    for path in sorted(root.glob(f"*/{PLAN_FILE}")):
+        if path.parent.name == the_plan.sweep:
+            continue
+        try:
+            other = read_launched(root, path.parent.name)
+        except ValueError:  # written under another signature scheme: none of ours then
+            continue
+        if other is None:
+            continue
+        states = classify(other, root)
+        own_active = [
+            j for j in other.jobs if j.signature not in ours and states[j.signature] in ACTIVE
+        ]
+        for sig in upstream(own_active, other.by_signature) & set(ours):
+            needed.setdefault(sig, other.sweep)
+    return needed
+
+
+class CancelError(RuntimeError):
+    """``scancel`` is missing or refused; nothing was marked cancelled."""
+
+
+def scancel(ids: list[str]) -> None:
+    """One ``scancel`` of every id (``123`` or ``123_4``); :class:`CancelError` when it fails."""
+    if not shutil.which("scancel"):
+        raise CancelError(f"jobs have Slurm ids ({', '.join(ids[:3])}…) but no scancel on PATH")
+    done = subprocess.run(["scancel", *ids], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise CancelError(f"scancel {' '.join(ids)} failed: {done.stderr.strip()}")
+
+
+def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[str]]:
+    """Cancel the sweep's queued and running jobs; print one line per outcome.
+
+    Returns the signatures ``{"scancelled": [...], "marked": [...], "kept": [...]}``.
+    """
+    states = classify(the_plan, root)
+    active = [j for j in the_plan.jobs if states[j.signature] in ACTIVE]
+    needed = {} if force else needed_elsewhere(the_plan, root)
+    kept = [j for j in active if j.signature in needed]
+    chosen = [j for j in active if j.signature not in needed]
+    folders = {j.signature: JobFolder.of(root, j) for j in chosen}
+    ids = {sig: f.scheduler_id() for sig, f in folders.items()}
+    slurm_ids = sorted({i for i in ids.values() if i})
+    if slurm_ids:
+        scancel(slurm_ids)
+    launchers: set[str] = set()
+    for job in chosen:
+        folder = folders[job.signature]
+        folder.mark_cancelled(slurm_job_id=ids[job.signature], by="grid.cancel")
+        submitted = folder.read(SUBMITTED) or {}
+        if not ids[job.signature] and submitted.get("pid"):
+            launchers.add(
+                f"{submitted.get('executor')} launcher pid {submitted['pid']} "
+                f"on {submitted.get('host')}"
+            )
+    scancelled = [s for s in folders if ids[s]]
+    marked = [s for s in folders if not ids[s]]
+    print(f"sweep {the_plan.sweep}: {len(active)} jobs queued or running")
+    if slurm_ids:
+        print(f"cancelled {len(scancelled)} Slurm jobs: scancel {' '.join(slurm_ids)}")
+    if marked:
+        print(f"marked {len(marked)} jobs without a Slurm id cancelled")
+        for launcher in sorted(launchers):
+            print(f"  they belong to the {launcher}, which runs on until it is stopped")
+    for job in kept[:MAX_KEPT_LINES]:
+        print(
+            f"kept {job.stage} {job.signature} ({job.label}): sweep {needed[job.signature]}'s "
+            "queued jobs need it (force=true cancels it)"
+        )
+    if len(kept) > MAX_KEPT_LINES:
+        print(f"kept {len(kept) - MAX_KEPT_LINES} more jobs that other sweeps need")
+    if chosen:
+        print(f"to resume, launch sweep={the_plan.sweep} again with the same arguments")
+    return {"scancelled": scancelled, "marked": marked, "kept": [j.signature for j in kept]}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        force, rest = flag(sys.argv[1:] if argv is None else argv, "force")
+        the_plan, root = launched_plan(rest)
+        cancel(the_plan, root, force)
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except CancelError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Planning: a sweep name and ``key=value`` overrides → the validated, expanded :class:`Plan`.
+
+Needs lcc's registries (codecs, datasets, models), so it imports torch; :mod:`grid.plan`,
+which reads a launched plan back, does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import lcc.data
+from grid import sweeps
+from grid.expand import expand
+from grid.job import Job
+from grid.plan import Plan
+from grid.profiles import profile_names
+from grid.runner import import_plugins
+from grid.settings import DEFAULTS, SettingsError, apply_overrides, merge, parse_overrides
+from grid.validate import validate
+
+
+def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+    """The settings of each part of ``sweep`` with ``overrides`` applied, validated."""
+    flat = parse_overrides(overrides)
+    import_plugins(flat.get("plugins", []))
+    module = sweeps.load(sweep)
+    parts = getattr(module, "PARTS", None) or [sweep]
+    resolved = {}
+    for part in parts:
+        declared = sweeps.load(part).SWEEP
+        settings = apply_overrides(merge(DEFAULTS, declared), flat)
+        validate(settings, profile_names())
+        _check_retries(settings["retries"])
+        settings["corruptions"] = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
+        resolved[part] = settings
+    return resolved
+
+
+def _check_retries(retries: Any) -> None:
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise SettingsError(f"retries={retries!r} is not a whole number >= 0 (e.g. retries=2)")
+
+
+def plan(sweep: str, overrides: Sequence[str] = ()) -> Plan:
+    """Expand ``sweep`` (a name from ``grid/sweeps``) with ``key=value`` overrides.
+
+    Returns every job (stage, signature, dependencies, resolved config), the report job last.
+    Raises :class:`grid.settings.SettingsError` for any bad sweep, key or value.
+    """
+    resolved = resolve(sweep, overrides)
+    jobs: dict[str, Job] = {}
+    for settings in resolved.values():
+        for job in expand(settings, lcc.data.dataset_info):
+            jobs.setdefault(job.signature, job)
+    report = Job("report", {"sweep": sweep}, {"all": tuple(jobs)}, label=f"{sweep} report")
+    return Plan(sweep, resolved, [*jobs.values(), report])

@@ -1,0 +1,15 @@
+"""The codec quality gate's verdict in words (the gate itself is :mod:`lcc.codecs.gate`)."""
+
+from __future__ import annotations
+
+
+def describe(codec: str, level: float, verdict: dict) -> str:
+    """One line, e.g. ``bls λ=0.001: 1.20 dB below JPEG in PSNR, +0.010 SSIM (extrapolated)``."""
+    psnr_margin = verdict["psnr_margin"]
+    side = "above" if psnr_margin > 0 else "below"
+    flag = " (JPEG extrapolated)" if verdict["extrapolated"] else ""
+    word = "passes" if verdict["passes"] else "FAILS"
+    return (
+        f"{codec} λ={level:g}: {word} the JPEG gate: {abs(psnr_margin):.2f} dB {side} JPEG in "
+        f"PSNR, {verdict['ssim_margin']:+.4f} SSIM at its rate{flag}"
+    )
