@@ -31,6 +31,12 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[1]
+# The slow training sleeps 6 x 15 s: more than one attempt under a 2-minute limit with a 30 s
+# warning can give it (the task's start-up comes first), so it must be requeued. Slurm may send
+# the warning up to a minute early (SLURM.md), so it may take three attempts; 25 s epochs
+# then needed four and ran past pytest's 600 s timeout on a loaded 2-core machine.
+EPOCH_S = "15"
+WAIT_S = 480  # for every job to end, inside pytest's 600 s per test
 SLOW = "vgg11-5 jpeg:10 seed 0"
 ARGS = [
     "sweep=demo_cifar",
@@ -60,7 +66,12 @@ def profile(tmp_path: Path) -> Path:
 def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     results = tmp_path / "results"
     args = [*ARGS, f"results={results}", f"cluster={profile(tmp_path)}"]
-    env = {**os.environ, "TOY_SLOW_LABEL": SLOW, "TOY_EPOCH_SECONDS": "25", "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "TOY_SLOW_LABEL": SLOW,
+        "TOY_EPOCH_SECONDS": EPOCH_S,
+        "PYTHONPATH": str(REPO),
+    }
     out = subprocess.run(
         [sys.executable, "-m", "grid.launch", *args],
         cwd=REPO,
@@ -75,9 +86,7 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     the_plan = grid.plan(
         "demo_cifar", [a for a in args if not a.startswith(("sweep=", "plugins="))]
     )
-    # Slurm may send the warning signal up to a minute early (SLURM.md), so the slow job can
-    # need three attempts; on a loaded 2-core machine the whole sweep takes up to ~9 minutes.
-    states = wait_until_ended(the_plan, results, timeout_s=600)
+    states = wait_until_ended(the_plan, results, timeout_s=WAIT_S)
     assert all(s == DONE for s in states.values()), states
 
     slow = next(j for j in the_plan.jobs if j.stage == "train" and j.label.endswith(SLOW))
@@ -111,7 +120,7 @@ def test_packed_task_requeued_after_its_time_limit_runs_only_its_unfinished_jobs
     )
     packs = ["pack.train=2", "pack.encode=4", "pack.evaluate=2"]
     args = [*ARGS, "seeds=2", *packs, f"results={results}", f"cluster={cluster}"]
-    env = {**os.environ, "TOY_SLOW_LABEL": PACKED_SLOW, "TOY_EPOCH_SECONDS": "15"}
+    env = {**os.environ, "TOY_SLOW_LABEL": PACKED_SLOW, "TOY_EPOCH_SECONDS": EPOCH_S}
     out = subprocess.run(
         [sys.executable, "-m", "grid.launch", *args],
         cwd=REPO,
@@ -126,7 +135,7 @@ def test_packed_task_requeued_after_its_time_limit_runs_only_its_unfinished_jobs
     the_plan = grid.plan(
         "demo_cifar", [a for a in args if not a.startswith(("sweep=", "plugins="))]
     )
-    states = wait_until_ended(the_plan, results, timeout_s=600)
+    states = wait_until_ended(the_plan, results, timeout_s=WAIT_S)
     assert all(s == DONE for s in states.values()), states
 
     trains = [j for j in the_plan.jobs if j.stage == "train"]
