@@ -113,6 +113,7 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     the_plan = plan(sweep, overrides)
     settings = the_plan.run_settings
     profile = load_profile(settings["cluster"])
+    profile.pack_sizes(settings["pack"])  # a bad pack.<stage> is an error before any submission
     executor_name, why = choose_executor(settings["executor"])
     root = results_root(settings)
     for part_settings in the_plan.settings.values():

@@ -1,8 +1,10 @@
 """Cluster profiles: ``slurm/profiles/<name>.toml`` (or ``cluster=/path/to/profile.toml``).
 
 A profile says where and how jobs run on a Slurm cluster: partition, account, qos, array
-limits, setup lines, and resources per resource class (``cpu``, ``gpu``) with optional
-per-stage overrides. Unknown keys are rejected with the list of valid ones.
+limits, setup lines, resources per resource class (``cpu``, ``gpu``) with optional
+per-stage overrides, and how many jobs of a stage one array task runs (``[pack]``; the
+sweep setting ``pack.<stage>=N`` overrides it). Unknown keys are rejected with the list of
+valid ones.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grid.settings import SettingsError
+from grid.stages.registry import STAGE_ORDER
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"
 
@@ -39,15 +42,47 @@ class Profile:
     max_array_size: int = 1000  # the cluster's MaxArraySize (array indices 0..max-1)
     array_parallelism: int = 256  # at most this many tasks of one array run at once
     signal_delay_s: int = 90  # USR2 this long before the time limit, for checkpointing
+    max_time_min: int = 1440  # the longest time limit a packed task asks for (partition max)
     setup: tuple[str, ...] = ()  # shell lines run before each job (module load, venv…)
     resources: dict[str, Resources] = field(default_factory=dict)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-stage overrides
+    pack: dict[str, int] = field(default_factory=dict)  # stage -> jobs per array task
 
     def resources_for(self, stage: str, resource_class: str) -> Resources:
         """The resources of ``stage``: its class's, then the stage's own overrides."""
         base = self.resources.get(resource_class, Resources())
         override = self.stages.get(stage, {})
         return Resources(**{**base.__dict__, **override})
+
+    def task_time_min(self, job_time_min: int, jobs: int) -> int:
+        """Time limit (min) of an array task running ``jobs`` jobs of ``job_time_min`` each:
+        their sum, capped at :attr:`max_time_min` (never below one job's limit). A packed
+        task that hits the cap is requeued and skips the jobs it already finished."""
+        return min(job_time_min * jobs, max(job_time_min, self.max_time_min))
+
+    def pack_sizes(self, overrides: Any = None) -> dict[str, int]:
+        """Jobs per array task for every stage: the sweep's ``pack`` setting, else the
+        profile's ``[pack]``, else 1. Raises :class:`SettingsError` for a bad one."""
+        if not isinstance(overrides or {}, dict):
+            raise SettingsError(
+                f"pack must map stages to jobs per task (pack.encode=8), got {overrides!r}"
+            )
+        merged = {**self.pack, **check_pack("pack", overrides or {})}
+        return {stage: merged.get(stage, 1) for stage in STAGE_ORDER}
+
+
+def check_pack(where: str, pack: dict[str, Any]) -> dict[str, int]:
+    """``pack`` (stage -> jobs per array task) checked: known stages, integers >= 1."""
+    for stage, size in pack.items():
+        if stage not in STAGE_ORDER:
+            raise SettingsError(
+                f"unknown stage {stage!r} in {where}; valid stages: {', '.join(STAGE_ORDER)}"
+            )
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise SettingsError(
+                f"{where}.{stage} must be a whole number of jobs >= 1, got {size!r}"
+            )
+    return dict(pack)
 
 
 def profile_names() -> list[str]:
@@ -78,5 +113,6 @@ def load_profile(name: str) -> Profile:
     stages = data.pop("stages", {})
     for stage, values in stages.items():
         _check_keys(f"profile {path.name} [stages.{stage}]", values, res_keys)
+    pack = check_pack(f"profile {path.name} [pack]", data.pop("pack", {}))
     data["setup"] = tuple(data.get("setup", ()))
-    return Profile(name=path.stem, resources=resources, stages=stages, **data)
+    return Profile(name=path.stem, resources=resources, stages=stages, pack=pack, **data)

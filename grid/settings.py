@@ -2,7 +2,8 @@
 
 A sweep file declares only what differs from :data:`DEFAULTS`; the command line overrides
 either. Every key must already exist in :data:`DEFAULTS` (except ``codecs.<name>``, whose
-name must be a registered codec), so a typo is an error that lists the valid keys.
+name must be a registered codec, and ``pack.<stage>``, checked with the cluster profile), so a
+typo is an error that lists the valid keys.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     "results": DEFAULT_RESULTS,
     "dry_run": False,
     "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
+    # Slurm: stage -> jobs run one after another in one array task (pack.evaluate=16); a
+    # stage not named here takes the cluster profile's [pack] value (grid/profiles.py).
+    "pack": {},
     "fake": {"fail": [], "preempt": [], "pdb": False},
     "retries": 0,  # a failing job is run again at once, up to this many times (grid/runner.py)
     # Modules imported before planning and in every job, e.g. to register extra stages.
@@ -161,10 +165,11 @@ def apply_overrides(settings: Mapping[str, Any], flat: Mapping[str, Any]) -> dic
     known = set(valid_keys())
     for dotted, value in flat.items():
         parts = dotted.split(".")
-        is_codec = parts[0] == "codecs" and len(parts) == 2
-        if dotted not in known and not is_codec:
+        is_open = parts[0] in ("codecs", "pack") and len(parts) == 2  # codecs.<name>, pack.<stage>
+        if dotted not in known and not is_open:
             raise SettingsError(
-                f"unknown key {dotted!r}; valid keys: {', '.join(sorted(known))}, codecs.<name>"
+                f"unknown key {dotted!r}; valid keys: {', '.join(sorted(known))}, codecs.<name>, "
+                "pack.<stage>"
             )
         node = out
         for part in parts[:-1]:

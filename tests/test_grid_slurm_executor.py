@@ -12,10 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from submitit.core.utils import DelayedSubmission, JobPaths
 
 import grid
 from grid.executors.base import Launch
-from grid.launch import make_executor
+from grid.executors.slurm import chunks
+from grid.launch import main, make_executor
+from grid.pack import PackedRunner
 from grid.plan import Group
 from grid.profiles import load_profile
 from grid.stages.registry import get_stage
@@ -85,17 +88,121 @@ def test_only_queued_inputs_become_dependencies_and_arrays_are_chunked(
     trains = [j for j in the_plan.jobs if j.stage == "train"]
     outcome = executor.submit([Group("train", 0, tuple(trains))], launch)
     calls = sbatch()
-    assert len(calls) == math.ceil(len(trains) / 2) and outcome.submissions == {"train": len(calls)}
-    assert {flags.get("dependency") for _, flags in calls} == {"afterany:500", None}
-    readers = {j.signature for j in trains if encodes[0].signature in j.dependencies}
-    for (array, flags), start in zip(calls, range(0, len(trains), 2), strict=True):
-        piece = trains[start : start + 2]
-        expected = "afterany:500" if any(j.signature in readers for j in piece) else None
-        assert flags.get("dependency") == expected
+    readers = [j for j in trains if encodes[0].signature in j.dependencies]
+    others = [j for j in trains if j not in readers]
+    assert readers and others  # the readers wait for array 500, the others for nothing
+    splits = sorted(
+        [(readers, "afterany:500"), (others, None)], key=lambda s: trains.index(s[0][0])
+    )
+    pieces = [(piece, dependency) for jobs, dependency in splits for piece in chunks(jobs, 2)]
+    assert len(calls) == len(pieces) and outcome.submissions == {"train": len(calls)}
+    for (array, flags), (piece, dependency) in zip(calls, pieces, strict=True):
+        assert flags.get("dependency") == dependency
         size = len(piece)
         assert flags.get("array") == (f"0-{size - 1}%{size}" if size > 1 else None)
         ids = [outcome.ids[j.signature] for j in piece]
         assert ids == ([f"{array}_{i}" for i in range(size)] if size > 1 else [array])
+
+
+def dependencies(flags: dict[str, str]) -> set[str]:
+    """The array ids an ``afterany:a:b`` dependency names."""
+    value = flags.get("dependency")
+    return set(value.removeprefix("afterany:").split(":")) if value else set()
+
+
+def test_each_array_waits_only_for_the_arrays_holding_its_jobs_inputs(
+    tmp_path: Path, sbatch
+) -> None:
+    """The whole demo DAG (BLS λ 0.01 and 0.1, JPEG, noise, blur, original) in one launch:
+    the JPEG/noise/blur/original encodes and their trainings wait for no codec fit."""
+    the_plan = grid.plan("demo_cifar", ["seeds=2"])
+    states = {j.signature: NEW for j in the_plan.jobs}
+    launch = Launch(
+        "demo_cifar",
+        tmp_path,
+        the_plan.run_settings,
+        load_profile("default"),
+        the_plan.by_signature,
+    )
+    outcome = make_executor("slurm", the_plan, tmp_path, states).submit(the_plan.groups(), launch)
+    flags = dict(sbatch())
+    array = {sig: slurm_id.split("_")[0] for sig, slurm_id in outcome.ids.items()}
+    assert set(array) == {j.signature for j in the_plan.jobs}
+    for job in the_plan.jobs:  # waits exactly for the arrays of its own inputs
+        assert dependencies(flags[array[job.signature]]) == {array[d] for d in job.dependencies}
+    fits = {array[j.signature] for j in the_plan.jobs if j.stage == "fit-codec"}
+    encodes = [j for j in the_plan.jobs if j.stage == "encode"]
+    learned = [j for j in encodes if j.config["codec"] == "bls"]
+    plain = [j for j in encodes if j.config["codec"] != "bls"]
+    assert len(fits) == 1 and len(learned) == 4 and len(plain) == 8
+    assert all(dependencies(flags[array[j.signature]]) == fits for j in learned)
+    assert all("dependency" not in flags[array[j.signature]] for j in plain)
+    plain_trains = [
+        j
+        for j in the_plan.jobs
+        if j.stage == "train" and set(j.dependencies) <= {e.signature for e in plain}
+    ]
+    assert len(plain_trains) == 8  # original, jpeg, noise, blur x 2 seeds
+    assert all(not dependencies(flags[array[j.signature]]) & fits for j in plain_trains)
+    groups = the_plan.groups()
+    assert len(flags) > len(groups)  # a (stage, round) group became several arrays
+
+
+def test_packed_arrays_have_ceil_n_over_pack_tasks_and_each_marker_names_its_task(
+    tmp_path: Path, sbatch
+) -> None:
+    the_plan = grid.plan("demo_cifar", [*ARGS, "pack.encode=3"])
+    encode = next(g for g in the_plan.groups() if g.stage == "encode")
+    assert len(encode.jobs) == 4  # original and jpeg:10, train and test splits
+    profile = replace(load_profile("default"), pack={"encode": 8}, max_time_min=1000)
+    settings = the_plan.run_settings  # pack.encode=3 on the command line beats the profile's 8
+    launch = Launch("demo_cifar", tmp_path, settings, profile, the_plan.by_signature)
+    states = {j.signature: NEW for j in the_plan.jobs}
+    outcome = make_executor("slurm", the_plan, tmp_path, states).submit([encode], launch)
+    ((array, flags),) = sbatch()
+    assert flags["array"] == f"0-{math.ceil(4 / 3) - 1}%2"  # 2 tasks
+    res = profile.resources_for("encode", get_stage("encode").resources)
+    assert res.time_min * 3 > 1000 and flags["time"] == "1000"  # 3 jobs' time, capped
+    for index, task in enumerate(chunks(encode.jobs, 3)):
+        paths = JobPaths(launch.log_dir / "slurm" / "%j", job_id=f"{array}_{index}")
+        submission = DelayedSubmission.load(paths.submitted_pickle)
+        assert isinstance(submission.function, PackedRunner)
+        assert submission._timeout_countdown == 3 + 1  # one more requeue for the capped time
+        assert [spec["signature"] for spec in submission.args[0]] == [j.signature for j in task]
+        for position, job in enumerate(task):
+            marker = JobFolder.of(tmp_path, job).read("submitted")
+            assert marker["slurm_job_id"] == outcome.ids[job.signature] == f"{array}_{index}"
+            assert (marker["task_position"], marker["task_jobs"]) == (position, len(task))
+
+
+@pytest.mark.parametrize(
+    ("args", "profile_pack", "message"),
+    [
+        (["pack.evaluation=4"], "", "unknown stage 'evaluation' in pack; valid stages: fit-codec,"),
+        (["pack.encode=0"], "", "pack.encode must be a whole number of jobs >= 1, got 0"),
+        (["pack.encode=two"], "", "pack.encode must be a whole number of jobs >= 1, got 'two'"),
+        ([], "[pack]\nencode = 2.5\n", "[pack].encode must be a whole number of jobs >= 1"),
+        ([], "[pack]\ntrian = 2\n", "unknown stage 'trian' in profile ci.toml [pack]; valid"),
+    ],
+)
+def test_a_bad_pack_is_a_one_line_error_and_nothing_is_submitted(
+    tmp_path: Path, sbatch, capsys, args, profile_pack, message
+) -> None:
+    cluster = tmp_path / "ci.toml"
+    cluster.write_text(f'description = "test"\n{profile_pack}')
+    code = main(
+        [
+            "sweep=demo_cifar",
+            "executor=slurm",
+            *ARGS,
+            f"results={tmp_path}",
+            f"cluster={cluster}",
+            *args,
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and sbatch() == []
+    assert message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_two_stage_launch_chains_arrays_with_the_profiles_resources(tmp_path: Path, sbatch):
@@ -107,7 +214,7 @@ def test_two_stage_launch_chains_arrays_with_the_profiles_resources(tmp_path: Pa
     encode, train = groups["encode"], groups["train"]
     assert len(encode.jobs) > 2 and len(train.jobs) > 2
     assert all(set(j.dependencies) <= {e.signature for e in encode.jobs} for j in train.jobs)
-    profile = replace(load_profile("example-gpu-cluster"), array_parallelism=2)
+    profile = replace(load_profile("example-gpu-cluster"), array_parallelism=2, pack={})
     states = {j.signature: NEW for j in the_plan.jobs}
     executor = make_executor("slurm", the_plan, tmp_path, states)
     launch = Launch("demo_cifar", tmp_path, the_plan.run_settings, profile, the_plan.by_signature)
