@@ -71,9 +71,9 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
         [a for a in ARGS if not a.startswith(("sweep=", "plugins="))] + [f"results={tmp_path}"],
     )
     killed = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
-    blocked = {killed.signature}  # it and its dependents, but the report (partial inputs)
+    blocked = {killed.signature}  # it and its dependents (the toy report waits for all)
     for job in the_plan.jobs:  # plan order: inputs first
-        if job.stage != "report" and blocked & set(job.dependencies):
+        if blocked & set(job.dependencies):
             blocked.add(job.signature)
     folder = JobFolder.of(tmp_path, killed)
     assert folder.error() == "worker killed by signal 9 (SIGKILL)"
@@ -82,7 +82,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     )
     assert Path(folder.log_path()).is_file()
     before = done_times(tmp_path, the_plan.jobs)
-    for job in the_plan.jobs:  # siblings and the report (partial inputs) finished
+    for job in the_plan.jobs:  # its siblings finished
         if job.signature not in blocked:
             assert job.signature in before, job.label
     assert not blocked & before.keys()
@@ -92,7 +92,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     after = done_times(tmp_path, the_plan.jobs)
     assert after.keys() == {j.signature for j in the_plan.jobs}
     rerun = {sig for sig in after if before.get(sig) != after[sig]}
-    assert rerun == blocked and len(blocked) == 3  # the training, its evaluation, select
+    assert rerun == blocked and len(blocked) == 4  # training, its evaluation, select, report
     attempts = (folder / "attempts.txt").read_text().split()
     assert len(attempts) == 2 and attempts[0] != attempts[1]  # two worker processes
     curves = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")

@@ -7,6 +7,10 @@ out of memory) or overruns the stage's time limit (the profile's ``time_min``; t
 killed) is recorded here as that job's failure, and a fresh worker takes its place, so the
 other jobs never notice. A job whose input failed is marked failed with MissingInputError
 and not run; a ``partial_inputs`` stage (the report) runs once every input has ended.
+
+Each job's stdout and stderr go to ``<results>/_logs/<sweep>/local/<stage>-<signature>.log``
+(every attempt appended; named in its running and failed markers, which status shows), the
+workers' own output to ``workers.log`` beside them. Progress: grid/progress.py.
 """
 
 from __future__ import annotations
@@ -54,29 +58,35 @@ class LocalExecutor(Executor):
         self.reporter = make_reporter(todo, limit, sys.stderr)
         self.waiting = {job.signature: job for job in todo}
         self.running: dict[str, Job] = {}
-        plugins = launch.settings["plugins"]
-        workers = [Worker(plugins) for _ in range(min(limit, len(todo)))]
+        self.plugins, self.limit = launch.settings["plugins"], limit
+        self.workers = [self._new_worker() for _ in range(min(limit, len(todo)))]
         try:
             while self.waiting or self.running:
-                self._schedule(workers)
-                wait([w.conn for w in workers] + [w.process.sentinel for w in workers], POLL_S)
-                workers = [self._collect(w, plugins) for w in workers]
+                self._schedule()
+                wait([h for w in self.workers for h in (w.conn, w.process.sentinel)], POLL_S)
+                self.workers = [w for w in self.workers if self._collect(w)]
                 self.reporter.tick()
-        finally:
-            for worker in workers:
-                worker.stop()
+        finally:  # idle workers (or, on an interrupt, busy ones) exit together
+            for worker in self.workers:
+                worker.ask_to_stop()
+            for worker in self.workers:
+                worker.stop(grace_s=1 if worker.task is None else 5)
             self.reporter.close()
         return self.outcome
 
-    def _schedule(self, workers: list[Worker]) -> None:
-        """Hand ready jobs to idle workers; mark jobs whose inputs failed as failed."""
+    def _schedule(self) -> None:
+        """Hand ready jobs to idle workers (starting one in place of a dead one if need be);
+        mark jobs whose inputs failed as failed."""
         for job in list(self.waiting.values()):
             state = self._inputs_state(job)
             if state == "blocked":
                 del self.waiting[job.signature]
                 self._skip(job)
             elif state == "ready":
-                idle = next((w for w in workers if w.task is None and w.alive()), None)
+                idle = next((w for w in self.workers if w.task is None), None)
+                if idle is None and len(self.workers) < self.limit:
+                    idle = self._new_worker()
+                    self.workers.append(idle)
                 if idle is None:
                     continue
                 del self.waiting[job.signature]
@@ -112,9 +122,12 @@ class LocalExecutor(Executor):
         self.outcome.ids[job.signature] = f"{socket.gethostname()}:{worker.process.pid}"
         self.reporter.started(job, task.log_path)
 
-    def _collect(self, worker: Worker, plugins: list[str]) -> Worker:
-        """Take the worker's messages; replace it if it died or overran. Returns the worker
-        to keep (itself, or its replacement)."""
+    def _new_worker(self) -> Worker:
+        return Worker(self.plugins, str(self.launch.log_dir / "local" / "workers.log"))
+
+    def _collect(self, worker: Worker) -> bool:
+        """Take the worker's messages; fail its job if it died or overran. False: it is gone
+        (a fresh one takes its place when a job is ready for it)."""
         for message in worker.messages():
             if message[0] in ("done", "failed"):
                 self._ended(worker, error=message[2] if message[0] == "failed" else None)
@@ -125,9 +138,9 @@ class LocalExecutor(Executor):
             worker.kill()
             self._lost(worker, f"TimeoutError: ran past the stage's time limit of {minutes} min")
         if worker.alive():
-            return worker
+            return True
         worker.kill()
-        return Worker(plugins) if self.waiting or self.running else worker
+        return False
 
     def _ended(self, worker: Worker, error: str | None) -> None:
         """The worker reported its task's end; the error shown is the job's own (its folder)."""

@@ -22,7 +22,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -105,11 +105,15 @@ def signal_text(exitcode: int | None) -> str:
 class Worker:
     """The parent's handle on one worker process (see the module docstring)."""
 
-    def __init__(self, plugins: list[str]) -> None:
+    def __init__(self, plugins: list[str], log_path: str | None = None) -> None:
+        """Start a worker importing ``plugins``. Its own output (import warnings, anything
+        between jobs) goes to ``log_path`` when given, so it never breaks into the launcher's
+        terminal: the new process inherits file descriptors 1 and 2 pointing there."""
         context = multiprocessing.get_context(START_METHOD)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=worker_main, args=(child, list(plugins)))
-        self.process.start()
+        with redirected_output(log_path) if log_path else nullcontext():
+            self.process.start()
         child.close()
         self.ready = False
         self.task: Task | None = None  # the task it is running
@@ -143,9 +147,13 @@ class Worker:
         self.process.join(timeout=5)
         self.conn.close()
 
-    def stop(self) -> None:
-        """Ask an idle worker to exit, killing it if it does not within a few seconds."""
+    def ask_to_stop(self) -> None:
+        """Tell the worker to exit once its task (if any) is over."""
         with suppress(BrokenPipeError, OSError):
             self.conn.send(None)
-        self.process.join(timeout=5)
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Ask the worker to exit; kill it if it has not within ``grace_s`` seconds."""
+        self.ask_to_stop()
+        self.process.join(timeout=grace_s)
         self.kill()
