@@ -129,7 +129,12 @@ class LocalExecutor(Executor):
         """Take the worker's messages; fail its job if it died or overran. False: it is gone
         (a fresh one takes its place when a job is ready for it)."""
         for message in worker.messages():
-            if message[0] in ("done", "failed"):
+            if message[0] == "ready" and worker.task is not None:  # its job starts only now
+                now = time.monotonic()
+                if worker.deadline is not None:
+                    worker.deadline += now - worker.started
+                worker.started = now
+            elif message[0] in ("done", "failed"):
                 self._ended(worker, error=message[2] if message[0] == "failed" else None)
         if worker.task is not None and not worker.alive():
             self._lost(worker, f"worker {worker.exit_reason()}")

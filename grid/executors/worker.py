@@ -18,8 +18,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -72,16 +75,40 @@ def run_task(task: Task) -> tuple[str, ...]:
     job = Job.from_dict(task.job)
     deps = {sig: Job.from_dict(spec) for sig, spec in task.inputs.items()}
     with redirected_output(task.log_path), isolated_job(task.threads):
+        wall, cpu = time.perf_counter(), cpu_seconds()
         try:
             run_job(job, Path(task.results_root), task.sweep, deps, log_path=task.log_path)
         except (Exception, SystemExit) as err:  # the job's failure, not the worker's
             traceback.print_exc()
             return ("failed", job.signature, f"{type(err).__name__}: {err}".splitlines()[0])
+        finally:
+            wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+            print(f"{job.stage} {job.signature}: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     return ("done", job.signature)
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system, every thread) this process has used so far, in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def exit_with_parent(poll_s: float = 1.0) -> None:
+    """End this process as soon as its parent is gone (a launcher killed by SIGTERM or
+    SIGKILL runs no clean-up, and its workers must not go on running jobs unwatched)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def worker_main(conn: Connection, plugins: list[str]) -> None:
     """The worker's body: import everything once, then run tasks until told to stop (None)."""
+    exit_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     import_plugins(plugins)  # torch, compressai and the stages came with grid.runner
     conn.send(("ready", os.getpid()))
