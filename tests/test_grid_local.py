@@ -105,11 +105,13 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
 # -- several jobs in one worker -----------------------------------------------------------
 
 
-def run_in(worker: Worker, task: Task) -> tuple:
+def run_in(worker: Worker, task: Task, timeout_s: float = 300) -> tuple:
     """Send ``task`` to ``worker`` and wait for its end message (skipping "ready")."""
     worker.send(task, time.monotonic(), None)
-    while (message := worker.conn.recv())[0] == "ready":
-        pass
+    message: tuple = ("ready",)
+    while message[0] == "ready":
+        assert worker.conn.poll(timeout_s), f"no answer from the worker in {timeout_s} s"
+        message = worker.conn.recv()
     worker.task = None
     return message
 

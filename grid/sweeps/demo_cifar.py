@@ -8,8 +8,14 @@ SWEEP = {
     "test_on_compressed": True,
     "cifar10c": True,
     "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
-    "gate": {"images": 300},
-    "data": {"train_limit": 1500, "test_limit": 300},
-    "fit": {"epochs": 10, "batch_size": 8, "lr": 1e-3},
+    "gate": {"images": 200},
+    "data": {"train_limit": 1500, "test_limit": 200},
+    "fit": {
+        "epochs": 3,
+        "max_steps_per_epoch": 50,
+        "warmup_steps": 15,
+        "batch_size": 8,
+        "lr": 1e-3,
+    },
     "train": {"epochs": 3},
 }
