@@ -11,9 +11,13 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import random
 import socket
+import sys
 import traceback
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -156,6 +160,62 @@ def set_threads(threads: int | None) -> None:
     threads = threads or int(os.environ.get("SLURM_CPUS_PER_TASK", 0))
     if threads:
         torch.set_num_threads(threads)
+
+
+JOB_SEED = 0  # the global RNGs (random, numpy, torch) at the start of every job
+
+
+@contextmanager
+def isolated_job(threads: int | None) -> Iterator[None]:
+    """Run one job of several in the same process as if it had the process to itself.
+
+    On entry the process-wide state a stage may read or change is put in the state of a fresh
+    process: ``threads`` torch intra-op threads (:func:`set_threads`), default dtype float32,
+    gradients on, deterministic algorithms, anomaly mode and cuDNN benchmark off, float32
+    matmul precision "highest", and the global RNGs of ``random``, ``numpy`` and ``torch``
+    (all devices) seeded with :data:`JOB_SEED` (a fresh process seeds them at random, so a
+    stage that relies on them was not reproducible before either). On exit the working
+    directory, ``os.environ``, warning filters, torch's thread count and matplotlib's
+    rcParams (figures closed) are restored to what they were on entry, so whatever a job
+    leaves behind never reaches the next one. The local executor's workers and Slurm job
+    packing (several jobs run one after another in one process) both run each job in it.
+    """
+    import numpy as np
+    import torch
+
+    cwd, environ, torch_threads = os.getcwd(), dict(os.environ), torch.get_num_threads()
+    set_threads(threads)
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    torch.use_deterministic_algorithms(False)
+    torch.autograd.set_detect_anomaly(False)
+    torch.backends.cudnn.deterministic = False
+    torch.backends.cudnn.benchmark = False
+    torch.set_float32_matmul_precision("highest")
+    random.seed(JOB_SEED)
+    np.random.seed(JOB_SEED)
+    torch.manual_seed(JOB_SEED)
+    try:
+        with warnings.catch_warnings():
+            yield
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environ)
+        torch.set_num_threads(torch_threads)
+        if "matplotlib" in sys.modules:
+            _reset_matplotlib()
+
+
+def _reset_matplotlib() -> None:
+    """Close every figure and restore the rcParams of the matplotlibrc (seaborn themes too)."""
+    import matplotlib
+
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    matplotlib.rc_file_defaults()
 
 
 class JobRunner(submitit.helpers.Checkpointable):

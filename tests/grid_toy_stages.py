@@ -1,10 +1,20 @@
 """Test-only stand-ins for the real stages: fast, deterministic, and with per-epoch
 checkpoints, so the engine's tests exercise scheduling, resume and failure handling without
-training anything."""
+training anything.
+
+Environment switches (read in the job's process): ``TOY_SLOW_LABEL`` / ``TOY_EPOCH_SECONDS``
+slow the epochs of matching train jobs; ``TOY_KILL_LABEL``: a matching train job kills its
+own process with SIGKILL (a hard crash: no exception, no marker); ``TOY_LEAK_LABEL``: a
+matching quick job leaves changed process state behind (torch threads, default dtype, cwd,
+an environment variable, the global RNG), which the next job in the process must not see.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import signal
 import threading
 import time
 from collections import Counter
@@ -41,13 +51,35 @@ def _maybe_fail(ctx: JobContext) -> None:
     raise ToyFailure(f"toy failure in {ctx.job.label}")
 
 
+def _matches(variable: str, ctx: JobContext) -> bool:
+    label = os.environ.get(variable)
+    return bool(label) and label in ctx.job.label
+
+
 def quick(ctx: JobContext) -> dict[str, pd.DataFrame]:
+    """Writes its label and the process state it found (``state.json``)."""
     _count(ctx)
     _maybe_fail(ctx)
     slow = os.environ.get("TOY_SLOW_QUICK_LABEL")
     if slow and slow in ctx.job.label:
         time.sleep(float(os.environ.get("TOY_SLOW_QUICK_SECONDS", 60)))
     (ctx.workdir / "artifact.txt").write_text(ctx.job.label)
+    found = {
+        "threads": torch.get_num_threads(),
+        "dtype": str(torch.get_default_dtype()),
+        "cwd": os.getcwd(),
+        "leaked_env": os.environ.get("TOY_LEAKED"),
+        "grad": torch.is_grad_enabled(),
+        "torch_draw": float(torch.rand(1)),
+        "random_draw": random.random(),
+    }
+    (ctx.workdir / "state.json").write_text(json.dumps(found))
+    if _matches("TOY_LEAK_LABEL", ctx):
+        torch.set_num_threads(found["threads"] + 2)
+        torch.set_default_dtype(torch.float64)
+        torch.set_grad_enabled(False)
+        os.environ["TOY_LEAKED"] = "1"
+        os.chdir(ctx.workdir)
     return {}
 
 
@@ -80,6 +112,8 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     with open(ctx.workdir / "attempts.txt", "a") as attempts:
         attempts.write(f"{os.getpid()}\n")
+    if _matches("TOY_KILL_LABEL", ctx):
+        os.kill(os.getpid(), signal.SIGKILL)
     slow = os.environ.get("TOY_SLOW_LABEL")
     slow_here = bool(slow) and slow in ctx.job.label
     epoch_seconds = float(os.environ.get("TOY_EPOCH_SECONDS", 0)) if slow_here else 0

@@ -1,18 +1,28 @@
-"""The local executor end to end: job processes (submitit's LocalExecutor) running the
-test-only stages, in dependency order, then a relaunch that finds nothing to do."""
+"""The local executor: worker processes that run job after job (grid/executors/worker.py).
+
+End to end on the test-only stages: the DAG in dependency order with one job's worker killed
+by SIGKILL (only that job and its dependents fail, a relaunch reruns only them, a third
+launch finds nothing to do); in one worker: real jobs give the rows they give alone, and a
+job that changes process state leaves none of it to the next."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import grid
+from grid.executors.worker import Task, Worker
+from grid.job import Job
 from grid.store.folder import JobFolder
+from grid.store.schemas import PROVENANCE
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -33,8 +43,11 @@ ARGS = [
 ]
 
 
-def launch(results: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+KILLED = "jpeg:10 seed 0"  # the label of the toy train job whose worker is killed
+
+
+def launch(results: Path, **env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **env}
     return subprocess.run(
         [sys.executable, "-m", "grid.launch", *ARGS, f"results={results}"],
         cwd=REPO,
@@ -45,19 +58,128 @@ def launch(results: Path) -> subprocess.CompletedProcess:
     )
 
 
+def done_times(root: Path, jobs: list[Job]) -> dict[str, str]:
+    """Signature -> time of its done marker, for the jobs that are done."""
+    folders = {job.signature: JobFolder.of(root, job) for job in jobs}
+    return {sig: f.read("done")["time"] for sig, f in folders.items() if f.is_done()}
+
+
 @pytest.mark.slow
-def test_local_executor_runs_the_dag_then_skips_it(tmp_path: Path) -> None:
-    first = launch(tmp_path)
-    assert first.returncode == 0, first.stderr[-2000:]
+def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_path: Path) -> None:
+    first = launch(tmp_path, TOY_KILL_LABEL=KILLED)
+    assert first.returncode == 1, first.stderr[-2000:]
     assert "executor: local" in first.stdout
     the_plan = grid.plan(
         "demo_cifar",
         [a for a in ARGS if not a.startswith(("sweep=", "plugins="))] + [f"results={tmp_path}"],
     )
-    for job in the_plan.jobs:
-        assert JobFolder(tmp_path, job.stage, job.signature).is_done(), job.label
+    killed = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
+    blocked = {killed.signature}  # it and its dependents (the toy report waits for all)
+    for job in the_plan.jobs:  # plan order: inputs first
+        if blocked & set(job.dependencies):
+            blocked.add(job.signature)
+    folder = JobFolder.of(tmp_path, killed)
+    assert folder.error() == "worker killed by signal 9 (SIGKILL)"
+    assert f"FAILED train {killed.signature} ({killed.label}): worker killed by signal 9" in (
+        first.stdout
+    )
+    assert Path(folder.log_path()).is_file()
+    before = done_times(tmp_path, the_plan.jobs)
+    for job in the_plan.jobs:  # its siblings finished
+        if job.signature not in blocked:
+            assert job.signature in before, job.label
+    assert not blocked & before.keys()
+
+    again = launch(tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    after = done_times(tmp_path, the_plan.jobs)
+    assert after.keys() == {j.signature for j in the_plan.jobs}
+    rerun = {sig for sig in after if before.get(sig) != after[sig]}
+    assert rerun == blocked and len(blocked) == 4  # training, its evaluation, select, report
+    attempts = (folder / "attempts.txt").read_text().split()
+    assert len(attempts) == 2 and attempts[0] != attempts[1]  # two worker processes
     curves = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
     assert sorted(curves["epoch"].unique()) == [1, 2]
     assert (tmp_path / "_logs" / "demo_cifar" / "local").is_dir()
-    again = launch(tmp_path)
-    assert again.returncode == 0 and "nothing to run" in again.stdout
+    third = launch(tmp_path)
+    assert third.returncode == 0 and "nothing to run" in third.stdout
+
+
+# -- several jobs in one worker -----------------------------------------------------------
+
+
+def run_in(worker: Worker, task: Task, timeout_s: float = 300) -> tuple:
+    """Send ``task`` to ``worker`` and wait for its end message (skipping "ready")."""
+    worker.send(task, time.monotonic(), None)
+    message: tuple = ("ready",)
+    while message[0] == "ready":
+        assert worker.conn.poll(timeout_s), f"no answer from the worker in {timeout_s} s"
+        message = worker.conn.recv()
+    worker.task = None
+    return message
+
+
+def task_of(root: Path, job: Job, jobs: dict[str, Job], threads: int = 1) -> Task:
+    inputs = {sig: jobs[sig].to_dict() for sig in job.dependencies}
+    log = str(root / "logs" / f"{job.signature}.log")
+    return Task(job.to_dict(), str(root), "demo_cifar", inputs, threads, log)
+
+
+def rows_without_timing(root: Path, job: Job) -> dict[str, pd.DataFrame]:
+    """The job's rows, without provenance and wall-time columns."""
+    drop = set(PROVENANCE.names) | {"seconds", "images_per_s"}
+    folder = JobFolder.of(root, job)
+    return {p.stem: (f := pd.read_parquet(p)).drop(columns=[c for c in f if c in drop])
+            for p in folder.row_files()}  # fmt: skip
+
+
+TINY = [
+    "seeds=1", "codecs.jpeg=[]", "codecs.bls=[]", "codecs.noise=[]", "codecs.blur=[]",
+    "select.joined=[]", "epochs=1", "data.train_limit=64", "data.test_limit=32",
+    "cifar10c=false", "test_on_compressed=false",
+]  # fmt: skip
+
+
+def test_a_training_run_after_other_jobs_in_a_worker_gives_the_rows_it_gives_alone(
+    tmp_path: Path,
+) -> None:
+    """Real stages: two encodes then a training in one worker; the same training as the
+    first job of a fresh worker (reading copies of those encodes) writes the same rows."""
+    the_plan = grid.plan("demo_cifar", [*TINY, f"results={tmp_path}"])
+    train = next(j for j in the_plan.jobs if j.stage == "train")
+    jobs = the_plan.by_signature
+    shared, alone = tmp_path / "shared", tmp_path / "alone"
+    one, two = Worker([]), Worker([])
+    try:
+        for job in [jobs[sig] for sig in train.dependencies] + [train]:
+            assert run_in(one, task_of(shared, job, jobs)) == ("done", job.signature)
+        shutil.copytree(shared / "_jobs" / "encode", alone / "_jobs" / "encode")
+        assert run_in(two, task_of(alone, train, jobs)) == ("done", train.signature)
+    finally:
+        one.stop()
+        two.stop()
+    mine, theirs = rows_without_timing(shared, train), rows_without_timing(alone, train)
+    assert list(mine) == ["train_curve"] and len(mine["train_curve"]) > 0
+    pd.testing.assert_frame_equal(mine["train_curve"], theirs["train_curve"], check_exact=True)
+
+
+def test_a_job_leaves_no_process_state_to_the_next_in_its_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first job changes threads, dtype, grad mode, cwd, env and draws from the global
+    RNGs; the second finds the state the first one found (both start from JOB_SEED)."""
+    monkeypatch.setenv("TOY_LEAK_LABEL", "leaky")
+    jobs = {name: Job("fit-codec", {"name": name}, label=name) for name in ("leaky", "next")}
+    worker = Worker(["tests.grid_toy_plugin"])
+    try:
+        for job in jobs.values():
+            message = run_in(worker, task_of(tmp_path, job, jobs, threads=2))
+            assert message == ("done", job.signature)
+    finally:
+        worker.stop()
+    found = {n: json.loads((JobFolder.of(tmp_path, j) / "state.json").read_text()) for n, j in
+             jobs.items()}  # fmt: skip
+    assert found["next"] == found["leaky"]
+    assert found["next"]["threads"] == 2 and found["next"]["dtype"] == "torch.float32"
+    assert found["next"]["leaked_env"] is None and found["next"]["cwd"] == os.getcwd()
+    assert found["next"]["grad"] is True

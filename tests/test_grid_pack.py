@@ -11,8 +11,8 @@ import pytest
 import torch
 
 import grid
-from grid.pack import PackedRunner, PackFailedError, ProcessState
-from grid.runner import run_job
+from grid.pack import PackedRunner, PackFailedError
+from grid.runner import import_plugins, run_job
 from grid.stages import registry
 from grid.stages.registry import Stage
 from grid.store.folder import JobFolder
@@ -24,12 +24,17 @@ ARGS = [
     "codecs.jpeg=[10]",
     "codecs.noise=[0.05]",
     "codecs.blur=[]",
+    "codecs.bls-ssim=[]",
+    "codecs.bls-task=[]",
+    "codecs.mbt-mean=[]",
     "select.joined=[]",
+    "fourier.enabled=false",
 ]
 
 
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
+    import_plugins([])  # the default plugins register select and report before the toy stages
     monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
     toy.RUNS.clear()
 
@@ -107,8 +112,22 @@ def test_a_packed_job_does_not_inherit_the_state_an_earlier_job_changed(
         return {}
 
     monkeypatch.setitem(registry.STAGES, "train", Stage("train", meddling, (), "cpu"))
-    before = ProcessState.capture()
+    before = process_state()
     PackedRunner()(specs, str(tmp_path), "demo_cifar", inputs)
     assert len(seen) == 3 and seen[0] == seen[1] == seen[2]
     assert seen[0][0] == torch.float32 and seen[0][4] is None
-    assert ProcessState.capture() == before  # and the task leaves the process as it found it
+    assert process_state() == before  # and the task leaves the process as it found it
+
+
+def process_state() -> tuple:
+    """What a job could leave behind in its process: torch threads, dtype, grad mode, cuDNN
+    benchmark, matmul precision, working directory, environment."""
+    return (
+        torch.get_num_threads(),
+        torch.get_default_dtype(),
+        torch.is_grad_enabled(),
+        torch.backends.cudnn.benchmark,
+        torch.get_float32_matmul_precision(),
+        os.getcwd(),
+        dict(os.environ),
+    )

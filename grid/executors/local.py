@@ -1,22 +1,34 @@
-"""This machine: each job in its own process (submitit's LocalExecutor), a bounded number
-at a time, started as soon as its inputs are done. Blocks until every job has ended."""
+"""This machine: a pool of ``max_parallel`` worker processes (grid/executors/worker.py), each
+importing torch and the stages once and then running job after job, every job started as
+soon as its inputs are done. Blocks until every job has ended.
+
+A job that raises is recorded by the runner; a worker that dies mid-job (SIGKILL, segfault,
+out of memory) or overruns the stage's time limit (the profile's ``time_min``; the worker is
+killed) is recorded here as that job's failure, and a fresh worker takes its place, so the
+other jobs never notice. A job whose input failed is marked failed with MissingInputError
+and not run; a ``partial_inputs`` stage (the report) runs once every input has ended.
+
+Each job's stdout and stderr go to ``<results>/_logs/<sweep>/local/<stage>-<signature>.log``
+(every attempt appended; named in its running and failed markers, which status shows), the
+workers' own output to ``workers.log`` beside them. Progress: grid/progress.py.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
+import socket
+import sys
 import time
-
-import submitit
+from multiprocessing.connection import wait
 
 from grid.executors.base import Executor, Launch, Outcome
+from grid.executors.worker import Task, Worker
 from grid.job import Job
 from grid.plan import Group
-from grid.runner import JobRunner
+from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
-
-log = logging.getLogger("grid")
+from grid.store.state import FAILED
 
 POLL_S = 0.5
 
@@ -26,82 +38,142 @@ def default_parallelism() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def log_path_of(launch: Launch, job: Job) -> str:
+    """The job's log file (stdout and stderr of every attempt), named in its running marker."""
+    return str(launch.log_dir / "local" / f"{job.stage}-{job.signature}.log")
+
+
 class LocalExecutor(Executor):
-    """A DAG-aware pool of at most ``max_parallel`` job processes."""
+    """A DAG-aware pool of at most ``max_parallel`` worker processes."""
 
     name = "local"
     blocking = True
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         limit = launch.settings["max_parallel"] or default_parallelism()
-        self.threads = max(1, (os.cpu_count() or 1) // limit)
+        threads = max(1, (os.cpu_count() or 1) // limit)
         todo = [job for group in groups for job in group.jobs]
-        outcome = Outcome(submissions={g.stage: 0 for g in groups})
-        waiting = {job.signature: job for job in todo}
-        running: dict[str, tuple[Job, submitit.Job]] = {}
-        while waiting or running:
-            self._reap(running, outcome, launch)
-            for job in list(waiting.values()):
-                if len(running) >= limit:
-                    break
-                state = self._inputs_state(job, waiting, running, outcome)
-                if state == "ready":
-                    del waiting[job.signature]
-                    running[job.signature] = (job, self._start(job, launch))
-                    outcome.submissions[job.stage] += 1
-                elif state == "blocked":
-                    del waiting[job.signature]
-                    self._skip(job, launch, outcome)
-            time.sleep(POLL_S)
-        return outcome
+        self.launch, self.threads = launch, threads
+        self.outcome = Outcome(submissions={g.stage: 0 for g in groups})
+        self.reporter = make_reporter(todo, limit, sys.stderr)
+        self.waiting = {job.signature: job for job in todo}
+        self.running: dict[str, Job] = {}
+        self.plugins, self.limit = launch.settings["plugins"], limit
+        self.workers = [self._new_worker() for _ in range(min(limit, len(todo)))]
+        try:
+            while self.waiting or self.running:
+                self._schedule()
+                wait([h for w in self.workers for h in (w.conn, w.process.sentinel)], POLL_S)
+                self.workers = [w for w in self.workers if self._collect(w)]
+                self.reporter.tick()
+        finally:  # idle workers (or, on an interrupt, busy ones) exit together
+            for worker in self.workers:
+                worker.ask_to_stop()
+            for worker in self.workers:
+                worker.stop(grace_s=1 if worker.task is None else 5)
+            self.reporter.close()
+        return self.outcome
 
-    def _inputs_state(self, job: Job, waiting, running, outcome: Outcome) -> str:
+    def _schedule(self) -> None:
+        """Hand ready jobs to idle workers (starting one in place of a dead one if need be);
+        mark jobs whose inputs failed as failed."""
+        for job in list(self.waiting.values()):
+            state = self._inputs_state(job)
+            if state == "blocked":
+                del self.waiting[job.signature]
+                self._skip(job)
+            elif state == "ready":
+                idle = next((w for w in self.workers if w.task is None), None)
+                if idle is None and len(self.workers) < self.limit:
+                    idle = self._new_worker()
+                    self.workers.append(idle)
+                if idle is None:
+                    continue
+                del self.waiting[job.signature]
+                self._start(job, idle)
+
+    def _inputs_state(self, job: Job) -> str:
         """ready (inputs done), wait (an input still to run) or blocked (an input failed; a
         stage with ``partial_inputs`` is never blocked, it runs once every input ended)."""
         deps = job.dependencies
         partial = get_stage(job.stage).partial_inputs
-        if not partial and any(sig in outcome.failed for sig in deps):
+        if not partial and any(sig in self.outcome.failed for sig in deps):
             return "blocked"
-        if any(sig in waiting or sig in running for sig in deps):
+        if any(sig in self.waiting or sig in self.running for sig in deps):
             return "wait"
         return "ready"
 
-    def _start(self, job: Job, launch: Launch) -> submitit.Job:
-        folder = launch.log_dir / "local" / job.signature
-        executor = submitit.LocalExecutor(folder=folder)
+    def _start(self, job: Job, worker: Worker) -> None:
+        launch = self.launch
         resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
-        executor.update_parameters(timeout_min=resources.time_min)
-        handle = executor.submit(
-            JobRunner(launch.settings["plugins"], self.threads, launch.settings["retries"]),
+        task = Task(
             job.to_dict(),
             str(launch.results_root),
             launch.sweep,
             launch.input_specs(job),
+            self.threads,
+            log_path_of(launch, job),
+            launch.settings["retries"],
         )
-        log.info(
-            "started %s %s (%s), log %s", job.stage, job.signature, job.label, handle.paths.stderr
+        now = time.monotonic()
+        deadline = now + resources.time_min * 60 if resources.time_min else None
+        worker.send(task, now, deadline)
+        self.running[job.signature] = job
+        self.outcome.submissions[job.stage] += 1
+        self.outcome.ids[job.signature] = f"{socket.gethostname()}:{worker.process.pid}"
+        self.reporter.started(job, task.log_path)
+
+    def _new_worker(self) -> Worker:
+        return Worker(self.plugins, str(self.launch.log_dir / "local" / "workers.log"))
+
+    def _collect(self, worker: Worker) -> bool:
+        """Take the worker's messages; fail its job if it died or overran. False: it is gone
+        (a fresh one takes its place when a job is ready for it)."""
+        for message in worker.messages():
+            if message[0] == "ready" and worker.task is not None:  # its job starts only now
+                now = time.monotonic()
+                if worker.deadline is not None:
+                    worker.deadline += now - worker.started
+                worker.started = now
+            elif message[0] in ("done", "failed"):
+                self._ended(worker, error=message[2] if message[0] == "failed" else None)
+        if worker.task is not None and not worker.alive():
+            self._lost(worker, f"worker {worker.exit_reason()}")
+        elif worker.deadline is not None and time.monotonic() > worker.deadline:
+            minutes = round((worker.deadline - worker.started) / 60)
+            worker.kill()
+            self._lost(worker, f"TimeoutError: ran past the stage's time limit of {minutes} min")
+        if worker.alive():
+            return True
+        worker.kill()
+        return False
+
+    def _ended(self, worker: Worker, error: str | None) -> None:
+        """The worker reported its task's end; the error shown is the job's own (its folder)."""
+        job = Job.from_dict(worker.task.job)
+        seconds = time.monotonic() - worker.started
+        if error is not None:
+            folder = JobFolder.of(self.launch.results_root, job)
+            if folder.state() != FAILED:  # e.g. a SystemExit, which the runner lets through
+                folder.mark_failed(error, log=worker.task.log_path, pid=worker.process.pid)
+            error = folder.error() or error
+            self.outcome.failed[job.signature] = error
+        del self.running[job.signature]
+        self.reporter.ended(job, seconds, error, worker.task.log_path)
+        worker.task = worker.deadline = None
+
+    def _lost(self, worker: Worker, error: str) -> None:
+        """The worker died or was killed while running its task: that job failed."""
+        job = Job.from_dict(worker.task.job)
+        attempt = {"host": socket.gethostname(), "pid": worker.process.pid}
+        JobFolder.of(self.launch.results_root, job).mark_failed(
+            error, **attempt, log=worker.task.log_path
         )
-        return handle
+        self._ended(worker, error)
 
-    def _reap(self, running: dict, outcome: Outcome, launch: Launch) -> None:
-        for sig, (job, handle) in list(running.items()):
-            if not handle.done():
-                continue
-            del running[sig]
-            outcome.ids[sig] = str(handle.job_id)
-            error = handle.exception()
-            if error is not None:
-                # The job's own one-line error (failed.json); submitit's text ends in log paths.
-                line = JobFolder.of(launch.results_root, job).error() or (
-                    f"{type(error).__name__}: died without recording an error"
-                )
-                outcome.failed[sig] = line
-                log.error("%s %s failed: %s (log %s)", job.stage, sig, line, handle.paths.stderr)
-            else:
-                log.info("done %s %s (%s)", job.stage, sig, job.label)
-
-    def _skip(self, job: Job, launch: Launch, outcome: Outcome) -> None:
-        failed = [s for s in job.dependencies if s in outcome.failed]
+    def _skip(self, job: Job) -> None:
+        failed = [s for s in job.dependencies if s in self.outcome.failed]
         error = f"MissingInputError: input {failed[0]} failed; not run"
-        JobFolder.of(launch.results_root, job).mark_failed(error, log=None)
-        outcome.failed[job.signature] = error
+        JobFolder.of(self.launch.results_root, job).mark_failed(error, log=None)
+        self.outcome.failed[job.signature] = error
+        self.reporter.ended(job, None, error, None)

@@ -23,8 +23,14 @@ SWEEP = {
         "weighting": ["none", "psnr"],  # future work §6.3: a loss-weighted join beside it
     },
     "fourier": {"enabled": True, "images": 8},  # future work §6.2: Fourier heat maps
-    "gate": {"images": 300},
-    "data": {"train_limit": 1500, "test_limit": 300},
-    "fit": {"epochs": 10, "max_steps_per_epoch": 60, "batch_size": 8, "lr": 1e-3},
+    "gate": {"images": 200},
+    "data": {"train_limit": 1500, "test_limit": 200},
+    "fit": {
+        "epochs": 3,
+        "max_steps_per_epoch": 50,
+        "warmup_steps": 15,
+        "batch_size": 8,
+        "lr": 1e-3,
+    },
     "train": {"epochs": 3},
 }
