@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+import analysis.stages  # noqa: F401  (registers the select and report stages)
 from analysis.html import table_html
 from analysis.load import load
 from analysis.report import FIGURES, main, write_report

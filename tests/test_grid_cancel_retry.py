@@ -16,33 +16,20 @@ from grid.executors.local import LocalExecutor
 from grid.job import Job
 from grid.plan import Group, plan_path
 from grid.profiles import load_profile
-from grid.runner import import_plugins
-from grid.stages import registry
 from grid.stages.registry import STAGE_ORDER
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
 from grid.store.state import CANCELLED, DONE, FAILED, PENDING
 from tests import grid_toy_stages as toy
 
-OVERRIDES = [
-    "seeds=1",
-    "codecs.jpeg=[10]",
-    "codecs.bls=[0.1]",
-    "select.top_k=1",
-    "codecs.noise=[]",
-    "codecs.blur=[]",
-    "epochs=2",
-]
+OVERRIDES = [*toy.SMALL_DEMO, "epochs=2"]
 SWEEP = "demo_cifar"
 VICTIM = "synthetic train jpeg:10"  # the encode job of the JPEG q10 training set
 
 
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
-    import_plugins([])  # the default plugins register select and report before the toy stages
-    monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
-    monkeypatch.setattr(launch, "STAGES", registry.STAGES)
-    toy.RUNS.clear()
+    toy.install(monkeypatch, launch)
 
 
 def run(root: Path, *extra: str, sweep: str = SWEEP):

@@ -11,33 +11,15 @@ import pytest
 
 import grid
 from grid import launch, status
-from grid.runner import import_plugins
-from grid.stages import registry
 from grid.store.folder import JobFolder
 from tests import grid_toy_stages as toy
 
-SMALL = [
-    "sweep=demo_cifar",
-    "executor=fake",
-    "seeds=1",
-    "codecs.jpeg=[10]",
-    "codecs.bls=[0.1]",
-    "select.top_k=1",
-    "codecs.noise=[]",
-    "codecs.blur=[]",
-    "codecs.bls-ssim=[]",
-    "codecs.bls-task=[]",
-    "codecs.mbt-mean=[]",
-    "epochs=3",
-]
+SMALL = ["sweep=demo_cifar", "executor=fake", *toy.SMALL_DEMO, "epochs=3"]
 
 
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
-    import_plugins([])  # the default plugins register select and report before the toy stages
-    monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
-    monkeypatch.setattr(launch, "STAGES", registry.STAGES)
-    toy.RUNS.clear()
+    toy.install(monkeypatch, launch)
 
 
 def run(tmp_path: Path, *extra: str):

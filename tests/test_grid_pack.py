@@ -12,7 +12,7 @@ import torch
 
 import grid
 from grid.pack import PackedRunner, PackFailedError
-from grid.runner import import_plugins, run_job
+from grid.runner import run_job
 from grid.stages import registry
 from grid.stages.registry import Stage
 from grid.store.folder import JobFolder
@@ -24,9 +24,7 @@ ARGS = [
     "codecs.jpeg=[10]",
     "codecs.noise=[0.05]",
     "codecs.blur=[]",
-    "codecs.bls-ssim=[]",
-    "codecs.bls-task=[]",
-    "codecs.mbt-mean=[]",
+    *toy.NO_FUTURE_CODECS,
     "select.joined=[]",
     "fourier.enabled=false",
 ]
@@ -34,9 +32,7 @@ ARGS = [
 
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
-    import_plugins([])  # the default plugins register select and report before the toy stages
-    monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
-    toy.RUNS.clear()
+    toy.install(monkeypatch)
 
 
 def three_trains(root: Path):

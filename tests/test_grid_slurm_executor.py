@@ -24,10 +24,10 @@ from grid.profiles import load_profile
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
 from grid.store.state import DONE, NEW, PENDING
+from tests import grid_toy_stages as toy
 
-FUTURE_OFF = ["codecs.bls-ssim=[]", "codecs.bls-task=[]", "codecs.mbt-mean=[]"]  # one fit round
 ARGS = [
-    *FUTURE_OFF,
+    *toy.NO_FUTURE_CODECS,
     "seeds=3",
     "codecs.jpeg=[10]",
     "codecs.bls=[]",
@@ -117,7 +117,7 @@ def test_each_array_waits_only_for_the_arrays_holding_its_jobs_inputs(
 ) -> None:
     """The whole demo DAG (BLS λ 0.01 and 0.1, JPEG, noise, blur, original) in one launch:
     the JPEG/noise/blur/original encodes and their trainings wait for no codec fit."""
-    the_plan = grid.plan("demo_cifar", ["seeds=2", *FUTURE_OFF])
+    the_plan = grid.plan("demo_cifar", ["seeds=2", *toy.NO_FUTURE_CODECS])
     states = {j.signature: NEW for j in the_plan.jobs}
     launch = Launch(
         "demo_cifar",

@@ -10,23 +10,12 @@ import numpy as np
 import pytest
 
 from grid import launch
-from grid.stages import registry
 from lcc.data import CORRUPTIONS, write_cifar10c
 from lcc.data.check import check_cifar10c, check_root
 from lcc.data.cifar10 import BATCH_FILES, CLASSES
 from tests import grid_toy_stages as toy
 
-SMALL = [
-    "sweep=demo_cifar",
-    "executor=fake",
-    "seeds=1",
-    "codecs.jpeg=[10]",
-    "codecs.bls=[0.1]",
-    "select.top_k=1",
-    "codecs.noise=[]",
-    "codecs.blur=[]",
-    "epochs=1",
-]
+SMALL = ["sweep=demo_cifar", "executor=fake", *toy.SMALL_DEMO, "epochs=1"]
 CIFAR = ["datasets=[cifar10]"]
 TINY = ["sweep=demo_tiny", "datasets=[tinyimagenet]"]
 
@@ -34,9 +23,7 @@ TINY = ["sweep=demo_tiny", "datasets=[tinyimagenet]"]
 @pytest.fixture(autouse=True)
 def toy_stages(monkeypatch):
     """Test-only stages, so a case that wrongly passes runs in milliseconds (and is counted)."""
-    monkeypatch.setattr(registry, "STAGES", toy.toy_stages())
-    monkeypatch.setattr(launch, "STAGES", registry.STAGES)
-    toy.RUNS.clear()
+    toy.install(monkeypatch, launch)
 
 
 def image_folders(root: Path, classes=CLASSES, empty=(), splits=("train", "test")) -> Path:
