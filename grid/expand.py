@@ -13,7 +13,7 @@ from typing import Any
 
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
-from lcc.codecs import is_learned, objective_of
+from lcc.codecs import is_learned, is_seeded, objective_of
 from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES
 from lcc.codecs.objectives import check_task_beta, objective_settings
@@ -70,6 +70,8 @@ def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, l
         "split": split,
         "batch_size": settings["encode"]["batch_size"],
     }
+    if is_seeded(codec):  # Gaussian noise: the seed changes the images
+        config["seed"] = settings["encode"]["seed"]
     inputs = {"model": (fit.signature,)} if fit is not None else {}
     if gate is not None and settings["gate"]["enforce"]:
         inputs["gate"] = (gate.signature,)

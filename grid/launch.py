@@ -195,9 +195,10 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
         print(f"FAILED {job.stage} {sig} ({job.label}): {error}{_gave_up(root, job)}")
     for line in gate_lines(the_plan, root, classify(the_plan, root)):
         print(line)
-    report = root / sweep / "report" / "index.md"
-    if report.exists():
-        print(f"report: {report}")
+    report = root / sweep / "report"
+    if (report / "index.md").exists():
+        print(f"report: {report / 'index.md'}")
+        print(f"        {report / 'index.html'} (open in a browser)")
 
 
 def _gave_up(root: Path, job: Job) -> str:

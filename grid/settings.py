@@ -79,7 +79,7 @@ DEFAULTS: dict[str, Any] = {
     # overrides the recipe's value (null = the recipe's, e.g. the thesis batch for the
     # dataset and architecture). Resolved by lcc at plan time into each train job's config.
     "train": {"recipe": DEFAULT_PRESET, **dict.fromkeys(RECIPE_KEYS)},
-    "encode": {"batch_size": 256},
+    "encode": {"batch_size": 256, "seed": 0},  # seed: of seeded codecs (Gaussian noise)
     # Evaluation of trained classifiers: images per forward pass, precision policy
     # (lcc.evaluate.PRECISIONS: bf16 autocast on CUDA, or fp32).
     "eval": {"batch_size": 1000, "precision": "bf16"},

@@ -99,6 +99,9 @@ def _check_types(settings: Mapping[str, Any]) -> None:
         raise SettingsError(f"seeds must be a count >= 1 or a non-empty list; got {seeds!r}")
     elif not all(_is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise SettingsError(f"seeds must list distinct integers >= 0; got {seeds!r}")
+    noise_seed = settings["encode"]["seed"]
+    if not (_is_int(noise_seed) and noise_seed >= 0):
+        raise SettingsError(f"encode.seed must be an integer >= 0; got {noise_seed!r}")
 
 
 def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:

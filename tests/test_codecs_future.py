@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -303,7 +304,8 @@ def test_fit_codec_stage_reads_its_classifier_input(classifier, tmp_path):
     train = Job("train", {"arch": "vgg11-5", "n": 1})
     folder = write_job(tmp_path, train)
     checkpoint.save_atomic(classifier.model.state_dict(), folder / checkpoint.BEST)
-    meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "normalization": "synthetic"}
+    meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32,
+            "normalization": asdict(get_normalization("synthetic"))}  # as train writes  # fmt: skip
     (folder / "meta.json").write_text(json.dumps(meta))
     job = _fit_job({"classifier": (train.signature,)})
     write_job(tmp_path, job)

@@ -4,9 +4,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import grid
+import lcc.codecs as lcc_codecs
 from grid import settings as grid_settings
 from grid import stage_table
 from grid.stages import registry
@@ -144,3 +146,17 @@ def test_corruption_parameter_rehashes_cifar10c_generation_and_downstream_only(
     assert stages == {"prepare-cifar10c", "evaluate", "select", "train", "fourier", "report"}
     # the only trainings (and their heat maps) rehashed are the joined sets from the selection
     assert not any(k.split("|")[1] == "train" and "top" not in k for k in expected)
+
+
+def test_the_noise_seed_is_in_the_noise_encodes_config_only_and_changes_their_images() -> None:
+    jobs = grid.plan("demo_cifar", ["encode.seed=7"]).jobs
+    encodes = [job for job in jobs if job.stage == "encode"]
+    noisy = [job for job in encodes if job.config["codec"] == "noise"]
+    assert noisy and all(job.config["seed"] == 7 for job in noisy)
+    assert all("seed" not in job.config for job in encodes if job.config["codec"] != "noise")
+    images = np.random.default_rng(0).integers(0, 256, (4, 8, 8, 3), dtype=np.uint8)
+    draws = [lcc_codecs.get("noise", 0.1, seed=s).encode(images).reconstructions for s in (0, 7)]
+    assert not np.array_equal(*draws)
+    assert np.array_equal(
+        draws[1], lcc_codecs.get("noise", 0.1, seed=7).encode(images).reconstructions
+    )

@@ -98,6 +98,8 @@ LAYOUTS = {
 CASES = [
     # numeric ranges of the training recipe (resolved by lcc.train.resolve_recipe)
     (["epochs=0"], "train.epochs"),
+    (["encode.seed=-1"], "encode.seed"),
+    (["encode.seed=0.5"], "encode.seed"),
     (["epochs=-3"], "train.epochs"),
     (["epochs=1.5"], "train.epochs"),
     (["lr=0"], "train.lr"),

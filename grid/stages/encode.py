@@ -19,14 +19,15 @@ from lcc.data import load
 @stage("encode", version=1, resources="gpu")
 def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Encode ``config.split`` of ``config.dataset`` with ``config.codec`` at ``config.level``,
-    ``config.batch_size`` images at a time; writes images.npy, labels.npy and meta.json."""
+    ``config.batch_size`` images at a time (a seeded codec, Gaussian noise, draws from
+    ``config.seed``); writes images.npy, labels.npy and meta.json."""
     cfg = ctx.config
     name, level = cfg["codec"], cfg["level"]
     validate(name, level)
     for gate in ctx.input_jobs("gate"):  # present only with gate.enforce=true
         require_passed(ctx.folder_of(gate))
     weights = fit_job_folder(ctx) if is_learned(name) else None
-    codec = get(name, level, weights=weights, device=ctx.device)
+    codec = get(name, level, weights=weights, device=ctx.device, seed=cfg.get("seed", 0))
     ref = cfg["dataset"]
     data = load(ref["name"], cfg["split"], root=ref.get("root"), limit=ref.get("limit"))
 

@@ -25,13 +25,15 @@ EVAL_SETS = (*EVAL_ROLES, "cifar10c")
 
 
 def trained_model(folder: Path):
-    """The best-epoch classifier of a train job folder and its ``meta.json``."""
+    """The best-epoch classifier of a train job folder and its ``meta.json``, whose
+    ``normalization`` (``{name, mean, std}``, the recipe's) becomes a :class:`Normalization`."""
     for name in ("meta.json", checkpoint.BEST):
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder / name} is missing (did the train job finish?)")
     meta = json.loads((folder / "meta.json").read_text())
     model = build(meta["arch"], meta["num_classes"], meta["image_size"])
     model.load_state_dict(checkpoint.load(folder / checkpoint.BEST))
+    meta["normalization"] = Normalization(**meta["normalization"])
     return model, meta
 
 
@@ -60,7 +62,7 @@ def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     settings = {
         "batch_size": cfg["batch_size"],
         "device": ctx.device,
-        "normalization": Normalization(**meta["normalization"]),
+        "normalization": meta["normalization"],
         "precision": cfg["precision"],
     }
     rows = []

@@ -15,7 +15,6 @@ from lcc.codecs import fit, objective_of
 from lcc.codecs.fit_recipe import FIT_KEYS
 from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
-from lcc.evaluate import get_normalization
 
 
 def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
@@ -27,7 +26,7 @@ def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
             f"train job on the original data), got {len(folders)}"
         )
     model, meta = trained_model(folders[0])
-    return FrozenClassifier(model, get_normalization(meta["normalization"]))
+    return FrozenClassifier(model, meta["normalization"])
 
 
 @stage("fit-codec", version=1, resources="gpu")

@@ -20,7 +20,6 @@ from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from grid.stages.train import load_encoded, train_set_columns
 from lcc.evaluate.fourier import check_settings, fourier_heat_map, frequencies
-from lcc.evaluate.normalization import Normalization
 
 log = logging.getLogger("grid")
 
@@ -39,7 +38,7 @@ def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         images[:n],
         labels[:n],
         norm=cfg["norm"],
-        normalization=Normalization(**meta["normalization"]),
+        normalization=meta["normalization"],
         batch_size=cfg["batch_size"],
         seed=cfg["seed"],
         precision=cfg["precision"],

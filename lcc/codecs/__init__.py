@@ -11,7 +11,7 @@ loss, thesis §6.1; the mean-scale hyperprior), their rates, and the training of
 from lcc.codecs.base import Codec, EncodeResult
 from lcc.codecs.encoded import join_encoded, load_encoded
 from lcc.codecs.fit import fit
-from lcc.codecs.registry import CODECS, get, is_learned, objective_of, validate
+from lcc.codecs.registry import CODECS, get, is_learned, is_seeded, objective_of, validate
 from lcc.codecs.split import encode_split
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "fit",
     "get",
     "is_learned",
+    "is_seeded",
     "join_encoded",
     "load_encoded",
     "objective_of",

@@ -20,13 +20,16 @@ from lcc.codecs.noise import GaussianNoiseCodec
 class CodecSpec:
     """A registered codec: ``check_level`` validates a level (raising ValueError) without
     weights or data; ``learned`` codecs need a fit-codec job's weights to be built, and their
-    ``objective`` (:mod:`lcc.codecs.objectives`) is what their fit minimises."""
+    ``objective`` (:mod:`lcc.codecs.objectives`) is what their fit minimises. A ``seeded``
+    codec draws random numbers (Gaussian noise) from a seed its builder takes as a 4th
+    argument, so its output depends on that seed too."""
 
     name: str
     learned: bool
     check_level: Callable[[object], object]
-    build: Callable[[object, str | Path | None, str], Codec]  # (level, weights, device)
+    build: Callable[..., Codec]  # (level, weights, device[, seed])
     objective: str | None = None
+    seeded: bool = False
 
 
 def _learned(name: str, objective: str) -> CodecSpec:
@@ -49,7 +52,13 @@ CODECS: dict[str, CodecSpec] = {
         _learned("bls-ssim", "ssim"),  # thesis §6.1, structure-aware
         _learned("bls-task", "task"),  # thesis §6.1, task-aware
         _learned("mbt-mean", "mse"),  # a stronger learned codec
-        CodecSpec("noise", False, levels.noise_sigma, _simple(GaussianNoiseCodec)),
+        CodecSpec(
+            "noise",
+            False,
+            levels.noise_sigma,
+            lambda level, weights, device, seed: GaussianNoiseCodec(level, seed),
+            seeded=True,
+        ),
         CodecSpec("blur", False, levels.blur_kernel, _simple(GaussianBlurCodec)),
         CodecSpec(
             "identity", False, levels.no_level, lambda level, weights, device: IdentityCodec()
@@ -86,8 +95,23 @@ def objective_of(name: str) -> str:
     return CODECS[name].objective
 
 
-def get(name: str, level: object, weights: str | Path | None = None, device: str = "cpu") -> Codec:
+def is_seeded(name: str) -> bool:
+    """Whether codec ``name``'s output depends on a random seed (see :class:`CodecSpec`)."""
+    return spec_of(name).seeded
+
+
+def get(
+    name: str,
+    level: object,
+    weights: str | Path | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+) -> Codec:
     """Codec ``name`` at ``level``. Learned codecs need ``weights`` (a fit-codec job folder or
-    its ``model.pt``) and run on ``device``; the others ignore both."""
+    its ``model.pt``) and run on ``device``; a seeded codec draws from ``seed``; the others
+    ignore all three."""
     validate(name, level)
-    return CODECS[name].build(level, weights, device)
+    spec = CODECS[name]
+    if spec.seeded:
+        return spec.build(level, weights, device, seed)
+    return spec.build(level, weights, device)
