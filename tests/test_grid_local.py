@@ -95,7 +95,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     after = done_times(tmp_path, the_plan.jobs)
     assert after.keys() == {j.signature for j in the_plan.jobs}
     rerun = {sig for sig in after if before.get(sig) != after[sig]}
-    assert rerun == blocked and len(blocked) == 4  # training, its evaluation, select, report
+    assert rerun == blocked and len(blocked) == 5  # training, evaluation, fourier, select, report
     attempts = (folder / "attempts.txt").read_text().split()
     assert len(attempts) == 2 and attempts[0] != attempts[1]  # two worker processes
     curves = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
