@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from grid.job import Job
@@ -123,7 +123,7 @@ def worker_main(conn: Connection, plugins: list[str]) -> None:
 def signal_text(exitcode: int | None) -> str:
     """How a worker process ended: ``"killed by signal 9 (SIGKILL)"``, ``"exited with 1"``."""
     if exitcode is None:
-        return "still running"
+        return "ended (exit status unknown)"
     if exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
@@ -164,7 +164,10 @@ class Worker:
             return
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        """Whether the process still runs: its sentinel (a pipe end only the child holds)
+        reads as ready once it has exited, even if something else already reaped it, where
+        ``is_alive()``'s ``waitpid`` would fail and report it alive for ever."""
+        return not wait([self.process.sentinel], timeout=0)
 
     def exit_reason(self) -> str:
         """Why the process ended (call once it is no longer alive)."""
