@@ -91,16 +91,21 @@ TRAIN_CURVE = pa.schema(
     ]
 )
 
+# Which trained model a row is about (grid.stages.train.train_set_columns writes them).
+TRAINED_MODEL = [
+    ("arch", pa.string()),
+    ("dataset", pa.string()),
+    ("train_set", pa.string()),
+    ("codec", pa.string()),
+    ("level", pa.float64()),
+    ("joined", pa.bool_()),
+    ("seed", pa.int32()),
+]
+
 # Evaluation of a training job's best checkpoint: one row per (eval set, corruption, severity).
 EVALUATION = pa.schema(
     [
-        ("arch", pa.string()),
-        ("dataset", pa.string()),
-        ("train_set", pa.string()),
-        ("codec", pa.string()),
-        ("level", pa.float64()),
-        ("joined", pa.bool_()),
-        ("seed", pa.int32()),
+        *TRAINED_MODEL,
         ("best_epoch", pa.int32()),
         ("eval_set", pa.string()),  # "clean" | "compressed" | "cifar10c"
         ("corruption", pa.string()),  # null unless cifar10c
@@ -154,13 +159,7 @@ CODEC_GATE = pa.schema(
 # so SCHEMA_VERSION stays 1.
 FOURIER_SENSITIVITY = pa.schema(
     [
-        ("arch", pa.string()),
-        ("dataset", pa.string()),
-        ("train_set", pa.string()),
-        ("codec", pa.string()),
-        ("level", pa.float64()),
-        ("joined", pa.bool_()),
-        ("seed", pa.int32()),
+        *TRAINED_MODEL,
         ("freq_y", pa.int32()),  # signed vertical frequency, -H/2 .. H/2 - 1 (0 = DC)
         ("freq_x", pa.int32()),  # signed horizontal frequency, -W/2 .. W/2 - 1
         ("norm", pa.float64()),  # l2 norm of one channel's perturbation, pixels on [0, 1]
