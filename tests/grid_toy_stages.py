@@ -26,11 +26,12 @@ from grid.context import JobContext
 from grid.runner import import_plugins
 from grid.stages import registry
 from grid.stages.registry import STAGE_ORDER, Stage
+from grid.sweeps.future_codecs import FUTURE_CODECS
 
 RUNS: Counter = Counter()  # signature -> times the stage function started
 
 # The future-work codecs of demo_cifar off (bls-task's fit would add a later round).
-NO_FUTURE_CODECS = ["codecs.bls-ssim=[]", "codecs.bls-task=[]", "codecs.mbt-mean=[]"]
+NO_FUTURE_CODECS = [f"codecs.{name}=[]" for name in FUTURE_CODECS]
 # demo_cifar cut to JPEG q10 and BLS λ 0.1, one seed: the engine tests' usual small grid.
 SMALL_DEMO = [
     "seeds=1",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,9 +15,9 @@ from grid.stages.evaluate import evaluate_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.data import CORRUPTIONS, load
-from lcc.evaluate import evaluate, get_normalization
+from lcc.evaluate import evaluate
 from lcc.models import build
-from tests.stage_folders import write_encoded, write_job
+from tests.stage_folders import write_encoded, write_job, write_trained
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -63,24 +60,6 @@ def test_evaluate_restores_train_mode_and_rejects_bad_images():
     with pytest.raises(ValueError, match="uint8"):
         evaluate(model, images.astype(np.float32), np.zeros(4, np.int64), batch_size=2,
                  device="cpu", normalization="cifar10", precision="fp32")  # fmt: skip
-
-
-def write_trained(root, model: nn.Module) -> Job:
-    """A train job folder holding ``model`` as its best checkpoint (as the train stage does)."""
-    config = {
-        "arch": "vgg11-5",
-        "dataset": {"name": "synthetic", "num_classes": 10, "image_size": 32},
-        "seed": 2,
-        "train_set": {"label": "bls:0.1", "codec": "bls", "level": 0.1, "joined": False,
-                      "top_k": None},
-    }  # fmt: skip
-    job = Job("train", config)
-    folder = write_job(root, job)
-    torch.save(model.state_dict(), folder / "best.pt")
-    meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "best_epoch": 4,
-            "normalization": asdict(get_normalization("synthetic"))}  # fmt: skip
-    (folder / "meta.json").write_text(json.dumps(meta))
-    return job
 
 
 def write_release(folder, images: np.ndarray, labels: np.ndarray) -> dict:

@@ -3,9 +3,6 @@ answer, and the fourier stage's rows, artifact, idempotent rerun and setting err
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,10 +14,9 @@ from grid.context import JobContext
 from grid.job import Job
 from grid.stages.fourier import fourier_stage
 from grid.store import schemas
-from lcc.evaluate import get_normalization
 from lcc.evaluate.fourier import basis_image, basis_row, fourier_heat_map, frequencies
 from lcc.models import build
-from tests.stage_folders import write_encoded, write_job
+from tests.stage_folders import write_encoded, write_trained
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -142,23 +138,6 @@ def test_bad_settings_raise_one_line(norm, images, batch_size, message):
 # --- the stage -----------------------------------------------------------------------------
 
 
-def trained_job(root, model: nn.Module) -> Job:
-    config = {
-        "arch": "vgg11-5",
-        "dataset": {"name": "synthetic", "num_classes": 10, "image_size": 32},
-        "seed": 1,
-        "train_set": {"label": "jpeg:10", "codec": "jpeg", "level": 10, "joined": False,
-                      "top_k": None},
-    }  # fmt: skip
-    job = Job("train", config, label="synthetic vgg11-5 jpeg:10 seed 1")
-    folder = write_job(root, job)
-    torch.save(model.state_dict(), folder / "best.pt")
-    meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "best_epoch": 1,
-            "normalization": asdict(get_normalization("synthetic"))}  # fmt: skip
-    (folder / "meta.json").write_text(json.dumps(meta))
-    return job
-
-
 def fourier_job(train: Job, clean: Job, **config) -> Job:
     config = {"norm": 4.0, "images": 6, "seed": 0, "batch_size": 4, "precision": "fp32"} | config
     inputs = {"model": (train.signature,), "test_clean": (clean.signature,)}
@@ -167,7 +146,15 @@ def fourier_job(train: Job, clean: Job, **config) -> Job:
 
 def test_stage_rows_artifact_and_rerun_give_the_same_rows(tmp_path):
     torch.manual_seed(0)
-    train = trained_job(tmp_path, build("vgg11-5", 10, 32))
+    train = write_trained(
+        tmp_path,
+        build("vgg11-5", 10, 32),
+        codec="jpeg",
+        level=10,
+        seed=1,
+        best_epoch=1,
+        label="synthetic vgg11-5 jpeg:10 seed 1",
+    )
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
     clean = write_encoded(tmp_path, images, np.arange(10) % 10, split="test")

@@ -23,6 +23,7 @@ from grid.executors.worker import Task, Worker
 from grid.job import Job
 from grid.store.folder import JobFolder
 from grid.store.schemas import PROVENANCE
+from tests import grid_toy_stages as toy
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -35,9 +36,7 @@ ARGS = [
     "codecs.bls=[]",
     "codecs.noise=[]",
     "codecs.blur=[]",
-    "codecs.bls-ssim=[]",
-    "codecs.bls-task=[]",
-    "codecs.mbt-mean=[]",
+    *toy.NO_FUTURE_CODECS,
     "select.joined=[]",
     "epochs=2",
 ]

@@ -22,6 +22,7 @@ from grid.plan import read_launched
 from grid.status import classify
 from grid.store.folder import JobFolder
 from grid.store.state import CANCELLED, DONE, FAILED, PENDING, RUNNING, SlurmQueue
+from tests import grid_toy_stages as toy
 
 pytestmark = [
     pytest.mark.slurm,
@@ -42,6 +43,7 @@ ARGS = [
     "codecs.bls=[]",
     "codecs.noise=[]",
     "codecs.blur=[]",
+    *toy.NO_FUTURE_CODECS,
     "select.methods=[]",
     "select.joined=[]",
     "cifar10c=false",

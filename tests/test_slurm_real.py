@@ -21,6 +21,7 @@ import grid
 from grid.context import JobContext
 from grid.store.folder import JobFolder
 from grid.store.state import DONE, FAILED, SlurmQueue
+from tests import grid_toy_stages as toy
 
 pytestmark = [
     pytest.mark.slurm,
@@ -47,6 +48,7 @@ ARGS = [
     "codecs.bls=[]",
     "codecs.noise=[]",
     "codecs.blur=[]",
+    *toy.NO_FUTURE_CODECS,
     "epochs=6",
     "select.joined=[]",
 ]
