@@ -10,7 +10,6 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	# Frost photographs for CIFAR-10-C generation: data files only, so none of its
 	# dependencies (opencv, NumPy 2) are wanted.
@@ -20,8 +19,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(PY) -m grid.launch sweep=demo executor=local max_parallel=2
 
+# Two pytest workers: the real-Slurm tests wait on the scheduler while the rest run
+# (tests/conftest.py puts them in separate groups).
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,16 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items) -> None:
+    """Two groups for ``make test`` (``-n 2 --dist loadgroup``): the real-Slurm tests, which
+    mostly wait on the scheduler, in one worker; every other test, in order, in the other.
+    Only the waiting overlaps: the tests written for a quiet machine still run one at a time."""
+    for item in items:
+        group = "slurm" if item.get_closest_marker("slurm") else "machine"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def _extract_some(archive: Path, dest: Path, keep) -> None:
     """Stream ``archive`` once and extract the members for which ``keep(name)`` is true."""
     with tarfile.open(archive, "r:gz") as tar:

@@ -32,6 +32,16 @@ RUNS: Counter = Counter()  # signature -> times the stage function started
 
 # The future-work codecs of demo_cifar off (bls-task's fit would add a later round).
 NO_FUTURE_CODECS = [f"codecs.{name}=[]" for name in FUTURE_CODECS]
+# demo_cifar cut to JPEG q10 alone, one seed, no joined set.
+JPEG_ONLY = [
+    "seeds=1",
+    "codecs.jpeg=[10]",
+    "codecs.bls=[]",
+    "codecs.noise=[]",
+    "codecs.blur=[]",
+    *NO_FUTURE_CODECS,
+    "select.joined=[]",
+]
 # demo_cifar cut to JPEG q10 and BLS λ 0.1, one seed: the engine tests' usual small grid.
 SMALL_DEMO = [
     "seeds=1",

@@ -31,13 +31,7 @@ ARGS = [
     "executor=local",
     "max_parallel=2",
     "plugins=[tests.grid_toy_plugin]",
-    "seeds=1",
-    "codecs.jpeg=[10]",
-    "codecs.bls=[]",
-    "codecs.noise=[]",
-    "codecs.blur=[]",
-    *toy.NO_FUTURE_CODECS,
-    "select.joined=[]",
+    *toy.JPEG_ONLY,
     "epochs=2",
 ]
 

@@ -26,15 +26,7 @@ from grid.store.folder import JobFolder
 from grid.store.state import DONE, NEW, PENDING
 from tests import grid_toy_stages as toy
 
-ARGS = [
-    *toy.NO_FUTURE_CODECS,
-    "seeds=3",
-    "codecs.jpeg=[10]",
-    "codecs.bls=[]",
-    "codecs.noise=[]",
-    "codecs.blur=[]",
-    "select.joined=[]",
-]
+ARGS = [*toy.JPEG_ONLY, "seeds=3"]
 FIRST_ID = 7001
 
 FAKE_SBATCH = f"""#!/bin/sh
