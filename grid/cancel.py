@@ -3,14 +3,17 @@
 Every job of the sweep's last launched plan (``plan.json``; other overrides re-plan, as in
 :mod:`grid.status`) that is queued or running is cancelled: jobs with a Slurm id with one
 ``scancel`` of all their ids, and every one marked ``cancelled`` in its folder, which status
-shows and which a relaunch runs again (it resumes from the job's checkpoint, if any).
+shows and which a relaunch runs again (it resumes from the job's checkpoint, if any). A local
+launcher, on any host that sees the results folder, reads those markers within seconds: it
+kills the workers running cancelled jobs and starts no cancelled job, nor any job that reads
+one (grid/executors/local.py).
 
 A job that another sweep's queued or running jobs still need (the same signature, upstream
 of them in that sweep's ``plan.json`` under the same results root) is kept, with one line
 saying why, unless ``force=true``. A local or fake launch has no scheduler to ask: its jobs
-are marked cancelled only, and the launcher process that runs them (its host and pid are
-printed) keeps going until it is stopped; a job it starts or finishes afterwards reads as
-running or done again. Imports no torch (tests/test_layering.py).
+are marked cancelled, and the launcher (its host and pid are printed) stops them; a fake
+launch runs in one process from start to end and is not stopped. Imports no torch
+(tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -102,9 +105,11 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
         folder.mark_cancelled(slurm_job_id=ids[job.signature], by="grid.cancel")
         submitted = folder.read(SUBMITTED) or {}
         if not ids[job.signature] and submitted.get("pid"):
+            executor = submitted.get("executor")
+            stops = "stops them within seconds" if executor == "local" else "runs on to its end"
             launchers.add(
-                f"{submitted.get('executor')} launcher pid {submitted['pid']} "
-                f"on {submitted.get('host')}"
+                f"{executor} launcher pid {submitted['pid']} on {submitted.get('host')}, "
+                f"which {stops}"
             )
     scancelled = [s for s in folders if ids[s]]
     marked = [s for s in folders if not ids[s]]
@@ -114,7 +119,7 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
     if marked:
         print(f"marked {len(marked)} jobs without a Slurm id cancelled")
         for launcher in sorted(launchers):
-            print(f"  they belong to the {launcher}, which runs on until it is stopped")
+            print(f"  they belong to the {launcher}")
     for job in kept[:MAX_KEPT_LINES]:
         print(
             f"kept {job.stage} {job.signature} ({job.label}): sweep {needed[job.signature]}'s "

@@ -193,6 +193,8 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     for sig, error in outcome.failed.items():
         job = the_plan.by_signature[sig]
         print(f"FAILED {job.stage} {sig} ({job.label}): {error}{_gave_up(root, job)}")
+    if outcome.cancelled:
+        print(f"cancelled {len(outcome.cancelled)} jobs (grid.cancel); a relaunch resumes them")
     for line in gate_lines(the_plan, root, classify(the_plan, root)):
         print(line)
     report = root / sweep / "report"
@@ -219,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    return 1 if outcome is not None and outcome.failed else 0
+    return 1 if outcome is not None and (outcome.failed or outcome.cancelled) else 0
 
 
 if __name__ == "__main__":

@@ -42,11 +42,14 @@ def progress_line(
     elapsed_s: float,
     left_s: float | None,
     width: int | None = None,
+    cancelled: int = 0,
 ) -> str:
     """The progress line. ``stages``: (stage, jobs done, jobs) in stage order; ``left_s`` None
-    reads ``~? left`` (nothing ended yet). Stages that do not fit in ``width`` characters are
-    cut and replaced by ``…``; the counts and times are always shown."""
-    head = f"[{done}/{total} done · {running} running · {failed} failed]"
+    reads ``~? left`` (nothing ended yet); ``cancelled`` jobs are counted only when there are
+    some. Stages that do not fit in ``width`` characters are cut and replaced by ``…``; the
+    counts and times are always shown."""
+    dropped = f" · {cancelled} cancelled" if cancelled else ""
+    head = f"[{done}/{total} done · {running} running · {failed} failed{dropped}]"
     left = "~?" if left_s is None else f"~{clock(left_s)}"
     tail = f"{clock(elapsed_s)} elapsed{SEP}{left} left"
 
@@ -62,7 +65,8 @@ def progress_line(
 
 
 class Reporter:
-    """The executor's calls: a job started, a job ended (with its error, or None), a tick."""
+    """The executor's calls: a job started, a job ended (with its error, or None) or was
+    cancelled, a tick."""
 
     def __init__(self, jobs: Sequence[Job], parallel: int) -> None:
         self.total = len(jobs)
@@ -70,7 +74,7 @@ class Reporter:
         self.per_stage = Counter(job.stage for job in jobs)
         self.stage_done: Counter = Counter()
         self.running: set[str] = set()
-        self.done = self.failed = 0
+        self.done = self.failed = self.cancelled_jobs = 0
         self.durations: list[float] = []
         self.begun = time.monotonic()
 
@@ -88,6 +92,11 @@ class Reporter:
         else:
             self.failed += 1
 
+    def cancelled(self, job: Job, seconds: float | None) -> None:
+        """grid.cancel took the job off (``seconds`` it had run; None: it never started)."""
+        self.running.discard(job.signature)
+        self.cancelled_jobs += 1
+
     def tick(self) -> None:
         """Called every poll of the executor's loop."""
 
@@ -96,13 +105,21 @@ class Reporter:
 
     def line(self, width: int | None = None) -> str:
         elapsed = time.monotonic() - self.begun
-        still = self.total - self.done - self.failed
+        still = self.total - self.done - self.failed - self.cancelled_jobs
         left = None
         if self.durations:
             left = sum(self.durations) / len(self.durations) * still / self.parallel
         stages = [(s, self.stage_done[s], n) for s, n in self.per_stage.items()]
         return progress_line(
-            self.done, len(self.running), self.failed, self.total, stages, elapsed, left, width
+            self.done,
+            len(self.running),
+            self.failed,
+            self.total,
+            stages,
+            elapsed,
+            left,
+            width,
+            self.cancelled_jobs,
         )
 
 
@@ -119,6 +136,10 @@ class LogProgress(Reporter):
             log.info("done %s %s (%s)", job.stage, job.signature, job.label)
         else:
             log.error("%s %s failed: %s (log %s)", job.stage, job.signature, error, log_path)
+
+    def cancelled(self, job: Job, seconds: float | None) -> None:
+        super().cancelled(job, seconds)
+        log.info("cancelled %s %s (%s)", job.stage, job.signature, job.label)
 
     def close(self) -> None:
         log.info(self.line())
@@ -149,6 +170,10 @@ class LiveProgress(Reporter):
         if error is not None:
             where = f" (log {log_path})" if log_path else ""
             self.stream.write(f"\r\x1b[2KFAILED {job.stage} {job.signature}: {error}{where}\n")
+        self._draw()
+
+    def cancelled(self, job: Job, seconds: float | None) -> None:
+        super().cancelled(job, seconds)
         self._draw()
 
     def tick(self) -> None:

@@ -17,6 +17,8 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Two groups for ``make test`` (``-n 2 --dist loadgroup``): the real-Slurm tests, which
     mostly wait on the scheduler, in one worker; every other test, in order, in the other.
     Only the waiting overlaps: the tests written for a quiet machine still run one at a time."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         group = "slurm" if item.get_closest_marker("slurm") else "machine"
         item.add_marker(pytest.mark.xdist_group(group))

@@ -19,10 +19,12 @@ import pandas as pd
 import pytest
 
 import grid
+from grid import status
 from grid.executors.worker import Task, Worker
 from grid.job import Job
-from grid.store.folder import JobFolder
+from grid.store.folder import STARTED, JobFolder
 from grid.store.schemas import PROVENANCE
+from grid.store.state import CANCELLED, DONE, RUNNING
 from tests import grid_toy_stages as toy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,6 +53,12 @@ def launch(results: Path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def planned(results: Path) -> grid.Plan:
+    """The plan that :func:`launch` runs."""
+    overrides = [a for a in ARGS if not a.startswith(("sweep=", "plugins="))]
+    return grid.plan("demo_cifar", [*overrides, f"results={results}"])
+
+
 def done_times(root: Path, jobs: list[Job]) -> dict[str, str]:
     """Signature -> time of its done marker, for the jobs that are done."""
     folders = {job.signature: JobFolder.of(root, job) for job in jobs}
@@ -62,10 +70,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     first = launch(tmp_path, TOY_KILL_LABEL=KILLED)
     assert first.returncode == 1, first.stderr[-2000:]
     assert "executor: local" in first.stdout
-    the_plan = grid.plan(
-        "demo_cifar",
-        [a for a in ARGS if not a.startswith(("sweep=", "plugins="))] + [f"results={tmp_path}"],
-    )
+    the_plan = planned(tmp_path)
     killed = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
     blocked = {killed.signature}  # it and its dependents (the toy report waits for all)
     for job in the_plan.jobs:  # plan order: inputs first
@@ -96,6 +101,53 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     assert (tmp_path / "_logs" / "demo_cifar" / "local").is_dir()
     third = launch(tmp_path)
     assert third.returncode == 0 and "nothing to run" in third.stdout
+
+
+@pytest.mark.slow
+def test_grid_cancel_stops_a_local_launch_and_a_relaunch_runs_what_it_stopped(
+    tmp_path: Path,
+) -> None:
+    """The slow training (2 epochs of 60 s) is cancelled while it runs: its worker is killed
+    and the launcher ends within seconds, every job not done reads cancelled (none failed,
+    none of the training's dependants started), and a relaunch finishes them all."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TOY_SLOW_LABEL": KILLED,
+        "TOY_EPOCH_SECONDS": "60",
+    }
+    command = [sys.executable, "-m", "grid.launch", *ARGS, f"results={tmp_path}"]
+    launcher = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    the_plan = planned(tmp_path)
+    slow = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
+    try:
+        deadline = time.monotonic() + 240
+        while JobFolder.of(tmp_path, slow).state() != RUNNING and time.monotonic() < deadline:
+            assert launcher.poll() is None, launcher.stdout.read()
+            time.sleep(0.5)
+        asked = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "grid.cancel", "sweep=demo_cifar",
+                              f"results={tmp_path}"], cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=120)  # fmt: skip
+        assert out.returncode == 0 and "which stops them within seconds" in out.stdout, out.stdout
+        printed, _ = launcher.communicate(timeout=60)
+        assert time.monotonic() - asked < 60  # not the 2 minutes the training had left
+        assert launcher.returncode == 1 and "jobs (grid.cancel); a relaunch resumes them" in printed
+    finally:
+        launcher.kill()  # a no-op once it ended
+
+    states = status.classify(the_plan, tmp_path)
+    assert states[slow.signature] == CANCELLED
+    assert set(states.values()) <= {DONE, CANCELLED}, states
+    for job in the_plan.jobs:  # nothing downstream of the cancelled training started
+        if slow.signature in job.dependencies:
+            started = JobFolder.of(tmp_path, job).read(STARTED)
+            assert states[job.signature] == CANCELLED and not started, job.label
+
+    again = launch(tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert set(status.classify(the_plan, tmp_path).values()) == {DONE}
 
 
 # -- several jobs in one worker -----------------------------------------------------------

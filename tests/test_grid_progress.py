@@ -52,6 +52,19 @@ def test_the_estimate_is_the_mean_job_time_times_jobs_left_over_parallelism() ->
     assert line.endswith("~0:20 left")  # mean 20 s × 2 jobs left / 2 workers
 
 
+def test_cancelled_jobs_are_counted_apart_and_leave_the_estimate() -> None:
+    reporter = LogProgress(jobs(), parallel=1)
+    first, second, _, train = jobs()
+    reporter.started(first, "a.log")
+    reporter.ended(first, 10.0, None, "a.log")
+    reporter.started(second, "b.log")
+    reporter.cancelled(second, 4.0)
+    reporter.cancelled(train, None)  # never started
+    line = reporter.line()
+    assert line.startswith("[1/4 done · 0 running · 0 failed · 2 cancelled] encode 1/3 · ")
+    assert line.endswith("~0:10 left")  # one job left (the third), 10 s a job
+
+
 def test_a_terminal_gets_one_line_redrawn_in_place_and_failures_above_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -38,6 +38,7 @@ class Outcome:
     ids: dict[str, str] = field(default_factory=dict)  # signature -> scheduler id
     submissions: dict[str, int] = field(default_factory=dict)  # stage -> number of submissions
     failed: dict[str, str] = field(default_factory=dict)  # signature -> error line
+    cancelled: list[str] = field(default_factory=list)  # signatures a blocking run dropped
 
 
 class Executor(ABC):

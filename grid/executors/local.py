@@ -8,6 +8,12 @@ killed) is recorded here as that job's failure, and a fresh worker takes its pla
 other jobs never notice. A job whose input failed is marked failed with MissingInputError
 and not run; a ``partial_inputs`` stage (the report) runs once every input has ended.
 
+``python -m grid.cancel`` marks the jobs it cancels in their folders; the launcher reads
+those markers every :data:`CANCEL_POLL_S` seconds, drops the cancelled jobs it has not
+started, kills the workers running cancelled ones (their folders stay marked cancelled, not
+failed) and cancels the jobs that read a cancelled job's output. A relaunch runs them all
+again, resuming from their checkpoints.
+
 Each job's stdout and stderr go to ``<results>/_logs/<sweep>/local/<stage>-<signature>.log``
 (every attempt appended; named in its running and failed markers, which status shows), the
 workers' own output to ``workers.log`` beside them. Progress: grid/progress.py.
@@ -28,9 +34,10 @@ from grid.plan import Group
 from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
-from grid.store.state import FAILED
+from grid.store.state import CANCELLED, FAILED
 
 POLL_S = 0.5
+CANCEL_POLL_S = 2.0  # how often the job folders are read for grid.cancel's markers
 
 
 def default_parallelism() -> int:
@@ -60,8 +67,12 @@ class LocalExecutor(Executor):
         self.running: dict[str, Job] = {}
         self.plugins, self.limit = launch.settings["plugins"], limit
         self.workers = [self._new_worker() for _ in range(min(limit, len(todo)))]
+        cancels_read = time.monotonic()
         try:
             while self.waiting or self.running:
+                if time.monotonic() - cancels_read >= CANCEL_POLL_S:
+                    self._drop_cancelled()
+                    cancels_read = time.monotonic()
                 self._schedule()
                 wait([h for w in self.workers for h in (w.conn, w.process.sentinel)], POLL_S)
                 self.workers = [w for w in self.workers if self._collect(w)]
@@ -73,6 +84,28 @@ class LocalExecutor(Executor):
                 worker.stop(grace_s=1 if worker.task is None else 5)
             self.reporter.close()
         return self.outcome
+
+    def _drop_cancelled(self) -> None:
+        """Stop running the jobs grid.cancel marked cancelled, and the jobs that read them."""
+        root = self.launch.results_root
+        for job in [*self.running.values(), *self.waiting.values()]:
+            if JobFolder.of(root, job).state() == CANCELLED:
+                self._cancel(job)
+        for job in list(self.waiting.values()):  # waiting ones are in DAG order
+            if any(sig in self.outcome.cancelled for sig in job.dependencies):
+                JobFolder.of(root, job).mark_cancelled(by="launcher: an input was cancelled")
+                self._cancel(job)
+
+    def _cancel(self, job: Job) -> None:
+        seconds = None
+        if self.waiting.pop(job.signature, None) is None:
+            worker = next(w for w in self.workers if w.task and w.task.job == job.to_dict())
+            seconds = time.monotonic() - worker.started
+            worker.kill()  # a fresh worker takes its place when a job is ready for it
+            self.workers.remove(worker)
+            del self.running[job.signature]
+        self.outcome.cancelled.append(job.signature)
+        self.reporter.cancelled(job, seconds)
 
     def _schedule(self) -> None:
         """Hand ready jobs to idle workers (starting one in place of a dead one if need be);
