@@ -31,6 +31,25 @@ class Group:
     jobs: tuple[Job, ...]
 
 
+def chain_lengths(jobs: list[Job]) -> dict[str, int]:
+    """Signature -> jobs on the longest chain of ``jobs`` that starts at that job and runs
+    through the jobs that read it (1 for a job none of them reads). ``jobs``: upstream first.
+
+    The local executor starts the ready job with the longest chain first (critical-path list
+    scheduling), so a late chain such as the bls-task codec's fit → encode → train → … →
+    report does not wait behind independent evaluations.
+    """
+    readers: dict[str, list[str]] = {job.signature: [] for job in jobs}
+    for job in jobs:
+        for sig in job.dependencies:
+            if sig in readers:
+                readers[sig].append(job.signature)
+    lengths: dict[str, int] = {}
+    for job in reversed(jobs):
+        lengths[job.signature] = 1 + max((lengths[r] for r in readers[job.signature]), default=0)
+    return lengths
+
+
 @dataclass
 class Plan:
     """A sweep's resolved settings (per part) and its jobs, upstream first."""

@@ -6,6 +6,8 @@ from collections import Counter
 import pytest
 
 import grid
+from grid.job import Job
+from grid.plan import chain_lengths
 
 JPEG3, JPEG4, LAMBDAS = 6, 7, 7
 NOISE, BLUR, SEEDS = 6, 4, 3
@@ -113,3 +115,24 @@ def test_report_reads_every_job(sweep: str) -> None:
     report = the_plan.jobs[-1]
     assert report.stage == "report"
     assert set(report.dependencies) == {j.signature for j in the_plan.jobs[:-1]}
+
+
+def test_chain_lengths_count_the_longest_chain_of_readers_and_order_inputs_first() -> None:
+    """A alone; B -> C -> D; B -> E. The local executor starts ready jobs longest chain first,
+    an order in which every job still comes after its inputs."""
+    a, b = Job("encode", {"i": "a"}), Job("encode", {"i": "b"})
+    c = Job("train", {"i": "c"}, {"data": (b.signature,)})
+    d = Job("evaluate", {"i": "d"}, {"model": (c.signature,)})
+    e = Job("train", {"i": "e"}, {"data": (b.signature,)})
+    lengths = chain_lengths([a, b, c, d, e])
+    assert [lengths[j.signature] for j in (a, b, c, d, e)] == [1, 3, 2, 1, 1]
+    the_plan = grid.plan("demo", [])
+    lengths = chain_lengths(the_plan.jobs)
+    order = sorted(the_plan.jobs, key=lambda job: -lengths[job.signature])
+    seen: set[str] = set()
+    for job in order:
+        assert set(job.dependencies) <= seen, job.label
+        seen.add(job.signature)
+    fit_task = next(j for j in the_plan.jobs if j.stage == "fit-codec" and "bls-task" in j.label)
+    fourier = [j for j in the_plan.jobs if j.stage == "fourier"]
+    assert all(lengths[fit_task.signature] > lengths[f.signature] for f in fourier)

@@ -1,6 +1,8 @@
 """This machine: a pool of ``max_parallel`` worker processes (grid/executors/worker.py), each
 importing torch and the stages once and then running job after job, every job started as
-soon as its inputs are done. Blocks until every job has ended.
+soon as its inputs are done and a worker is free; of the ready jobs, the one that starts the
+longest chain of jobs reading it goes first (:func:`grid.plan.chain_lengths`). Blocks until
+every job has ended.
 
 A job that raises is recorded by the runner; a worker that dies mid-job (SIGKILL, segfault,
 out of memory) or overruns the stage's time limit (the profile's ``time_min``; the worker is
@@ -30,7 +32,7 @@ from multiprocessing.connection import wait
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.worker import Task, Worker
 from grid.job import Job
-from grid.plan import Group
+from grid.plan import Group, chain_lengths
 from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
@@ -63,7 +65,9 @@ class LocalExecutor(Executor):
         self.launch, self.threads = launch, threads
         self.outcome = Outcome(submissions={g.stage: 0 for g in groups})
         self.reporter = make_reporter(todo, limit, sys.stderr)
-        self.waiting = {job.signature: job for job in todo}
+        lengths = chain_lengths(todo)
+        order = sorted(todo, key=lambda job: -lengths[job.signature])  # stable: plan order
+        self.waiting = {job.signature: job for job in order}
         self.running: dict[str, Job] = {}
         self.plugins, self.limit = launch.settings["plugins"], limit
         self.workers = [self._new_worker() for _ in range(min(limit, len(todo)))]
@@ -91,7 +95,7 @@ class LocalExecutor(Executor):
         for job in [*self.running.values(), *self.waiting.values()]:
             if JobFolder.of(root, job).state() == CANCELLED:
                 self._cancel(job)
-        for job in list(self.waiting.values()):  # waiting ones are in DAG order
+        for job in list(self.waiting.values()):  # longest chain first: after their inputs
             if any(sig in self.outcome.cancelled for sig in job.dependencies):
                 JobFolder.of(root, job).mark_cancelled(by="launcher: an input was cancelled")
                 self._cancel(job)

@@ -24,9 +24,9 @@ SWEEP = {
     },
     "fourier": {"enabled": True, "images": 8},  # future work §6.2: Fourier heat maps
     "gate": {"images": 200},
-    "data": {"train_limit": 1500, "test_limit": 200},
+    "data": {"train_limit": 1000, "test_limit": 200},
     "fit": {
-        "epochs": 3,
+        "epochs": 2,  # 2 x 50 steps: the demo's codecs only have to run, not to be good
         "max_steps_per_epoch": 50,
         "warmup_steps": 15,
         "batch_size": 8,
