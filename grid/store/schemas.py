@@ -68,16 +68,21 @@ CODEC_FIT = pa.schema(
     ]
 )
 
+# Which trained model a row is about (grid.stages.train.train_set_columns writes them).
+TRAINED_MODEL = [
+    ("arch", pa.string()),
+    ("dataset", pa.string()),
+    ("train_set", pa.string()),  # label, e.g. "original", "jpeg:20", "bls:0.012+bls:0.1"
+    ("codec", pa.string()),  # codec of the training data ("identity" for original)
+    ("level", pa.float64()),  # null for original and joined sets
+    ("joined", pa.bool_()),
+    ("seed", pa.int32()),
+]
+
 # Training curves: one row per (epoch, eval set).
 TRAIN_CURVE = pa.schema(
     [
-        ("arch", pa.string()),
-        ("dataset", pa.string()),
-        ("train_set", pa.string()),  # label, e.g. "original", "jpeg:20", "bls:0.012+bls:0.1"
-        ("codec", pa.string()),  # codec of the training data ("identity" for original)
-        ("level", pa.float64()),  # null for original and joined sets
-        ("joined", pa.bool_()),
-        ("seed", pa.int32()),
+        *TRAINED_MODEL,
         ("epoch", pa.int32()),  # 1-based
         ("train_loss", pa.float64()),
         ("train_top1", pa.float64()),  # fraction in [0, 1]
@@ -90,17 +95,6 @@ TRAIN_CURVE = pa.schema(
         ("images_per_s", pa.float64()),
     ]
 )
-
-# Which trained model a row is about (grid.stages.train.train_set_columns writes them).
-TRAINED_MODEL = [
-    ("arch", pa.string()),
-    ("dataset", pa.string()),
-    ("train_set", pa.string()),
-    ("codec", pa.string()),
-    ("level", pa.float64()),
-    ("joined", pa.bool_()),
-    ("seed", pa.int32()),
-]
 
 # Evaluation of a training job's best checkpoint: one row per (eval set, corruption, severity).
 EVALUATION = pa.schema(
