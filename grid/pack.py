@@ -19,11 +19,10 @@ import logging
 from functools import partial
 from pathlib import Path
 
-import submitit
 from submitit.core.utils import UncompletedJobError
 
 from grid.job import Job
-from grid.runner import import_plugins, isolated_job, run_job, run_with_retries, set_threads
+from grid.runner import SlurmTask, isolated_job, run_job, run_with_retries
 
 log = logging.getLogger("grid")
 
@@ -32,27 +31,17 @@ class PackFailedError(RuntimeError):
     """One or more jobs of a packed task failed (each failure is recorded in its folder)."""
 
 
-class PackedRunner(submitit.helpers.Checkpointable):
+class PackedRunner(SlurmTask):
     """The callable of a packed array task: runs ``jobs`` (specs, ``Job.to_dict()``) in order.
 
-    ``inputs`` holds the specs of every job any of them reads, by signature. ``threads`` is
-    the number of torch threads (None: as Slurm allots); ``retries`` how many times a failing
-    job is rerun at once (:func:`grid.runner.run_with_retries`). Returns the jobs' folders.
+    ``inputs`` holds the specs of every job any of them reads, by signature; ``threads`` and
+    ``retries`` as for :class:`grid.runner.SlurmTask`. Returns the jobs' folders.
     """
-
-    def __init__(
-        self, plugins: list[str] | None = None, threads: int | None = None, retries: int = 0
-    ) -> None:
-        self.plugins = list(plugins or [])
-        self.threads = threads
-        self.retries = retries
 
     def __call__(
         self, jobs: list[dict], results_root: str, sweep: str, inputs: dict[str, dict]
     ) -> list[str]:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        set_threads(self.threads)
-        import_plugins(self.plugins)
+        self.start()
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
         folders, failed = [], []
         for position, spec in enumerate(jobs, start=1):

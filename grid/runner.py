@@ -218,8 +218,9 @@ def _reset_matplotlib() -> None:
     matplotlib.rc_file_defaults()
 
 
-class JobRunner(submitit.helpers.Checkpointable):
-    """The callable submitted to submitit; requeues itself on timeout or preemption.
+class SlurmTask(submitit.helpers.Checkpointable):
+    """What a Slurm task's callable shares (:class:`JobRunner`, grid.pack.PackedRunner):
+    submitit requeues it on timeout or preemption, with the same arguments.
 
     ``threads`` is the number of torch threads a job may use (None: as Slurm allots);
     ``retries`` how many times a failing job is rerun at once (:func:`run_with_retries`).
@@ -232,10 +233,18 @@ class JobRunner(submitit.helpers.Checkpointable):
         self.threads = threads
         self.retries = retries
 
-    def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
+    def start(self) -> None:
+        """Set up the task's process: logging, torch threads, the plugins' stages."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         set_threads(self.threads)
         import_plugins(self.plugins)
+
+
+class JobRunner(SlurmTask):
+    """The callable submitted to submitit for one job."""
+
+    def __call__(self, job: dict, results_root: str, sweep: str, inputs: dict[str, dict]) -> str:
+        self.start()
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
         the_job = Job.from_dict(job)
         return run_with_retries(
