@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +25,8 @@ import grid
 from grid import status
 from grid.executors.worker import Task, Worker
 from grid.job import Job
-from grid.store.folder import STARTED, JobFolder
+from grid.plan import chain_lengths
+from grid.store.folder import CANCEL, STARTED, JobFolder
 from grid.store.schemas import PROVENANCE
 from grid.store.state import CANCELLED, DONE, RUNNING
 from tests import grid_toy_stages as toy
@@ -41,10 +45,10 @@ ARGS = [
 KILLED = "jpeg:10 seed 0"  # the label of the toy train job whose worker is killed
 
 
-def launch(results: Path, **env: str) -> subprocess.CompletedProcess:
+def launch(results: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), **env}
     return subprocess.run(
-        [sys.executable, "-m", "grid.launch", *ARGS, f"results={results}"],
+        [sys.executable, "-m", "grid.launch", *ARGS, *extra, f"results={results}"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -53,10 +57,10 @@ def launch(results: Path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def planned(results: Path) -> grid.Plan:
+def planned(results: Path, *extra: str) -> grid.Plan:
     """The plan that :func:`launch` runs."""
     overrides = [a for a in ARGS if not a.startswith(("sweep=", "plugins="))]
-    return grid.plan("demo_cifar", [*overrides, f"results={results}"])
+    return grid.plan("demo_cifar", [*overrides, *extra, f"results={results}"])
 
 
 def done_times(root: Path, jobs: list[Job]) -> dict[str, str]:
@@ -72,10 +76,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     assert "executor: local" in first.stdout
     the_plan = planned(tmp_path)
     killed = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
-    blocked = {killed.signature}  # it and its dependents (the toy report waits for all)
-    for job in the_plan.jobs:  # plan order: inputs first
-        if blocked & set(job.dependencies):
-            blocked.add(job.signature)
+    blocked = downstream(the_plan, killed.signature)  # the toy report waits for all
     folder = JobFolder.of(tmp_path, killed)
     assert folder.error() == "worker killed by signal 9 (SIGKILL)"
     assert f"FAILED train {killed.signature} ({killed.label}): worker killed by signal 9" in (
@@ -103,6 +104,36 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     assert third.returncode == 0 and "nothing to run" in third.stdout
 
 
+def downstream(the_plan: grid.Plan, signature: str) -> set[str]:
+    """``signature`` and every job that reads it, directly or through other jobs."""
+    found = {signature}
+    for job in the_plan.jobs:  # plan order: inputs first
+        if found & set(job.dependencies):
+            found.add(job.signature)
+    return found
+
+
+@contextmanager
+def launch_until_slow_runs(results: Path) -> Iterator[tuple[subprocess.Popen, grid.Plan, Job]]:
+    """A local launch whose training ``KILLED`` takes 2 epochs of 60 s, started in the
+    background; yields (launcher, plan, that training) once the training runs."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TOY_SLOW_LABEL": KILLED,
+           "TOY_EPOCH_SECONDS": "60"}  # fmt: skip
+    command = [sys.executable, "-m", "grid.launch", *ARGS, f"results={results}"]
+    launcher = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    the_plan = planned(results)
+    slow = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
+    try:
+        deadline = time.monotonic() + 240
+        while JobFolder.of(results, slow).state() != RUNNING and time.monotonic() < deadline:
+            assert launcher.poll() is None, launcher.stdout.read()
+            time.sleep(0.5)
+        yield launcher, the_plan, slow
+    finally:
+        launcher.kill()  # a no-op once it ended
+
+
 @pytest.mark.slow
 def test_grid_cancel_stops_a_local_launch_and_a_relaunch_runs_what_it_stopped(
     tmp_path: Path,
@@ -110,44 +141,72 @@ def test_grid_cancel_stops_a_local_launch_and_a_relaunch_runs_what_it_stopped(
     """The slow training (2 epochs of 60 s) is cancelled while it runs: its worker is killed
     and the launcher ends within seconds, every job not done reads cancelled (none failed,
     none of the training's dependants started), and a relaunch finishes them all."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "TOY_SLOW_LABEL": KILLED,
-        "TOY_EPOCH_SECONDS": "60",
-    }
-    command = [sys.executable, "-m", "grid.launch", *ARGS, f"results={tmp_path}"]
-    launcher = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    the_plan = planned(tmp_path)
-    slow = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
-    try:
-        deadline = time.monotonic() + 240
-        while JobFolder.of(tmp_path, slow).state() != RUNNING and time.monotonic() < deadline:
-            assert launcher.poll() is None, launcher.stdout.read()
-            time.sleep(0.5)
+    with launch_until_slow_runs(tmp_path) as (launcher, the_plan, slow):
         asked = time.monotonic()
         out = subprocess.run([sys.executable, "-m", "grid.cancel", "sweep=demo_cifar",
-                              f"results={tmp_path}"], cwd=REPO, env=env, capture_output=True,
-                             text=True, timeout=120)  # fmt: skip
+                              f"results={tmp_path}"], cwd=REPO, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)  # fmt: skip
         assert out.returncode == 0 and "which stops them within seconds" in out.stdout, out.stdout
         printed, _ = launcher.communicate(timeout=60)
         assert time.monotonic() - asked < 60  # not the 2 minutes the training had left
         assert launcher.returncode == 1 and "jobs (grid.cancel); a relaunch resumes them" in printed
-    finally:
-        launcher.kill()  # a no-op once it ended
 
     states = status.classify(the_plan, tmp_path)
     assert states[slow.signature] == CANCELLED
     assert set(states.values()) <= {DONE, CANCELLED}, states
-    for job in the_plan.jobs:  # nothing downstream of the cancelled training started
-        if slow.signature in job.dependencies:
-            started = JobFolder.of(tmp_path, job).read(STARTED)
-            assert states[job.signature] == CANCELLED and not started, job.label
+    for sig in downstream(the_plan, slow.signature) - {slow.signature}:  # none of them started
+        started = JobFolder.of(tmp_path, the_plan.by_signature[sig]).read(STARTED)
+        assert states[sig] == CANCELLED and not started, sig
 
     again = launch(tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert set(status.classify(the_plan, tmp_path).values()) == {DONE}
+
+
+@pytest.mark.slow
+def test_the_jobs_reading_a_cancelled_job_are_cancelled_and_the_others_run_on(
+    tmp_path: Path,
+) -> None:
+    """Only the running training is marked cancelled (as grid.cancel marks each job it takes
+    off): the launcher cancels what reads it, runs every other job to the end, and exits 1."""
+    with launch_until_slow_runs(tmp_path) as (launcher, the_plan, slow):
+        JobFolder.of(tmp_path, slow).mark_cancelled(by="test")
+        printed, _ = launcher.communicate(timeout=120)
+    assert launcher.returncode == 1, printed[-2000:]
+    cut = downstream(the_plan, slow.signature)
+    assert f"cancelled {len(cut)} jobs (grid.cancel)" in printed
+    states = status.classify(the_plan, tmp_path)
+    for job in the_plan.jobs:
+        folder = JobFolder.of(tmp_path, job)
+        if job.signature in cut - {slow.signature}:
+            assert states[job.signature] == CANCELLED and not folder.read(STARTED), job.label
+            assert folder.read(CANCEL)["by"] == "launcher: an input was cancelled"
+        elif job.signature != slow.signature:
+            assert states[job.signature] == DONE, job.label
+    assert states[slow.signature] == CANCELLED
+
+
+def test_with_one_worker_the_ready_job_starting_the_longest_chain_goes_first(
+    tmp_path: Path,
+) -> None:
+    """With the bls-task codec, its fit (which reads the original training) starts a longer
+    chain than the evaluations that become ready with it, though plan order lists them first."""
+    extra = ("max_parallel=1", "codecs.bls-task=[0.1]", "epochs=1")
+    out = launch(tmp_path, *extra)
+    assert out.returncode == 0, out.stderr[-2000:]
+    the_plan = planned(tmp_path, *extra)
+    lengths = chain_lengths(the_plan.jobs)
+    started = re.findall(r"started \S+ ([0-9a-f]{12}) \(", out.stderr)
+    assert sorted(started) == sorted(the_plan.by_signature)
+    ran: set[str] = set()
+    for sig in started:
+        ready = [j.signature for j in the_plan.jobs
+                 if j.signature not in ran and set(j.dependencies) <= ran]  # fmt: skip
+        assert lengths[sig] == max(lengths[r] for r in ready), the_plan.by_signature[sig].label
+        ran.add(sig)
+    fit = next(j for j in the_plan.jobs if j.stage == "fit-codec")
+    first_evaluation = next(s for s in started if the_plan.by_signature[s].stage == "evaluate")
+    assert started.index(fit.signature) < started.index(first_evaluation)
 
 
 # -- several jobs in one worker -----------------------------------------------------------

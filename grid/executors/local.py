@@ -36,7 +36,7 @@ from grid.plan import Group, chain_lengths
 from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
-from grid.store.state import CANCELLED, FAILED
+from grid.store.state import FAILED
 
 POLL_S = 0.5
 CANCEL_POLL_S = 2.0  # how often the job folders are read for grid.cancel's markers
@@ -93,17 +93,21 @@ class LocalExecutor(Executor):
         """Stop running the jobs grid.cancel marked cancelled, and the jobs that read them."""
         root = self.launch.results_root
         for job in [*self.running.values(), *self.waiting.values()]:
-            if JobFolder.of(root, job).state() == CANCELLED:
+            if JobFolder.of(root, job).is_cancelled():
                 self._cancel(job)
+        cancelled = set(self.outcome.cancelled)
         for job in list(self.waiting.values()):  # longest chain first: after their inputs
-            if any(sig in self.outcome.cancelled for sig in job.dependencies):
+            if cancelled.intersection(job.dependencies):
                 JobFolder.of(root, job).mark_cancelled(by="launcher: an input was cancelled")
                 self._cancel(job)
+                cancelled.add(job.signature)
 
     def _cancel(self, job: Job) -> None:
         seconds = None
         if self.waiting.pop(job.signature, None) is None:
-            worker = next(w for w in self.workers if w.task and w.task.job == job.to_dict())
+            worker = next(
+                w for w in self.workers if w.task and w.task.job["signature"] == job.signature
+            )
             seconds = time.monotonic() - worker.started
             worker.kill()  # a fresh worker takes its place when a job is ready for it
             self.workers.remove(worker)

@@ -107,6 +107,11 @@ class JobFolder:
     def is_done(self) -> bool:
         return self._marker_path(COMPLETE).exists()
 
+    def is_cancelled(self) -> bool:
+        """Whether the job's state is cancelled; one ``stat`` for a job never cancelled (the
+        local executor asks this of every unfinished job every 2 s)."""
+        return self._marker_path(CANCEL).exists() and self.state() == CANCELLED
+
     def mark_submitted(self, **fields: Any) -> None:
         self._write(SUBMITTED, fields)
 
