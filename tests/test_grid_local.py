@@ -1,9 +1,13 @@
-"""The local executor: worker processes that run job after job (grid/executors/worker.py).
+"""The local executor: each job in a process of its own, forked from a job server
+(grid/executors/worker.py).
 
-End to end on the test-only stages: the DAG in dependency order with one job's worker killed
+End to end on the test-only stages: the DAG in dependency order with one job's process killed
 by SIGKILL (only that job and its dependents fail, a relaunch reruns only them, a third
-launch finds nothing to do); in one worker: real jobs give the rows they give alone, and a
-job that changes process state leaves none of it to the next."""
+launch finds nothing to do), a job past its stage's time limit killed; job processes: a real
+training forked from the server gives the rows it gives in a fresh interpreter, a job that
+changes process state leaves none of it to the next, and with a code snapshot the jobs import
+the suite from it. Overlapping launchers and ``kill -9`` of a job's pid:
+tests/test_grid_launchers.py."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +28,15 @@ import pytest
 
 import grid
 from grid import status
-from grid.executors.worker import Task, Worker
+from grid.executors.base import Launch
+from grid.executors.local import LocalExecutor
+from grid.executors.worker import JobProcess, Task
 from grid.job import Job
-from grid.plan import chain_lengths
+from grid.plan import Group, chain_lengths
+from grid.profiles import load_profile
 from grid.store.folder import CANCEL, STARTED, JobFolder
 from grid.store.schemas import PROVENANCE
-from grid.store.state import CANCELLED, DONE, RUNNING
+from grid.store.state import CANCELLED, DONE, RUNNING, process_alive_here
 from tests import grid_toy_stages as toy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,7 +50,7 @@ ARGS = [
 ]
 
 
-KILLED = "jpeg:10 seed 0"  # the label of the toy train job whose worker is killed
+KILLED = "jpeg:10 seed 0"  # the label of the toy train job whose process is killed
 
 
 def launch(results: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
@@ -70,7 +78,9 @@ def done_times(root: Path, jobs: list[Job]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_path: Path) -> None:
+def test_a_killed_job_process_fails_only_its_job_and_a_relaunch_reruns_only_it(
+    tmp_path: Path,
+) -> None:
     first = launch(tmp_path, TOY_KILL_LABEL=KILLED)
     assert first.returncode == 1, first.stderr[-2000:]
     assert "executor: local" in first.stdout
@@ -78,8 +88,8 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     killed = next(j for j in the_plan.jobs if j.stage == "train" and KILLED in j.label)
     blocked = downstream(the_plan, killed.signature)  # the toy report waits for all
     folder = JobFolder.of(tmp_path, killed)
-    assert folder.error() == "worker killed by signal 9 (SIGKILL)"
-    assert f"FAILED train {killed.signature} ({killed.label}): worker killed by signal 9" in (
+    assert folder.error() == "job process killed by signal 9 (SIGKILL)"
+    assert f"FAILED train {killed.signature} ({killed.label}): job process killed by signal 9" in (
         first.stdout
     )
     assert Path(folder.log_path()).is_file()
@@ -96,7 +106,7 @@ def test_a_killed_worker_fails_only_its_job_and_a_relaunch_reruns_only_it(tmp_pa
     rerun = {sig for sig in after if before.get(sig) != after[sig]}
     assert rerun == blocked and len(blocked) == 5  # training, evaluation, fourier, select, report
     attempts = (folder / "attempts.txt").read_text().split()
-    assert len(attempts) == 2 and attempts[0] != attempts[1]  # two worker processes
+    assert len(attempts) == 2 and attempts[0] != attempts[1]  # two job processes
     curves = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
     assert sorted(curves["epoch"].unique()) == [1, 2]
     assert (tmp_path / "_logs" / "demo_cifar" / "local").is_dir()
@@ -138,7 +148,7 @@ def launch_until_slow_runs(results: Path) -> Iterator[tuple[subprocess.Popen, gr
 def test_grid_cancel_stops_a_local_launch_and_a_relaunch_runs_what_it_stopped(
     tmp_path: Path,
 ) -> None:
-    """The slow training (2 epochs of 60 s) is cancelled while it runs: its worker is killed
+    """The slow training (2 epochs of 60 s) is cancelled while it runs: its process is killed
     and the launcher ends within seconds, every job not done reads cancelled (none failed,
     none of the training's dependants started), and a relaunch finishes them all."""
     with launch_until_slow_runs(tmp_path) as (launcher, the_plan, slow):
@@ -186,7 +196,7 @@ def test_the_jobs_reading_a_cancelled_job_are_cancelled_and_the_others_run_on(
     assert states[slow.signature] == CANCELLED
 
 
-def test_with_one_worker_the_ready_job_starting_the_longest_chain_goes_first(
+def test_with_one_job_at_a_time_the_ready_job_starting_the_longest_chain_goes_first(
     tmp_path: Path,
 ) -> None:
     """With the bls-task codec, its fit (which reads the original training) starts a longer
@@ -209,18 +219,39 @@ def test_with_one_worker_the_ready_job_starting_the_longest_chain_goes_first(
     assert started.index(fit.signature) < started.index(first_evaluation)
 
 
-# -- several jobs in one worker -----------------------------------------------------------
+def test_a_job_past_its_stage_time_limit_is_killed_and_only_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encodes get 3 s (a profile's ``time_min`` of 0.05): the one that sleeps 60 s is killed
+    and failed with a TimeoutError line, the other is done."""
+    monkeypatch.setenv("TOY_SLOW_QUICK_LABEL", "sleeper")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    jobs = {name: Job("encode", {"name": name}, label=name) for name in ("sleeper", "quick")}
+    profile = replace(load_profile("default"), stages={"encode": {"time_min": 0.05}})
+    settings = {"max_parallel": 2, "plugins": ["tests.grid_toy_plugin"], "retries": 0}
+    by_sig = {job.signature: job for job in jobs.values()}
+    info = Launch("toy", tmp_path, settings, profile, by_sig)
+    began = time.monotonic()
+    outcome = LocalExecutor().submit([Group("encode", 0, tuple(jobs.values()))], info)
+    assert time.monotonic() - began < 50
+    error = "TimeoutError: ran past the stage's time limit of 0.05 min"
+    assert outcome.failed == {jobs["sleeper"].signature: error}
+    assert JobFolder.of(tmp_path, jobs["quick"]).is_done()
+    assert not process_alive_here(JobFolder.of(tmp_path, jobs["sleeper"]).read(STARTED))
 
 
-def run_in(worker: Worker, task: Task, timeout_s: float = 300) -> tuple:
-    """Send ``task`` to ``worker`` and wait for its end message (skipping "ready")."""
-    worker.send(task, time.monotonic(), None)
-    message: tuple = ("ready",)
-    while message[0] == "ready":
-        assert worker.conn.poll(timeout_s), f"no answer from the worker in {timeout_s} s"
-        message = worker.conn.recv()
-    worker.task = None
-    return message
+# -- job processes -----------------------------------------------------------------------
+
+
+def run_alone(task: Task, plugins: list[str] = (), code_dir: Path | None = None) -> tuple:
+    """Run ``task`` in a job process and return its end message."""
+    log = str(Path(task.results_root) / "logs" / "forkserver.log")
+    proc = JobProcess(task, list(plugins), code_dir, log)
+    try:
+        assert proc.conn.poll(300), "no answer from the job process in 300 s"
+        return proc.message()
+    finally:
+        proc.release()
 
 
 def task_of(root: Path, job: Job, jobs: dict[str, Job], threads: int = 1) -> Task:
@@ -243,47 +274,106 @@ TINY = [
     "cifar10c=false", "test_on_compressed=false",
 ]  # fmt: skip
 
+# Runs one Task (JSON on stdin) in this fresh interpreter, as a job process would.
+FRESH = """import json, sys
+from grid.executors.worker import Task, run_task
+print(json.dumps(run_task(Task(**json.load(sys.stdin)), [], None)))
+"""
 
-def test_a_training_run_after_other_jobs_in_a_worker_gives_the_rows_it_gives_alone(
+
+def test_a_training_forked_from_the_job_server_gives_the_rows_of_a_fresh_interpreter(
     tmp_path: Path,
 ) -> None:
-    """Real stages: two encodes then a training in one worker; the same training as the
-    first job of a fresh worker (reading copies of those encodes) writes the same rows."""
+    """Real stages: two encodes then a training, each in a job process forked from the
+    server; the same training run by a fresh interpreter (reading copies of those encodes)
+    writes the same rows."""
     the_plan = grid.plan("demo_cifar", [*TINY, f"results={tmp_path}"])
     train = next(j for j in the_plan.jobs if j.stage == "train")
     jobs = the_plan.by_signature
     shared, alone = tmp_path / "shared", tmp_path / "alone"
-    one, two = Worker([]), Worker([])
-    try:
-        for job in [jobs[sig] for sig in train.dependencies] + [train]:
-            assert run_in(one, task_of(shared, job, jobs)) == ("done", job.signature)
-        shutil.copytree(shared / "_jobs" / "encode", alone / "_jobs" / "encode")
-        assert run_in(two, task_of(alone, train, jobs)) == ("done", train.signature)
-    finally:
-        one.stop()
-        two.stop()
+    for job in [jobs[sig] for sig in train.dependencies] + [train]:
+        assert run_alone(task_of(shared, job, jobs)) == ("done", job.signature)
+    shutil.copytree(shared / "_jobs" / "encode", alone / "_jobs" / "encode")
+    task = task_of(alone, train, jobs)
+    fresh = subprocess.run([sys.executable, "-c", FRESH], input=json.dumps(task.__dict__),
+                           cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert json.loads(fresh.stdout.splitlines()[-1]) == ["done", train.signature], fresh.stderr
     mine, theirs = rows_without_timing(shared, train), rows_without_timing(alone, train)
     assert list(mine) == ["train_curve"] and len(mine["train_curve"]) > 0
     pd.testing.assert_frame_equal(mine["train_curve"], theirs["train_curve"], check_exact=True)
 
 
-def test_a_job_leaves_no_process_state_to_the_next_in_its_worker(
+def test_a_job_leaves_no_process_state_to_the_next_job(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first job changes threads, dtype, grad mode, cwd, env and draws from the global
-    RNGs; the second finds the state the first one found (both start from JOB_SEED)."""
+    RNGs; the second, forked from the same server, finds the state the first one found (both
+    start from JOB_SEED)."""
     monkeypatch.setenv("TOY_LEAK_LABEL", "leaky")
     jobs = {name: Job("fit-codec", {"name": name}, label=name) for name in ("leaky", "next")}
-    worker = Worker(["tests.grid_toy_plugin"])
-    try:
-        for job in jobs.values():
-            message = run_in(worker, task_of(tmp_path, job, jobs, threads=2))
-            assert message == ("done", job.signature)
-    finally:
-        worker.stop()
+    for job in jobs.values():
+        message = run_alone(task_of(tmp_path, job, jobs, threads=2), ["tests.grid_toy_plugin"])
+        assert message == ("done", job.signature)
     found = {n: json.loads((JobFolder.of(tmp_path, j) / "state.json").read_text()) for n, j in
              jobs.items()}  # fmt: skip
     assert found["next"] == found["leaky"]
     assert found["next"]["threads"] == 2 and found["next"]["dtype"] == "torch.float32"
     assert found["next"]["leaked_env"] is None and found["next"]["cwd"] == os.getcwd()
     assert found["next"]["grad"] is True
+
+
+# A plugin whose fit-codec stage records where its process imported the suite from.
+WHERE_PLUGIN = """import json, sys
+import analysis, grid, lcc
+from grid.stages.registry import STAGES, Stage
+
+def where(ctx):
+    found = {m.__name__: m.__file__ for m in (analysis, grid, lcc)}
+    (ctx.workdir / "where.json").write_text(json.dumps({**found, "path0": sys.path[0]}))
+    return {}
+
+STAGES["fit-codec"] = Stage("fit-codec", where, (), "cpu")
+"""
+# Two launches in one process (so one job server, started again for the snapshot): the
+# first without a code snapshot, the second with argv[2]; prints their failures.
+TWO_LAUNCHES = """import json, sys
+from pathlib import Path
+from grid.executors.base import Launch
+from grid.executors.local import LocalExecutor
+from grid.job import Job
+from grid.plan import Group
+from grid.profiles import load_profile
+
+root, snapshot = Path(sys.argv[1]), Path(sys.argv[2])
+settings = {"max_parallel": 1, "plugins": ["where_plugin"], "retries": 0}
+for code_dir in (None, snapshot):
+    job = Job("fit-codec", {"snapshot": str(code_dir)}, label=str(code_dir))
+    info = Launch("where", root, settings, load_profile("default"), {job.signature: job}, code_dir)
+    outcome = LocalExecutor().submit([Group("fit-codec", 0, (job,))], info)
+    print(json.dumps([job.signature, outcome.failed]))
+"""
+
+
+def test_with_a_code_snapshot_the_job_processes_import_the_suite_from_it(tmp_path: Path) -> None:
+    """A launcher that imports the suite from the checkout (its working directory) runs a job
+    without a code snapshot, then one with a copy of lcc, grid and analysis as its snapshot:
+    the first job imports them from the checkout, the second from the copy."""
+    snapshot = tmp_path / "snap"
+    for package in ("lcc", "grid", "analysis"):
+        shutil.copytree(REPO / package, snapshot / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "where_plugin.py").write_text(WHERE_PLUGIN)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'plugins'}{os.pathsep}{REPO}"}
+    out = subprocess.run([sys.executable, "-c", TWO_LAUNCHES, str(tmp_path / "results"),
+                          str(snapshot)], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    (checkout_sig, failed), (snapshot_sig, failed_too) = map(json.loads, out.stdout.splitlines())
+    assert failed == {} and failed_too == {}
+    for sig, where in ((checkout_sig, REPO), (snapshot_sig, snapshot)):
+        found = json.loads((tmp_path / "results/_jobs/fit-codec" / sig / "where.json").read_text())
+        for package in ("lcc", "grid", "analysis"):
+            assert Path(found[package]).is_relative_to(where / package), (package, found)
+    assert found["path0"] == str(snapshot)

@@ -1,45 +1,57 @@
-"""This machine: a pool of ``max_parallel`` worker processes (grid/executors/worker.py), each
-importing torch and the stages once and then running job after job, every job started as
-soon as its inputs are done and a worker is free; of the ready jobs, the one that starts the
-longest chain of jobs reading it goes first (:func:`grid.plan.chain_lengths`). Blocks until
-every job has ended.
+"""This machine: each job in a process of its own (grid/executors/worker.py: forked in
+milliseconds from a server that imported torch and the stages once), at most ``max_parallel``
+at a time, every job started as soon as its inputs are done; of the ready jobs, the one that
+starts the longest chain of jobs reading it goes first (:func:`grid.plan.chain_lengths`).
+Blocks until every job has ended, those another launcher holds included.
 
-A job that raises is recorded by the runner; a worker that dies mid-job (SIGKILL, segfault,
-out of memory) or overruns the stage's time limit (the profile's ``time_min``; the worker is
-killed) is recorded here as that job's failure, and a fresh worker takes its place, so the
-other jobs never notice. A job whose input failed is marked failed with MissingInputError
-and not run; a ``partial_inputs`` stage (the report) runs once every input has ended.
+A job that raises is recorded by the runner; a job process that dies (SIGKILL, segfault, out
+of memory) or overruns the stage's time limit (the profile's ``time_min``; the process is
+killed) is recorded here as that job's failure, and the other jobs never notice: the pid in a
+job's running marker is that job's alone. A job whose input failed is marked failed with
+MissingInputError and not run; a ``partial_inputs`` stage (the report) runs once every input
+has ended.
+
+Jobs of the plan that another live launcher holds (pending or running when this launch
+scanned, handed over by grid/launch.py) are waited for, not run: their folders are read every
+:data:`CANCEL_POLL_S` seconds; when one is done the jobs reading it may start, when it failed
+they are not run, and when its launcher is gone this launcher takes it over and runs it
+(grid/executors/claims.py).
 
 ``python -m grid.cancel`` marks the jobs it cancels in their folders; the launcher reads
 those markers every :data:`CANCEL_POLL_S` seconds, drops the cancelled jobs it has not
-started, kills the workers running cancelled ones (their folders stay marked cancelled, not
+started, kills the processes running cancelled ones (their folders stay marked cancelled, not
 failed) and cancels the jobs that read a cancelled job's output. A relaunch runs them all
 again, resuming from their checkpoints.
 
 Each job's stdout and stderr go to ``<results>/_logs/<sweep>/local/<stage>-<signature>.log``
 (every attempt appended; named in its running and failed markers, which status shows), the
-workers' own output to ``workers.log`` beside them. Progress: grid/progress.py.
+job server's own output to ``forkserver.log`` beside them. Progress: grid/progress.py.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import wait
 
 from grid.executors.base import Executor, Launch, Outcome
-from grid.executors.worker import Task, Worker
+from grid.executors.claims import HELD, ORPHANED, claimant, take_over, verdict
+from grid.executors.worker import JobProcess, Task
 from grid.job import Job
 from grid.plan import Group, chain_lengths
 from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
-from grid.store.state import FAILED
+from grid.store.state import CANCELLED, DONE, FAILED, SlurmQueue
 
 POLL_S = 0.5
-CANCEL_POLL_S = 2.0  # how often the job folders are read for grid.cancel's markers
+CANCEL_POLL_S = 2.0  # how often job folders are read (grid.cancel's markers, held jobs)
+
+log = logging.getLogger("grid")
 
 
 def default_parallelism() -> int:
@@ -53,46 +65,101 @@ def log_path_of(launch: Launch, job: Job) -> str:
 
 
 class LocalExecutor(Executor):
-    """A DAG-aware pool of at most ``max_parallel`` worker processes."""
+    """A DAG-aware runner of at most ``max_parallel`` job processes at a time."""
 
     name = "local"
     blocking = True
 
+    def __init__(self, held: Sequence[Job] = ()) -> None:
+        """``held``: jobs of the plan that another live launcher holds (module docstring)."""
+        self.held = {job.signature: job for job in held}
+
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         limit = launch.settings["max_parallel"] or default_parallelism()
-        threads = max(1, (os.cpu_count() or 1) // limit)
-        todo = [job for group in groups for job in group.jobs]
-        self.launch, self.threads = launch, threads
+        self.launch, self.limit, self.plugins = launch, limit, launch.settings["plugins"]
+        self.threads = max(1, (os.cpu_count() or 1) // limit)
+        self.server_log = str(launch.log_dir / "local" / "forkserver.log")
+        todo = {job.signature for group in groups for job in group.jobs}
+        self.held = {sig: job for sig, job in self.held.items() if sig not in todo}
+        jobs = [
+            j for j in launch.inputs.values() if j.signature in todo or j.signature in self.held
+        ]
+        lengths = chain_lengths(jobs)  # plan order: upstream first
+        self.rank = {job.signature: (-lengths[job.signature], i) for i, job in enumerate(jobs)}
         self.outcome = Outcome(submissions={g.stage: 0 for g in groups})
-        self.reporter = make_reporter(todo, limit, sys.stderr)
-        lengths = chain_lengths(todo)
-        order = sorted(todo, key=lambda job: -lengths[job.signature])  # stable: plan order
-        self.waiting = {job.signature: job for job in order}
-        self.running: dict[str, Job] = {}
-        self.plugins, self.limit = launch.settings["plugins"], limit
-        self.workers = [self._new_worker() for _ in range(min(limit, len(todo)))]
-        cancels_read = time.monotonic()
+        self.reporter = make_reporter(jobs, limit, sys.stderr)
+        self.waiting = {job.signature: job for job in jobs if job.signature in todo}
+        self._sort_waiting()
+        self.running: dict[str, JobProcess] = {}
+        self.exiting: list[JobProcess] = []  # ended jobs whose processes are still exiting
+        if self.held:
+            holders = sorted(
+                {claimant(JobFolder.of(launch.results_root, j)) for j in self.held.values()}
+            )
+            log.info("waiting for %d jobs that another launcher runs (%s)", len(self.held),
+                     ", ".join(holders[:3]) + (", …" if len(holders) > 3 else ""))  # fmt: skip
+        folders_read = time.monotonic()
         try:
-            while self.waiting or self.running:
-                if time.monotonic() - cancels_read >= CANCEL_POLL_S:
+            while self.waiting or self.running or self.held:
+                if time.monotonic() - folders_read >= CANCEL_POLL_S:
+                    self._follow_held()
                     self._drop_cancelled()
-                    cancels_read = time.monotonic()
+                    folders_read = time.monotonic()
                 self._schedule()
-                wait([h for w in self.workers for h in (w.conn, w.process.sentinel)], POLL_S)
-                self.workers = [w for w in self.workers if self._collect(w)]
+                handles = [h for p in self.running.values() for h in (p.conn, p.process.sentinel)]
+                if handles:
+                    wait(handles, POLL_S)
+                else:
+                    time.sleep(POLL_S)
+                for proc in list(self.running.values()):
+                    self._collect(proc)
+                self.exiting = [proc for proc in self.exiting if not proc.reap()]
                 self.reporter.tick()
-        finally:  # idle workers (or, on an interrupt, busy ones) exit together
-            for worker in self.workers:
-                worker.ask_to_stop()
-            for worker in self.workers:
-                worker.stop(grace_s=1 if worker.task is None else 5)
+        finally:  # on an interrupt: no job goes on running unwatched
+            for proc in self.running.values():
+                proc.kill()
+            for proc in self.exiting:
+                proc.release()
             self.reporter.close()
         return self.outcome
+
+    def _sort_waiting(self) -> None:
+        """Longest chain first, then plan order."""
+        self.waiting = dict(sorted(self.waiting.items(), key=lambda item: self.rank[item[0]]))
+
+    def _follow_held(self) -> None:
+        """Read the held jobs' folders: done ones free their readers, failed ones block
+        them, cancelled ones cancel them, orphaned ones are taken over and run here."""
+        root, queue = self.launch.results_root, SlurmQueue()
+        for sig, job in list(self.held.items()):
+            folder = JobFolder.of(root, job)
+            found = verdict(folder, queue)
+            if found == HELD:
+                continue
+            if found == ORPHANED:
+                holder = claimant(folder)
+                if not take_over(folder):
+                    continue  # another launcher took it first: it holds it now
+                log.info("took over %s %s (%s): its launcher %s is gone", job.stage, sig,
+                         job.label, holder)  # fmt: skip
+                self.waiting[sig] = job
+                self._sort_waiting()
+            elif found == DONE:
+                self.reporter.ended(job, None, None, None)
+            elif found == FAILED:
+                error = folder.error() or "failed under another launcher"
+                self.outcome.failed[sig] = error
+                self.reporter.ended(job, None, error, folder.log_path())
+            elif found == CANCELLED:
+                self.outcome.cancelled.append(sig)
+                self.reporter.cancelled(job, None)
+            del self.held[sig]
 
     def _drop_cancelled(self) -> None:
         """Stop running the jobs grid.cancel marked cancelled, and the jobs that read them."""
         root = self.launch.results_root
-        for job in [*self.running.values(), *self.waiting.values()]:
+        mine = [self.launch.inputs[sig] for sig in self.running] + list(self.waiting.values())
+        for job in mine:
             if JobFolder.of(root, job).is_cancelled():
                 self._cancel(job)
         cancelled = set(self.outcome.cancelled)
@@ -105,46 +172,37 @@ class LocalExecutor(Executor):
     def _cancel(self, job: Job) -> None:
         seconds = None
         if self.waiting.pop(job.signature, None) is None:
-            worker = next(
-                w for w in self.workers if w.task and w.task.job["signature"] == job.signature
-            )
-            seconds = time.monotonic() - worker.started
-            worker.kill()  # a fresh worker takes its place when a job is ready for it
-            self.workers.remove(worker)
-            del self.running[job.signature]
+            proc = self.running.pop(job.signature)
+            seconds = time.monotonic() - proc.started
+            proc.kill()
         self.outcome.cancelled.append(job.signature)
         self.reporter.cancelled(job, seconds)
 
     def _schedule(self) -> None:
-        """Hand ready jobs to idle workers (starting one in place of a dead one if need be);
-        mark jobs whose inputs failed as failed."""
+        """Start ready jobs while fewer than ``limit`` run; mark jobs whose inputs failed as
+        failed."""
         for job in list(self.waiting.values()):
             state = self._inputs_state(job)
             if state == "blocked":
                 del self.waiting[job.signature]
                 self._skip(job)
-            elif state == "ready":
-                idle = next((w for w in self.workers if w.task is None), None)
-                if idle is None and len(self.workers) < self.limit:
-                    idle = self._new_worker()
-                    self.workers.append(idle)
-                if idle is None:
-                    continue
+            elif state == "ready" and len(self.running) < self.limit:
                 del self.waiting[job.signature]
-                self._start(job, idle)
+                self._start(job)
 
     def _inputs_state(self, job: Job) -> str:
-        """ready (inputs done), wait (an input still to run) or blocked (an input failed; a
-        stage with ``partial_inputs`` is never blocked, it runs once every input ended)."""
+        """ready (inputs done), wait (an input still to run, here or under another launcher)
+        or blocked (an input failed; a stage with ``partial_inputs`` is never blocked, it
+        runs once every input ended)."""
         deps = job.dependencies
         partial = get_stage(job.stage).partial_inputs
         if not partial and any(sig in self.outcome.failed for sig in deps):
             return "blocked"
-        if any(sig in self.waiting or sig in self.running for sig in deps):
+        if any(sig in self.waiting or sig in self.running or sig in self.held for sig in deps):
             return "wait"
         return "ready"
 
-    def _start(self, job: Job, worker: Worker) -> None:
+    def _start(self, job: Job) -> None:
         launch = self.launch
         resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
         task = Task(
@@ -156,61 +214,48 @@ class LocalExecutor(Executor):
             log_path_of(launch, job),
             launch.settings["retries"],
         )
-        now = time.monotonic()
-        deadline = now + resources.time_min * 60 if resources.time_min else None
-        worker.send(task, now, deadline)
-        self.running[job.signature] = job
-        self.outcome.submissions[job.stage] += 1
-        self.outcome.ids[job.signature] = f"{socket.gethostname()}:{worker.process.pid}"
+        limit_s = resources.time_min * 60 if resources.time_min else None
+        proc = JobProcess(task, self.plugins, launch.code_dir, self.server_log, limit_s)
+        self.running[job.signature] = proc
+        self.outcome.submissions[job.stage] = self.outcome.submissions.get(job.stage, 0) + 1
+        self.outcome.ids[job.signature] = f"{socket.gethostname()}:{proc.pid}"
         self.reporter.started(job, task.log_path)
 
-    def _new_worker(self) -> Worker:
-        return Worker(self.plugins, str(self.launch.log_dir / "local" / "workers.log"))
+    def _collect(self, proc: JobProcess) -> None:
+        """Take the job's end message; fail it if its process died or overran."""
+        message = proc.message()
+        if message is not None:
+            self._ended(proc, error=message[2] if message[0] == "failed" else None)
+            self.exiting.append(proc)
+        elif not proc.alive():
+            self._lost(proc, f"job process {proc.exit_reason()}")
+            proc.release()
+        elif proc.deadline is not None and time.monotonic() > proc.deadline:
+            minutes = (proc.deadline - proc.started) / 60
+            proc.kill()
+            self._lost(proc, f"TimeoutError: ran past the stage's time limit of {minutes:g} min")
 
-    def _collect(self, worker: Worker) -> bool:
-        """Take the worker's messages; fail its job if it died or overran. False: it is gone
-        (a fresh one takes its place when a job is ready for it)."""
-        for message in worker.messages():
-            if message[0] == "ready" and worker.task is not None:  # its job starts only now
-                now = time.monotonic()
-                if worker.deadline is not None:
-                    worker.deadline += now - worker.started
-                worker.started = now
-            elif message[0] in ("done", "failed"):
-                self._ended(worker, error=message[2] if message[0] == "failed" else None)
-        if worker.task is not None and not worker.alive():
-            self._lost(worker, f"worker {worker.exit_reason()}")
-        elif worker.deadline is not None and time.monotonic() > worker.deadline:
-            minutes = round((worker.deadline - worker.started) / 60)
-            worker.kill()
-            self._lost(worker, f"TimeoutError: ran past the stage's time limit of {minutes} min")
-        if worker.alive():
-            return True
-        worker.kill()
-        return False
-
-    def _ended(self, worker: Worker, error: str | None) -> None:
-        """The worker reported its task's end; the error shown is the job's own (its folder)."""
-        job = Job.from_dict(worker.task.job)
-        seconds = time.monotonic() - worker.started
+    def _ended(self, proc: JobProcess, error: str | None) -> None:
+        """The job ended; the error shown is the job's own (its folder)."""
+        job = Job.from_dict(proc.task.job)
+        seconds = time.monotonic() - proc.started
         if error is not None:
             folder = JobFolder.of(self.launch.results_root, job)
             if folder.state() != FAILED:  # e.g. a SystemExit, which the runner lets through
-                folder.mark_failed(error, log=worker.task.log_path, pid=worker.process.pid)
+                folder.mark_failed(error, log=proc.task.log_path, pid=proc.pid)
             error = folder.error() or error
             self.outcome.failed[job.signature] = error
         del self.running[job.signature]
-        self.reporter.ended(job, seconds, error, worker.task.log_path)
-        worker.task = worker.deadline = None
+        self.reporter.ended(job, seconds, error, proc.task.log_path)
 
-    def _lost(self, worker: Worker, error: str) -> None:
-        """The worker died or was killed while running its task: that job failed."""
-        job = Job.from_dict(worker.task.job)
-        attempt = {"host": socket.gethostname(), "pid": worker.process.pid}
+    def _lost(self, proc: JobProcess, error: str) -> None:
+        """The job's process died or was killed while it ran: that job failed."""
+        job = Job.from_dict(proc.task.job)
+        attempt = {"host": socket.gethostname(), "pid": proc.pid}
         JobFolder.of(self.launch.results_root, job).mark_failed(
-            error, **attempt, log=worker.task.log_path
+            error, **attempt, log=proc.task.log_path
         )
-        self._ended(worker, error)
+        self._ended(proc, error)
 
     def _skip(self, job: Job) -> None:
         failed = [s for s in job.dependencies if s in self.outcome.failed]

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 DONE, FAILED, RUNNING, PENDING, NEW = "done", "failed", "running", "pending", "new"
@@ -23,13 +24,22 @@ def now_iso() -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs: it exists and is not a zombie (one that has
+    ended but was not reaped: an orphan stays one where the init process reaps nothing, as in
+    some containers)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    if not Path("/proc/self/stat").exists():  # not Linux: what kill() said
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()  # "pid (name) state ..."
+    except OSError:  # gone meanwhile
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
 
 
 class SlurmQueue:
@@ -62,3 +72,19 @@ def attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
     if marker.get("host") == socket.gethostname() and marker.get("pid"):
         return _pid_alive(int(marker["pid"]))
     return True  # another host, no scheduler to ask: trust the marker
+
+
+def claim_alive(marker: dict[str, Any] | None, queue: SlurmQueue | None) -> bool:
+    """Whether the launcher that a job's ``submitted`` marker names (or its Slurm job) still
+    holds the job: False when there is no marker, when it names a process of this host that
+    is gone, or a Slurm job that squeue no longer lists; a process of another host, with no
+    scheduler to ask, is trusted to live."""
+    return marker is not None and attempt_alive(marker, queue)
+
+
+def process_alive_here(marker: dict[str, Any] | None) -> bool:
+    """Whether the marker names a process (``host``, ``pid``) of this host that still runs
+    (the job process of a failed attempt that may still retry, grid.runner.run_with_retries)."""
+    if not marker or marker.get("host") != socket.gethostname() or not marker.get("pid"):
+        return False
+    return _pid_alive(int(marker["pid"]))
