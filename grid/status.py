@@ -1,5 +1,5 @@
 """``python -m grid.status sweep=NAME [results=DIR] [key=value ...]``: stage × state counts,
-failures and the codec gate.
+failures by root cause, the codec gate, and why a relaunch would run what it would run.
 
 With only ``sweep=`` (and ``results=``) it shows the plan the sweep was last launched with
 (``results/<sweep>/plan.json``); other overrides re-plan from the sweep file, as a launch
@@ -17,10 +17,14 @@ from pathlib import Path
 
 import grid
 from grid.cli import DEFAULT_RESULTS, SettingsError, split_sweep, take
+from grid.failures import blocked_by, not_run_line
+from grid.partial import partial_reruns
 from grid.plan import Plan, plan_path, read_launched, results_root
 from grid.stages.registry import STAGE_ORDER
 from grid.store.folder import JobFolder
+from grid.store.rows import superseded_note, superseded_signatures
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, SlurmQueue
+from grid.why import RERUN_STATES, print_reasons, print_stale
 from lcc.specs.gate import describe
 
 COLUMNS = (DONE, RUNNING, FAILED, PENDING, CANCELLED)
@@ -77,8 +81,9 @@ def stages_of(the_plan: Plan) -> list[str]:
 
 
 def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
-    """The status table (stages in DAG order), then one block per failed job: its attempts,
-    log path and error."""
+    """The status table (stages in DAG order), then one block per root-cause failure
+    (:mod:`grid.failures`): its attempts, log path and error, and a count of the failed jobs
+    it kept from running."""
     counts = Counter((job.stage, states[job.signature]) for job in the_plan.jobs)
     stages = stages_of(the_plan)
     lines = [f"{'stage':<18}" + "".join(f"{c:>10}" for c in COLUMNS)]
@@ -86,17 +91,24 @@ def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
         cells = [counts[(stage, c)] for c in COLUMNS]
         cells[COLUMNS.index(PENDING)] += counts[(stage, NEW)]
         lines.append(f"{stage:<18}" + "".join(f"{n:>10}" for n in cells))
-    for job in the_plan.jobs:
-        if states[job.signature] != FAILED:
-            continue
+    jobs = the_plan.by_signature
+    errors = {
+        job.signature: JobFolder.of(root, job).error()
+        for job in the_plan.jobs
+        if states[job.signature] == FAILED
+    }
+    for sig, blocked in blocked_by(the_plan, errors).items():
+        job = jobs[sig]
         folder = JobFolder.of(root, job)
         log = folder.log_path()
-        error = _last_error_line(log, folder.error() or "died without an error")
+        error = _last_error_line(log, errors[sig] or "died without an error")
         attempts = len(folder.failures())
         tries = f", {attempts} failed attempts" if attempts > 1 else ""
-        lines.append(f"FAILED {job.stage} {job.signature} ({job.label}){tries}")
+        lines.append(f"FAILED {job.stage} {sig} ({job.label}){tries}")
         lines.append(f"    log: {log or 'none'}")
         lines.append(f"    {error}")
+        if blocked:
+            lines.append(f"    {not_run_line(the_plan, sig, blocked)}")
     return "\n".join(lines)
 
 
@@ -126,6 +138,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(the_plan, states, root))
     for line in gate_lines(the_plan, root, states):
         print(line)
+    todo = {sig for sig, state in states.items() if state in RERUN_STATES}
+    partial = partial_reruns(the_plan, states, root, todo)
+    todo |= partial.keys()
+    heading = f"a relaunch would run {len(todo)} jobs:"
+    print_reasons(the_plan, states, root, todo, heading, given=partial)
+    print_stale(the_plan, root)
+    superseded = superseded_signatures(root, the_plan.sweep)
+    if superseded:
+        note = superseded_note(root, the_plan.sweep)
+        print(f"{len(superseded)} jobs of earlier launches superseded; {note}")
     return 0
 
 

@@ -18,10 +18,13 @@ import signal
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import torch
 
+import grid
+from grid import launch
 from grid.context import JobContext
 from grid.runner import import_plugins
 from grid.stages import registry
@@ -52,7 +55,20 @@ SMALL_DEMO = [
     "codecs.blur=[]",
     *NO_FUTURE_CODECS,
 ]
+# The small demo on the fake executor: what the launcher tests run in-process.
+FAKE_SMALL = ["sweep=demo_cifar", "executor=fake", *SMALL_DEMO]
 _lock = threading.Lock()
+
+
+def fake_launch(root: Path, *extra: str):
+    """Launch :data:`FAKE_SMALL` (plus ``extra``) into results root ``root``; its outcome."""
+    return launch.launch([*FAKE_SMALL, f"results={root}", *extra])
+
+
+def fake_plan(*extra: str) -> grid.Plan:
+    """The plan :func:`fake_launch` with ``extra`` runs."""
+    overrides = [a for a in [*FAKE_SMALL, *extra] if not a.startswith("sweep=")]
+    return grid.plan("demo_cifar", overrides)
 
 
 def _count(ctx: JobContext) -> None:

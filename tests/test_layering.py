@@ -95,6 +95,12 @@ def test_cancel_of_a_launched_sweep_imports_no_torch(results: Path) -> None:
     assert "0 jobs queued or running" in done.stdout and not names & set(HEAVY)
 
 
+def test_why_and_failures_import_no_torch() -> None:
+    done, names = run_python("-c", "import grid.why, grid.failures, grid.status")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "grid" in names and not names & set(HEAVY)
+
+
 def test_grid_plan_stays_callable_after_torch_free_imports() -> None:
     code = (
         "import sys, grid, grid.status, grid.plan\n"
