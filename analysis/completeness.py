@@ -19,6 +19,8 @@ from analysis.plan import STAGE_TABLES, Plan
 from grid.store.folder import JobFolder
 
 RUN_KEYS = ["arch", "dataset", "train_set"]
+# A trained model: one run and one seed.
+MODEL_KEYS = [*RUN_KEYS, "seed"]
 UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "reason"]
 ON_INCOMPLETE = ("raise", "drop")
 

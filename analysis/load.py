@@ -1,12 +1,15 @@
 """Load a sweep's result tables into tidy pandas DataFrames and list its missing cells.
 
 ``load("results/<sweep>")`` reads every table of :mod:`grid.store.schemas` from
-``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``. Each DataFrame has exactly the
-table's columns, then the provenance columns, then ``stage`` (from the hive partition).
-String columns are pandas ``category`` (a few distinct values repeated over millions of rows);
-accuracies are fractions in [0, 1]. A table nobody wrote yet is an empty DataFrame with those
-columns. A partial sweep loads fine: :attr:`Results.missing` lists the planned jobs that have
-no rows (from ``plan.json``), and the selections refuse cells that they would need.
+``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``: the rows of exactly the jobs of
+the plan the sweep was last launched with (``plan.json``) that are done; a relaunch's
+superseded rows only on request (:mod:`analysis.view` says which files count). Each DataFrame
+has exactly the table's columns, then the provenance columns, then ``stage`` (from the hive
+partition folder). String columns are pandas ``category`` (a few distinct values repeated over
+millions of rows); accuracies are fractions in [0, 1]. A table nobody wrote yet is an empty
+DataFrame with those columns. A partial sweep loads fine: :attr:`Results.missing` lists the
+planned jobs that have no rows (from ``plan.json``), and the selections refuse cells that they
+would need. A file that cannot be read raises :class:`~analysis.bad_files.BadResultFile`.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
+from analysis.row_files import read_row_files
+from analysis.view import table_files
 from grid.store.folder import JobFolder
-from grid.store.schemas import SCHEMA_VERSION, TABLES, full_schema
+from grid.store.schemas import TABLES
 
 MISSING_COLUMNS = (*CELL_COLUMNS, "reason")
 
@@ -33,7 +35,8 @@ class Results:
 
     ``tables`` maps every table name to its DataFrame; ``missing`` has one row per planned job
     without rows (columns :data:`MISSING_COLUMNS`; ``reason`` is ``"not run"`` or ``"done, rows
-    absent from the sweep view"``).
+    absent from the sweep view"``). ``include_superseded``: the tables also hold superseded
+    rows, flagged by their ``superseded`` column (see :func:`load`).
     """
 
     results_dir: Path
@@ -41,6 +44,7 @@ class Results:
     tables: dict[str, pd.DataFrame]
     plan: Plan | None
     missing: pd.DataFrame
+    include_superseded: bool = False
 
     @property
     def results_root(self) -> Path:
@@ -81,69 +85,55 @@ class Results:
         return self.tables["fourier_sensitivity"]
 
 
-def load(results_dir: str | Path) -> Results:
-    """Every table of the sweep in ``results_dir`` (``results/<sweep>``) plus plan and gaps."""
+def load(results_dir: str | Path, include_superseded: bool = False) -> Results:
+    """Every table of the sweep in ``results_dir`` (``results/<sweep>``) plus plan and gaps.
+
+    Rows: those of the jobs of ``plan.json`` (the plan the sweep was last launched with) whose
+    done marker exists; a stale or half-written file in the view is left out. Without a
+    ``plan.json`` (a folder copied without it), every view file of a done job counts; where
+    the results root has no ``_jobs/`` folder, done markers are not asked for.
+
+    ``include_superseded=True`` also returns the rows of done jobs outside that plan: those
+    an earlier launch left in the view and those moved to ``results/<sweep>/_superseded/``;
+    every table then gets a last, boolean column ``superseded`` (False for the current rows).
+    ``missing`` is computed from the current rows only. Rows of two launches may then share a
+    cell: filter on ``superseded`` before picking epochs, seeds or levels, which refuse such
+    rows (:class:`analysis.one_launch.MixedLaunchesError`).
+
+    Raises :class:`~analysis.bad_files.BadResultFile` (one line: file, job, how to rerun it)
+    for a file that is corrupt, truncated, of another schema version or short of a column.
+    """
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise FileNotFoundError(f"results folder {results_dir} does not exist")
-    tables = {name: load_table(results_dir, name) for name in TABLES}
     plan = read_plan(results_dir)
-    missing = missing_jobs(plan, tables, results_dir.parent) if plan else empty_missing()
+    tables = {name: load_table(results_dir, name, plan, include_superseded) for name in TABLES}
+    current = tables
+    if include_superseded:
+        current = {n: f.loc[~f["superseded"].to_numpy(), ["signature"]] for n, f in tables.items()}
+    missing = missing_jobs(plan, current, results_dir.parent) if plan else empty_missing()
     sweep = plan.sweep if plan else results_dir.name
-    return Results(results_dir=results_dir, sweep=sweep, tables=tables, plan=plan, missing=missing)
+    return Results(
+        results_dir=results_dir,
+        sweep=sweep,
+        tables=tables,
+        plan=plan,
+        missing=missing,
+        include_superseded=include_superseded,
+    )
 
 
-def load_table(results_dir: Path, table: str) -> pd.DataFrame:
-    """One table of a sweep as a DataFrame (string columns categorical); empty when absent."""
-    schema = full_schema(table).append(pa.field("stage", pa.string()))
-    folder = Path(results_dir) / table
-    files = sorted(folder.glob("stage=*/*.parquet")) if folder.is_dir() else []
-    if not files:
-        arrow = schema.empty_table()
-    else:
-        partitioning = ds.partitioning(pa.schema([("stage", pa.string())]), flavor="hive")
-        strings = [f.name for f in schema if pa.types.is_string(f.type)]
-        parquet = ds.ParquetFileFormat(read_options={"dictionary_columns": strings})
-        dataset = ds.dataset(
-            [str(f) for f in files],
-            schema=schema,
-            format=parquet,
-            partitioning=partitioning,
-            partition_base_dir=str(folder),
-        )
-        _check_schema(dataset, table)
-        arrow = dataset.to_table()
-    return _to_pandas(arrow)
+def load_table(
+    results_dir: Path, table: str, plan: Plan | None = None, include_superseded: bool = False
+) -> pd.DataFrame:
+    """One table of a sweep as a DataFrame (string columns categorical); empty when absent.
 
-
-def _check_schema(dataset: ds.Dataset, table: str) -> None:
-    """One-line ValueError naming the first file written under another schema version (its
-    ``lcc.schema_version`` metadata) or lacking a column of ``table``, instead of nulls."""
-    expected = full_schema(table)
-    want = str(SCHEMA_VERSION)
-    for fragment in dataset.get_fragments():
-        physical = fragment.physical_schema
-        version = (physical.metadata or {}).get(b"lcc.schema_version", b"none").decode()
-        if version != want:
-            raise ValueError(
-                f"{fragment.path}: written under result schema version {version}, but this "
-                f"suite reads version {want}; rerun its job to rewrite it"
-            )
-        missing = [name for name in expected.names if name not in physical.names]
-        if missing:
-            raise ValueError(
-                f"{fragment.path}: lacks column(s) {', '.join(missing)} of table {table!r} "
-                f"(schema version {want})"
-            )
-
-
-def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
-    """Arrow to pandas with every string column categorical (dictionary-encoded once)."""
-    columns = [
-        pc.dictionary_encode(column) if pa.types.is_string(column.type) else column
-        for column in arrow.columns
-    ]
-    return pa.table(columns, names=arrow.column_names).to_pandas()
+    Its files are those :func:`analysis.view.table_files` counts for ``plan``; columns as in
+    :func:`load` (``superseded`` last with ``include_superseded``).
+    """
+    files = table_files(results_dir, table, plan, include_superseded)
+    chosen = [(f, False) for f in files.current] + [(f, True) for f in files.superseded]
+    return read_row_files(results_dir, plan, table, chosen, include_superseded).to_pandas()
 
 
 def empty_missing() -> pd.DataFrame:
@@ -156,7 +146,7 @@ def missing_jobs(plan: Plan, tables: dict[str, pd.DataFrame], results_root: Path
 
     Returns one row per such job with the cell it fills (:data:`MISSING_COLUMNS`).
     """
-    present = {name: set(frame["signature"].astype(str).unique()) for name, frame in tables.items()}
+    present = {name: set(map(str, frame["signature"].unique())) for name, frame in tables.items()}
     rows = []
     for job in plan.jobs.values():
         table = STAGE_TABLES.get(job["stage"])

@@ -3,7 +3,8 @@
 Tie-breaking (deterministic): the best epoch is the earliest epoch reaching the maximum
 accuracy; the best seed is the smallest seed reaching the maximum clean accuracy. Accuracy is
 the thesis' metric per dataset (:mod:`analysis.accuracy`): top-1 on CIFAR-10, top-5 on Tiny
-ImageNet.
+ImageNet. Every picker refuses rows of two launches of one model
+(:func:`analysis.one_launch.check_one_launch`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import pandas as pd
 
 from analysis.accuracy import with_accuracy
 from analysis.completeness import (
+    MODEL_KEYS,
     RUN_KEYS,
     UNAVAILABLE_COLUMNS,
     drop_matching,
     empty_unavailable,
     raise_or_report,
 )
+from analysis.one_launch import check_one_launch
 
-# A trained model: one run and one seed.
-MODEL_KEYS = [*RUN_KEYS, "seed"]
 # Columns describing a run that travel along with it.
 RUN_COLUMNS = [*RUN_KEYS, "codec", "level", "joined"]
 
@@ -30,8 +31,10 @@ def best_epoch(train_curve: pd.DataFrame) -> pd.DataFrame:
 
     ``train_curve`` has the columns of the ``train_curve`` table. Returns one row per
     ``(arch, dataset, train_set, seed, eval_set)``: that epoch's row plus ``accuracy``. An
-    epoch with a NaN accuracy is never chosen over a measured one.
+    epoch with a NaN accuracy is never chosen over a measured one. Rows of two launches of one
+    model raise :class:`~analysis.one_launch.MixedLaunchesError`.
     """
+    check_one_launch(train_curve, "best epoch")
     curve = with_accuracy(train_curve)
     keys = [*MODEL_KEYS, "eval_set"]
     ordered = curve.sort_values(
@@ -75,7 +78,9 @@ def choose_seeds(
     ``frame`` is evaluation rows or :func:`best_epoch` rows; ``unavailable`` lists runs known
     to lack rows (:func:`analysis.completeness.unavailable_runs`). Returns one row per run:
     run columns, ``seed``, ``accuracy`` (of the chosen seed on ``by_eval_set``), ``n_seeds``.
+    Rows of two launches of one model raise :class:`~analysis.one_launch.MixedLaunchesError`.
     """
+    check_one_launch(frame, f"best-of-seeds by {by_eval_set} accuracy")
     frame = frame if "accuracy" in frame else with_accuracy(frame)
     refused = _refused_runs(frame, by_eval_set, unavailable)
     raise_or_report(refused, on_incomplete, f"best-of-seeds by {by_eval_set} accuracy")
@@ -137,8 +142,10 @@ def seed_summary(
 
     Cells are ``eval_set`` (plus ``corruption``, ``severity`` when present). A NaN accuracy
     makes the cell's mean NaN (never skipped); runs in ``unavailable`` are refused. Returns run
-    columns, cell columns, ``mean``, ``std``, ``n_seeds``.
+    columns, cell columns, ``mean``, ``std``, ``n_seeds``. Rows of two launches of one model
+    raise :class:`~analysis.one_launch.MixedLaunchesError`.
     """
+    check_one_launch(frame, "mean over seeds")
     frame = frame if "accuracy" in frame else with_accuracy(frame)
     refused = unavailable if unavailable is not None else empty_unavailable()
     raise_or_report(refused, on_incomplete, "mean over seeds")

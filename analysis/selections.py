@@ -14,6 +14,8 @@ different order tie), and tied levels are ordered by the smaller numeric level f
 
 A group is refused (raised, or dropped with ``on_incomplete="drop"``) when one of its levels
 lacks a cell another level has, when a cell is NaN, or when a run of its codec is unavailable.
+Rows of two launches of one model are always refused
+(:class:`~analysis.one_launch.MixedLaunchesError`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from analysis.completeness import (
     raise_or_report,
     unavailable_runs,
 )
+from analysis.one_launch import check_one_launch
 from analysis.seeds import best_of_seeds, refused_runs
 from grid.stage_table import SELECT_METHODS
 from grid.store.schemas import SELECTION
@@ -122,6 +125,7 @@ def rank_levels(
     ``best`` is best-of-seeds evaluation rows (with ``accuracy``). Returns ``arch``,
     ``dataset`` and the ``selection`` table's columns, one row per (group, level).
     """
+    check_one_launch(best, f"{method.upper()} ranking")
     rows = corruption_rows(best)
     group = [*SCOPE, *GROUP_KEYS[method]]
     refused = refused_groups(rows, method, unavailable)
@@ -189,6 +193,7 @@ def select_levels(
     groups (:data:`REFUSED_COLUMNS`; empty in raise mode, which raises instead).
     """
     check_methods(methods)
+    check_one_launch(evaluation, "level selection")
     unavailable = unavailable_runs(missing, "evaluation")
     refused_seeds = refused_runs(evaluation, "clean", unavailable)
     raise_or_report(refused_seeds, on_incomplete, "best-of-seeds by clean accuracy")

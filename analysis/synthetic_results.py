@@ -2,8 +2,9 @@
 
 :func:`write_synthetic_sweep` plans jobs (real :class:`grid.job.Job` objects, so signatures
 and ``plan.json`` are genuine), writes each job's rows through the result store's own writer
-into ``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``, and optionally the encode
-jobs' ``images.npy``. Accuracies follow a smooth made-up law of the level plus seeded noise;
+into ``results/<sweep>/<table>/stage=<stage>/<signature>.parquet`` (each written job gets its
+``job.json`` and done marker, as a launch leaves it), and optionally the encode jobs'
+``images.npy``. Accuracies follow a smooth made-up law of the level plus seeded noise;
 they mean nothing beyond exercising the analysis.
 """
 
@@ -55,6 +56,7 @@ def _write(root: Path, sweep: str, job: Job, table: str, rows: pd.DataFrame) -> 
         "signature": job.signature,
         "sweep": sweep,
         "git_commit": "synthetic",
+        "code": "synthetic",
         "package_versions": json.dumps({"numpy": np.__version__, "pandas": pd.__version__}),
         "host": "synthetic-host",
         "slurm_job_id": None,
@@ -62,6 +64,11 @@ def _write(root: Path, sweep: str, job: Job, table: str, rows: pd.DataFrame) -> 
         "finished_at": now,
         "device": "cpu",
     }
+    # As a launch leaves a finished job: its spec, its done marker, then its rows in the view
+    # (analysis.load counts only rows of done jobs).
+    folder = JobFolder.of(root, job)
+    folder.write_spec(job.to_dict())
+    folder.mark_done({table: len(rows)})
     path = view_path(root, sweep, table, job.stage, job.signature)
     atomic_write_parquet(path, to_table(table, rows, provenance))
 
