@@ -4,7 +4,8 @@ Writes a self-contained folder (default ``results/<sweep>/report``): ``index.md`
 table and figure, ``index.html`` (the same content as one page that opens from a ``file://``
 URL: figures embedded, no network; :mod:`analysis.html`), ``figures/`` (PNG + the CSV behind
 each), ``tables/`` (Markdown + CSV), ``contents.csv`` (each figure and table: drawn, or
-absent and why), ``settings.json``, ``provenance.csv``, ``missing.csv`` and ``refused.csv``.
+absent and why), ``settings.json``, ``provenance.csv``, ``missing.csv``, ``refused.csv`` and
+``stale.csv`` (done jobs whose stage code changed since they ran, grid/code.py).
 Any sweep gets a report, complete or not: a figure or table its rows do not support (e.g.
 chapter 4 in a sweep without a selection) is listed as absent with the reason, never drawn empty.
 """
@@ -60,6 +61,7 @@ from analysis.tables import (
     table_model_sizes,
 )
 from analysis.thesis_numbers import ROBUSTNESS_SETTING
+from grid.code import stale_jobs
 
 TIES = (
     "Best epoch: the earliest epoch reaching the maximum test accuracy (NaN epochs never win).",
@@ -372,6 +374,7 @@ def write_report(
     blocks += _contents_section(pd.DataFrame(contents, columns=CONTENTS_COLUMNS), out)
     blocks += _counts(results)
     blocks += _missing_section(results, derived, out)
+    blocks += _stale_section(results, out)
     blocks += tables + figures
     blocks += [Heading(2, "Tie-breaking and refusal rules"), Bullets(TIES)]
     blocks += _settings_section(results, out)
@@ -434,6 +437,35 @@ def _missing_section(results: Results, derived: Derived, out: Path) -> list[Bloc
 def _absent(kind: str, name: str, title: str, reason: str, contents: list[dict]) -> list[Block]:
     contents.append(dict(kind=kind, name=name, title=title, status="absent", reason=reason))
     return [Absent(reason)]
+
+
+def _stale_section(results: Results, out: Path) -> list[Block]:
+    """Done jobs whose stage code changed since they ran (grid/code.py): flagged, not
+    rerun; their rows are in the tables above."""
+    if results.plan is None:
+        return []
+    jobs = list(results.plan.jobs.values())
+    stale = stale_jobs(jobs, results.results_root)
+    rows = [
+        {**results.plan.describe_job(job), "changed": ", ".join(stale[job["signature"]])}
+        for job in jobs
+        if job["signature"] in stale
+    ]
+    columns = ["stage", "label", "signature", "changed"]
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    frame[columns].to_csv(out / "stale.csv", index=False)
+    blocks: list[Block] = [Heading(2, f"Jobs computed by other code ({len(frame)})")]
+    blocks.append(
+        Text(
+            "Done jobs whose stage's code (its module and every package file it imports) "
+            "changed since they ran. Their rows are used as they are; to recompute them, bump "
+            "the stage's version if the change alters results, or delete their job folders "
+            "and relaunch."
+        )
+    )
+    if rows:
+        blocks += [Link("CSV", "stale.csv"), Table(frame[columns])]
+    return blocks
 
 
 def _table_section(

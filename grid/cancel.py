@@ -5,7 +5,7 @@ Every job of the sweep's last launched plan (``plan.json``; other overrides re-p
 ``scancel`` of all their ids, and every one marked ``cancelled`` in its folder, which status
 shows and which a relaunch runs again (it resumes from the job's checkpoint, if any). A local
 launcher, on any host that sees the results folder, reads those markers within seconds: it
-kills the workers running cancelled jobs and starts no cancelled job, nor any job that reads
+kills the processes running cancelled jobs and starts no cancelled job, nor any job that reads
 one (grid/executors/local.py).
 
 A job that another sweep's queued or running jobs still need (the same signature, upstream

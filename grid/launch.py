@@ -6,33 +6,38 @@ and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan
 
 from __future__ import annotations
 
-import fcntl
+import json
 import logging
 import os
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from grid.cancel import main as cancel_main
 from grid.cli import SettingsError, flag, split_sweep
+from grid.code import current, snapshot
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
 from grid.executors.slurm import SlurmExecutor
+from grid.failures import blocked_by, not_run_line
 from grid.job import Job
-from grid.plan import Group, Plan, plan_path, results_root
+from grid.partial import partial_reruns
+from grid.plan import Group, Plan, launches_path, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import load_profile
 from grid.stages.registry import STAGES
 from grid.status import classify, gate_lines, stages_of
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
-from grid.store.rows import is_published, publish
-from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING
+from grid.store.lock import launch_lock
+from grid.store.rows import is_published, publish, supersede, superseded_note
+from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, now_iso
 from grid.validate import check_disk
+from grid.why import print_reasons, print_stale
 
 log = logging.getLogger("grid")
 
@@ -44,18 +49,6 @@ def choose_executor(name: str) -> tuple[str, str]:
     if shutil.which("sbatch"):
         return "slurm", "sbatch is on PATH"
     return "local", "no sbatch on PATH"
-
-
-@contextmanager
-def launch_lock(root: Path) -> Iterator[None]:
-    """One launcher at a time scans and submits in a results folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".launch.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def unavailable(the_plan: Plan) -> set[str]:
@@ -87,11 +80,15 @@ def summary(the_plan: Plan, states: dict[str, str], todo: set[str], skipped: set
 
 def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str]) -> Executor:
     """The executor ``name``; a Slurm one learns the ids of jobs still queued or running,
-    which new jobs reading them must wait for (finished jobs need no dependency)."""
+    which new jobs reading them must wait for (finished jobs need no dependency); a local one
+    learns the jobs another live launcher holds (pending or running), which it waits for
+    and takes over if that launcher dies (grid/executors/claims.py)."""
     if name == "fake":
         return FakeExecutor()
     if name == "local":
-        return LocalExecutor()
+        skipped = unavailable(the_plan)
+        held = [j for j in the_plan.jobs if states[j.signature] in (PENDING, RUNNING)]
+        return LocalExecutor([j for j in held if j.signature not in skipped])
     queued = {}
     for job in the_plan.jobs:
         if states[job.signature] not in (PENDING, RUNNING):
@@ -120,12 +117,15 @@ def launch(argv: Sequence[str]) -> Outcome | None:
         check_disk(part_settings, root)
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
-    launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature)
+    code_dir = None if settings["dry_run"] else snapshot(root)
+    print(f"code: {current().short()}" + (f", snapshot {code_dir}" if code_dir else ""))
+    launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature, code_dir)
     with launch_lock(root):
         states = classify(the_plan, root)
         groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
         if groups is None:
             return None
+        _record_launch(root, sweep, argv)
         print(f"logs: {launch_info.log_dir}")
         if not groups:
             print("nothing to run: every available job is done or queued")
@@ -147,16 +147,43 @@ def _plan_to_run(
     """Print the summary and return the groups to run (None on a dry run)."""
     skipped = unavailable(the_plan)
     todo = {s for s, st in states.items() if st in (NEW, FAILED, CANCELLED) and s not in skipped}
+    partial = partial_reruns(the_plan, states, root, todo)
+    todo |= partial.keys()
     print(summary(the_plan, states, todo, skipped))
+    print_reasons(the_plan, states, root, todo, given=partial)
+    print_stale(the_plan, root)
     missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
     if missing:
         print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
     if dry_run:
+        leaving = supersede(root, sweep, set(the_plan.by_signature), dry_run=True)
+        if leaving:
+            print(f"{len(leaving)} jobs of earlier launches would leave the sweep's view")
         print("dry run: nothing submitted")
         return None
+    for sig, reason in partial.items():
+        JobFolder.of(root, the_plan.by_signature[sig]).reopen(reason)
     _publish_done(the_plan, states, root, sweep)
     atomic_write_bytes(plan_path(root, sweep), the_plan.to_json().encode())
+    moved = supersede(root, sweep, set(the_plan.by_signature))
+    if moved:
+        print(
+            f"{len(moved)} jobs of earlier launches left the plan: {superseded_note(root, sweep)}"
+        )
     return _groups_to_run(the_plan, todo)
+
+
+def _record_launch(root: Path, sweep: str, argv: Sequence[str]) -> None:
+    """One line per launch in ``results/<sweep>/launches.jsonl``: when, who, which code."""
+    record = {
+        "time": now_iso(),
+        "host": os.uname().nodename,
+        "pid": os.getpid(),
+        "argv": list(argv),
+        "code": asdict(current()),
+    }
+    with open(launches_path(root, sweep), "a") as log:
+        log.write(json.dumps(record, sort_keys=True) + "\n")
 
 
 def _groups_to_run(the_plan: Plan, todo: set[str]) -> list[Group]:
@@ -190,9 +217,11 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     if not executor.blocking:
         print(f"queued; follow with: python -m grid.status sweep={sweep} results={root}")
         return
-    for sig, error in outcome.failed.items():
+    for sig, blocked in blocked_by(the_plan, outcome.failed).items():  # root causes only
         job = the_plan.by_signature[sig]
-        print(f"FAILED {job.stage} {sig} ({job.label}): {error}{_gave_up(root, job)}")
+        print(f"FAILED {job.stage} {sig} ({job.label}): {outcome.failed[sig]}{_gave_up(root, job)}")
+        if blocked:
+            print(f"    {not_run_line(the_plan, sig, blocked)}")
     if outcome.cancelled:
         print(f"cancelled {len(outcome.cancelled)} jobs (grid.cancel); a relaunch resumes them")
     for line in gate_lines(the_plan, root, classify(the_plan, root)):

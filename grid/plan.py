@@ -15,6 +15,7 @@ from grid.job import Job
 from grid.stages.registry import STAGE_ORDER
 
 PLAN_FILE = "plan.json"
+LAUNCHES = "launches.jsonl"  # one line per launch of a sweep: time, host, argv, code record
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,21 @@ def results_root(settings: dict[str, Any]) -> Path:
 def plan_path(root: Path, sweep: str) -> Path:
     """Where the launcher writes the plan of ``sweep`` under results root ``root``."""
     return Path(root) / sweep / PLAN_FILE
+
+
+def launches_path(root: Path, sweep: str) -> Path:
+    """The launch log of ``sweep`` under results root ``root`` (grid.launch appends to it)."""
+    return Path(root) / sweep / LAUNCHES
+
+
+def launched_signatures(root: Path, sweep: str) -> set[str] | None:
+    """Signatures of the plan ``sweep`` was last launched with under ``root`` (None: never
+    launched there); read without rebuilding the jobs, so a job can ask it cheaply."""
+    try:
+        body = json.loads(plan_path(root, sweep).read_text())
+    except FileNotFoundError:
+        return None
+    return {spec["signature"] for spec in body["jobs"]}
 
 
 def read_launched(root: Path, sweep: str) -> Plan | None:

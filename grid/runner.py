@@ -24,14 +24,16 @@ from pathlib import Path
 import submitit
 
 import grid.stages.builtin  # noqa: F401  (registers the stages)
+from grid import code
 from grid.cli import SettingsError
 from grid.context import JobContext, Preempted
 from grid.job import Job
+from grid.plan import launched_signatures
 from grid.stages.registry import get_stage
 from grid.store.files import atomic_write_parquet
 from grid.store.folder import JobFolder
 from grid.store.provenance import provenance, slurm_job_id
-from grid.store.rows import publish, to_table
+from grid.store.rows import publish, supersede, to_table
 
 log = logging.getLogger("grid")
 
@@ -57,13 +59,22 @@ def _log_path() -> str | None:
         return None
 
 
-def _check_inputs(job: Job, results_root: Path, inputs: Mapping[str, Job]) -> None:
-    if get_stage(job.stage).partial_inputs:  # e.g. the report: reads whatever finished
-        return
-    for sig in job.dependencies:
-        dep = inputs[sig]
-        if not JobFolder.of(results_root, dep).is_done():
-            raise MissingInputError(f"input {dep.stage} {sig} ({dep.label}) is not done")
+def _check_inputs(job: Job, results_root: Path, inputs: Mapping[str, Job]) -> list[str]:
+    """The inputs that are not done: an error, unless the stage runs on partial inputs (the
+    report reads whatever finished), which gets their signatures to record."""
+    missing = [s for s in job.dependencies if not JobFolder.of(results_root, inputs[s]).is_done()]
+    if missing and not get_stage(job.stage).partial_inputs:
+        dep = inputs[missing[0]]
+        raise MissingInputError(f"input {dep.stage} {dep.signature} ({dep.label}) is not done")
+    return missing
+
+
+def code_of(job: Job) -> dict:
+    """What a done job records of its code: the launch's fingerprint, its stage's module and
+    the content hash of every package file that module can import (grid/code.py)."""
+    module = get_stage(job.stage).fn.__module__
+    files = code.stage_files(module)
+    return {"fingerprint": code.current().fingerprint, "module": module, "files": files}
 
 
 def run_job(
@@ -88,11 +99,11 @@ def run_job(
     started = _now()
     log_path = log_path or _log_path()
     attempt = {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": slurm_job_id()}
-    folder.mark_running(**attempt, log=log_path)
+    folder.mark_running(**attempt, log=log_path, code=str(code.source_root()))
     device = pick_device()
     ctx = JobContext(job, Path(results_root), sweep, device, on_epoch, dict(inputs))
     try:
-        _check_inputs(job, results_root, inputs)
+        missing = _check_inputs(job, results_root, inputs)
         if on_start is not None:
             on_start(job)
         rows = get_stage(job.stage).fn(ctx)
@@ -100,11 +111,20 @@ def run_job(
         error = f"{type(err).__name__}: {err}".splitlines()[0]
         folder.mark_failed(error, **attempt, log=log_path, traceback=traceback.format_exc())
         raise
-    prov = provenance(job.signature, sweep, device, started, _now())
+    record = code.current()
+    prov = provenance(
+        job.signature, sweep, device, started, _now(), record.git_label, record.fingerprint
+    )
     for table, frame in rows.items():
         atomic_write_parquet(folder.rows_path(table), to_table(table, frame, prov))
+    partial = {"missing_inputs": missing} if missing else {}
+    folder.mark_done({t: len(f) for t, f in rows.items()}, code=code_of(job), **partial)
+    # Rows reach the view only once the job is done, and only while the sweep's launched
+    # plan holds the job (grid.store.rows.supersede explains the order).
     publish(folder, sweep)
-    folder.mark_done({t: len(f) for t, f in rows.items()})
+    planned = launched_signatures(results_root, sweep)
+    if planned is not None and job.signature not in planned:
+        supersede(results_root, sweep, planned)
     return str(folder.path)
 
 
@@ -177,8 +197,9 @@ def isolated_job(threads: int | None) -> Iterator[None]:
     stage that relies on them was not reproducible before either). On exit the working
     directory, ``os.environ``, warning filters, torch's thread count and matplotlib's
     rcParams (figures closed) are restored to what they were on entry, so whatever a job
-    leaves behind never reaches the next one. The local executor's workers and Slurm job
-    packing (several jobs run one after another in one process) both run each job in it.
+    leaves behind never reaches the next one. Slurm job packing (several jobs run one after
+    another in one process) runs each job in it, and so does the local executor, whose job
+    processes are forked from a server that never ran a job.
     """
     import numpy as np
     import torch

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from analysis.load import load
+from grid.code import current
 from grid.launch import launch
-from grid.store.provenance import git_commit
 from grid.store.schemas import TABLES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -58,9 +58,10 @@ def test_every_row_carries_commit_versions_host_and_ordered_times(real_run, tabl
     tables, before, after = real_run
     rows = tables[table]
     assert len(rows), f"the small sweep wrote no {table} rows; the check would be empty"
-    commit = git_commit()
+    commit = current().git_label
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", commit)
     assert (rows["git_commit"].astype(str) == commit).all()
+    assert (rows["code"].astype(str) == current().fingerprint).all()
     for versions in rows["package_versions"].astype(str).unique():
         parsed = json.loads(versions)
         for package in ("torch", "numpy", "pandas", "pyarrow", "compressai"):

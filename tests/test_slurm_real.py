@@ -7,14 +7,16 @@ protocol, and resumes from its per-epoch checkpoint to the same rows as an in-pr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from subprocess import CompletedProcess
 
 import pandas as pd
 
+from grid import code
 from grid.context import JobContext
-from grid.plan import read_launched
-from grid.store.folder import JobFolder
+from grid.plan import launches_path, read_launched
+from grid.store.folder import STARTED, JobFolder
 from grid.store.state import DONE, FAILED
 from tests import grid_toy_stages as toy
 from tests.slurm_cluster import ci_profile, grid_cli, needs_slurm, wait_until
@@ -68,6 +70,19 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     assert list(rows["epoch"]) == [1, 2, 3, 4, 5, 6]
     assert rows["slurm_job_id"].notna().all()
     assert list(rows["loss"]) == uninterrupted_losses(slow, tmp_path)
+    assert_jobs_ran_the_code_snapshot(results, the_plan)
+
+
+def assert_jobs_ran_the_code_snapshot(results: Path, the_plan) -> None:
+    """The launch left its code snapshot under the results folder, the submitted scripts put
+    it first on PYTHONPATH, and every job imported the suite from it (its running marker)."""
+    launched = json.loads(launches_path(results, "demo_cifar").read_text().splitlines()[-1])
+    snap = results / code.SNAPSHOTS / launched["code"]["fingerprint"]
+    assert (snap / code.MANIFEST).is_file() and (snap / "grid" / "runner.py").is_file()
+    scripts = list((results / "_logs" / "demo_cifar" / "slurm").rglob("*_submission.sh"))
+    assert scripts and all(f"export PYTHONPATH={snap}" in p.read_text() for p in scripts)
+    for job in the_plan.jobs:
+        assert JobFolder.of(results, job).read(STARTED)["code"] == str(snap), job.label
 
 
 PACKED_SLOW = "vgg11-5 jpeg:10 seed 1"  # second of its packed task [jpeg:10 seed 0, seed 1]

@@ -21,6 +21,10 @@ class Launch:
     settings: dict[str, Any]
     profile: Profile
     inputs: dict[str, Job]  # every job of the plan by signature (a job's inputs are among them)
+    # The launch's code snapshot (``results/_code/<fingerprint>``, grid/code.py): the job
+    # processes import the suite's packages from here, not from the live checkout. None: they
+    # import whatever the launcher's sys.path finds.
+    code_dir: Path | None = None
 
     @property
     def log_dir(self) -> Path:

@@ -14,8 +14,10 @@ never blocks its siblings.
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import submitit
 
@@ -169,7 +171,7 @@ class SlurmExecutor(Executor):
             "mem_gb": res.mem_gb,
             "slurm_array_parallelism": profile.array_parallelism,
             "slurm_signal_delay_s": profile.signal_delay_s,
-            "slurm_setup": list(profile.setup),
+            "slurm_setup": [*profile.setup, *code_setup(launch.code_dir)],
             "slurm_additional_parameters": extra,
         }
         if res.gpus:
@@ -204,6 +206,20 @@ class SlurmExecutor(Executor):
             f" after {', '.join(after)}" if after else "",
         )
         return handles
+
+
+def code_setup(code_dir: Path | None) -> list[str]:
+    """The script lines that make a Slurm task import the suite from the launch's code
+    snapshot (grid/code.py): first on ``PYTHONPATH``, ahead of the checkout's install, with
+    the submission folder after it (``PYTHONSAFEPATH`` stops ``python -m`` from putting that
+    folder first, where a checkout's packages would win; modules of its own, e.g. a sweep's
+    plugins, are still found)."""
+    if code_dir is None:
+        return []
+    return [
+        f"export PYTHONPATH={shlex.quote(str(code_dir))}:$PWD${{PYTHONPATH:+:$PYTHONPATH}}",
+        "export PYTHONSAFEPATH=1",
+    ]
 
 
 def _inputs_of(task: tuple[Job, ...], launch: Launch) -> dict[str, dict]:

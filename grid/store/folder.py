@@ -12,12 +12,15 @@ decides the state, ``done.json`` beats them all):
 - ``failed.json``: the last attempt raised (one-line error, log path, traceback); every
   failed attempt is also appended to ``attempts.jsonl``, so retries keep each error and log;
 - ``cancelled.json``: ``grid.cancel`` took it off the queue;
-- ``done.json``: written last: the job is complete (rows per table).
+- ``done.json``: written last: the job is complete (rows per table, the code it ran: see
+  grid/code.py; for a stage that runs on partial inputs, the inputs that were not done);
+  :meth:`JobFolder.reopen` moves it to ``history.jsonl`` when the job must run again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,7 @@ SUBMITTED, STARTED, FAILURE, CANCEL, COMPLETE = (
 # Markers whose newest entry says where the job stands (done.json is checked first).
 _STATE_MARKERS = (FAILURE, STARTED, SUBMITTED, CANCEL)
 _ATTEMPTS = "attempts.jsonl"
+_HISTORY = "history.jsonl"  # done records of earlier runs of a reopened job
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,16 @@ class JobFolder:
         """The job folder at ``path`` (``<root>/_jobs/<stage>/<signature>``)."""
         path = Path(path)
         return cls(path.parents[2], path.parent.name, path.name)
+
+    @classmethod
+    def of_stage(cls, root: Path | str, stage: str) -> list[JobFolder]:
+        """Every job folder of ``stage`` under results root ``root``, whatever sweep or plan
+        made it (none when the stage never ran there); one directory listing, no file read."""
+        try:
+            entries = list(os.scandir(Path(root) / "_jobs" / stage))
+        except FileNotFoundError:
+            return []
+        return [cls(Path(root), stage, e.name) for e in entries if e.is_dir()]
 
     @property
     def path(self) -> Path:
@@ -104,6 +118,10 @@ class JobFolder:
     def read_spec(self) -> dict[str, Any] | None:
         return self.read(SPEC)
 
+    def done_record(self) -> dict[str, Any] | None:
+        """``done.json``: rows per table, ``code``, ``missing_inputs`` …; None if not done."""
+        return self.read(COMPLETE)
+
     def is_done(self) -> bool:
         return self._marker_path(COMPLETE).exists()
 
@@ -130,10 +148,23 @@ class JobFolder:
         with open(self.path / _ATTEMPTS, "a") as log:
             log.write(json.dumps(summary, sort_keys=True, default=str) + "\n")
 
-    def mark_done(self, tables: dict[str, int]) -> None:
-        """Written last: the job is complete; clears the failure of an earlier attempt."""
-        self._write(COMPLETE, {"tables": tables})
+    def mark_done(self, tables: dict[str, int], **fields: Any) -> None:
+        """Written last: the job is complete (``tables``: rows per table, plus ``fields``);
+        clears the failure of an earlier attempt."""
+        self._write(COMPLETE, {**fields, "tables": tables})
         self._marker_path(FAILURE).unlink(missing_ok=True)
+
+    def reopen(self, reason: str) -> None:
+        """Make a done job runnable again (e.g. it ran on inputs that have finished since):
+        its done record moves to ``history.jsonl`` with ``reason``; rows and artifacts stay
+        until the next run replaces them."""
+        done = self.read(COMPLETE)
+        if done is None:
+            return
+        with open(self.path / _HISTORY, "a") as log:
+            record = {"done": done, "reopened": now_iso(), "reason": reason}
+            log.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+        self._marker_path(COMPLETE).unlink(missing_ok=True)
 
     def failures(self) -> list[dict[str, Any]]:
         """Every failed attempt, oldest first (error, log, host, time …)."""

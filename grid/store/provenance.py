@@ -6,34 +6,10 @@ import functools
 import json
 import os
 import socket
-import subprocess
 from datetime import datetime
 from importlib import metadata
-from pathlib import Path
 
 PACKAGES = ("lcc-suite", "torch", "torchvision", "compressai", "numpy", "pandas", "pyarrow")
-
-
-@functools.cache
-def git_commit() -> str:
-    """The suite's commit (with ``-dirty`` when the tree has changes), or ``"unknown"``."""
-    repo = Path(__file__).resolve().parents[2]
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return sha + ("-dirty" if dirty else "")
 
 
 @functools.cache
@@ -65,12 +41,22 @@ def device_name(device: str) -> str:
     return device
 
 
-def provenance(signature: str, sweep: str, device: str, started: datetime, finished: datetime):
-    """The provenance columns of one job's rows (see grid/store/schemas.py PROVENANCE)."""
+def provenance(
+    signature: str,
+    sweep: str,
+    device: str,
+    started: datetime,
+    finished: datetime,
+    commit: str,
+    code: str,
+):
+    """The provenance columns of one job's rows (see grid/store/schemas.py PROVENANCE):
+    ``commit`` and ``code`` are :attr:`grid.code.CodeRecord.git_label` and its fingerprint."""
     return {
         "signature": signature,
         "sweep": sweep,
-        "git_commit": git_commit(),
+        "git_commit": commit,
+        "code": code,
         "package_versions": package_versions(),
         "host": socket.gethostname(),
         "slurm_job_id": slurm_job_id(),

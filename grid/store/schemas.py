@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+# 2: provenance column ``code`` (the launch's code fingerprint, grid/code.py).
+SCHEMA_VERSION = 2
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -19,6 +20,7 @@ PROVENANCE = pa.schema(
         ("signature", pa.string()),  # the job's signature (names its folder)
         ("sweep", pa.string()),  # the sweep whose results folder holds this copy
         ("git_commit", pa.string()),  # commit of the suite that ran the job ("unknown" outside git)
+        ("code", pa.string()),  # code fingerprint (grid/code.py): results/_code/<code>/code.json
         ("package_versions", pa.string()),  # JSON {package: version}
         ("host", pa.string()),
         ("slurm_job_id", pa.string()),  # "<job>_<array index>", null outside Slurm
@@ -150,7 +152,7 @@ CODEC_GATE = pa.schema(
 
 # Fourier-basis sensitivity of a trained model (stage fourier, lcc.evaluate.fourier; thesis
 # §6.2): one row per frequency of the image grid. A new table leaves the others' layout alone,
-# so SCHEMA_VERSION stays 1.
+# so it changed no SCHEMA_VERSION.
 FOURIER_SENSITIVITY = pa.schema(
     [
         *TRAINED_MODEL,
