@@ -27,7 +27,7 @@ from pathlib import Path
 from grid.cli import SettingsError, flag
 from grid.job import Job
 from grid.plan import PLAN_FILE, Plan, read_launched
-from grid.status import classify, launched_plan
+from grid.status import classify, launched_plan, reconcile_intents
 from grid.store.folder import SUBMITTED, JobFolder
 from grid.store.state import PENDING, RUNNING
 
@@ -87,8 +87,12 @@ def scancel(ids: list[str]) -> None:
 def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[str]]:
     """Cancel the sweep's queued and running jobs; print one line per outcome.
 
+    Array intents left without an answer are reconciled first, so an array whose launcher
+    died right after its ``sbatch`` is cancelled too (grid/store/intents.py).
     Returns the signatures ``{"scancelled": [...], "marked": [...], "kept": [...]}``.
     """
+    for line in reconcile_intents(the_plan, root):
+        print(line)
     states = classify(the_plan, root)
     active = [j for j in the_plan.jobs if states[j.signature] in ACTIVE]
     needed = {} if force else needed_elsewhere(the_plan, root)

@@ -9,29 +9,47 @@ the profile's ``[pack]``) an array task runs up to N jobs of its split one after
 (:class:`grid.pack.PackedRunner`); jobs packed together therefore share their dependencies.
 Jobs check their own inputs and fail with a clear error when one is missing, so a failure
 never blocks its siblings.
+
+Each array is queued behind a durable intent (grid/store/intents.py): the intent, then
+``sbatch`` with ``--comment=lcc:<token>``, then the receipt (array id), then the jobs'
+``submitted`` markers, so a launcher killed at any point leaves nothing a relaunch would queue
+twice. A refused ``sbatch`` voids its intent and stops the loop with
+:class:`SubmissionStopped` (exit :data:`EXIT_REFUSED`; the traceback goes to
+``results/_logs/<sweep>/launch.log``); so does a signal, after the ``sbatch`` in flight
+(grid/executors/interrupts.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import shlex
+import subprocess
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import submitit
+from submitit.core.utils import FailedJobError
 
 from grid.executors.base import Executor, Launch, Outcome
+from grid.executors.interrupts import EXIT_INTERRUPTED, Interrupts, shielded
 from grid.job import Job
 from grid.pack import PackedRunner
 from grid.plan import Group
 from grid.runner import JobRunner
 from grid.stages.registry import get_stage
-from grid.store.folder import JobFolder
+from grid.store.intents import OPEN, QUEUED, Intent, read_intents, settle
+from grid.store.state import now_iso
 
 log = logging.getLogger("grid")
 
 SUBMITIT_TIMEOUTS = 3  # submitit's default number of timeout requeues of one task
+EXIT_REFUSED = 3  # the launcher's exit status when sbatch refused an array
+LAUNCH_LOG = "launch.log"  # in the launch's log folder: tracebacks kept off the terminal
 
 
 def chunks(items: Sequence, size: int) -> list[tuple]:
@@ -113,6 +131,81 @@ def _id_order(slurm_id: str) -> tuple[int, str]:
     return (int(slurm_id), "") if slurm_id.isdigit() else (0, slurm_id)
 
 
+class SubmissionStopped(Exception):
+    """The submission loop stopped before its last array. ``str()`` is the one line the
+    launcher prints (what was queued, what was not, how to go on); ``code`` its exit status:
+    :data:`EXIT_REFUSED` (sbatch refused an array) or
+    :data:`grid.executors.interrupts.EXIT_INTERRUPTED` (a signal)."""
+
+    def __init__(self, line: str, code: int) -> None:
+        super().__init__(line)
+        self.code = code
+
+    @classmethod
+    def refused(
+        cls, message: str, arrays: Sequence[ArrayPlan], index: int, log_path: Path
+    ) -> SubmissionStopped:
+        """sbatch refused ``arrays[index]`` with ``message``; the arrays before it are queued."""
+        array = arrays[index]
+        line = (
+            f"sbatch refused the {array.stage} array ({len(array.jobs)} jobs): {message}; "
+            f"{_tally(arrays, index)}. Relaunch with the same arguments once the queue "
+            "drains, or lower max_array_size in the cluster profile, or pack jobs with "
+            f"pack.{array.stage}=N (traceback: {log_path})"
+        )
+        return cls(line, EXIT_REFUSED)
+
+    @classmethod
+    def interrupted(
+        cls, name: str, arrays: Sequence[ArrayPlan], index: int, unknown: Intent | None = None
+    ) -> SubmissionStopped:
+        """Signal ``name`` arrived; the arrays before ``index`` are queued. ``unknown``: the
+        intent of an array whose sbatch failed after the signal, if squeue could not confirm
+        it either way (it stays open)."""
+        line = f"{name}: {_tally(arrays, index)}"
+        if unknown is not None and unknown.state == OPEN:
+            line += (
+                f"; whether Slurm queued the {unknown.record['stage']} array in flight is "
+                f"unknown (array intent {unknown.token}): the next launch asks squeue"
+            )
+        line += "; relaunch with the same arguments to submit the rest"
+        return cls(line, EXIT_INTERRUPTED)
+
+
+def _tally(arrays: Sequence[ArrayPlan], index: int) -> str:
+    """``queued 2 arrays (5 jobs), kept; not submitted: 20 jobs`` for a stop at ``index``."""
+    queued = sum(len(a.jobs) for a in arrays[:index])
+    rest = sum(len(a.jobs) for a in arrays[index:])
+    return f"queued {index} arrays ({queued} jobs), kept; not submitted: {rest} jobs"
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of ``text`` (sbatch's own message)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "no message")
+
+
+def _log_failure(launch: Launch, array: ArrayPlan, err: BaseException, what: str) -> Path:
+    """Append ``what``, sbatch's whole stderr and the traceback to the launch log."""
+    path = launch.log_dir / LAUNCH_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stderr = getattr(err.__cause__, "stderr", "") or ""
+    with open(path, "a") as log_file:
+        log_file.write(f"{now_iso()} {what}: the {array.stage} array\n{stderr}\n")
+        log_file.write("".join(traceback.format_exception(err)))
+    return path
+
+
+def _ask_scheduler(root: Path, intent: Intent) -> int:
+    """1 when squeue shows that Slurm holds ``intent``'s array (now adopted), else 0 (void,
+    or still open when squeue does not answer). Called under the launch lock, where every
+    open intent is this launcher's."""
+    settle(root)
+    reread = {i.token: i for i in read_intents(root)}.get(intent.token)
+    if reread is not None:
+        intent.record = reread.record
+    return 1 if intent.state == QUEUED else 0
+
+
 class SlurmExecutor(Executor):
     """Submits arrays with ``sbatch``; never waits on submitit's view of job state."""
 
@@ -124,28 +217,46 @@ class SlurmExecutor(Executor):
         self.pending_ids = dict(pending_ids or {})
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
+        """Submit the arrays in order, each behind its durable intent
+        (:class:`grid.store.intents.Intent`): intent, ``sbatch``, receipt, then the jobs'
+        ``submitted`` markers. Raises :class:`SubmissionStopped` when sbatch refuses an
+        array or a signal arrives (see :mod:`grid.executors.interrupts`); what was queued
+        before stays queued and recorded."""
         profile = launch.profile
         pack = profile.pack_sizes(launch.settings.get("pack"))
         arrays = plan_arrays(groups, self.pending_ids, profile.max_array_size, pack)
         outcome = Outcome()
         submitted: list[str] = []  # scheduler id of each array of `arrays`
-        for array in arrays:
-            after = [submitted[i] for i in array.after] + list(array.after_ids)
-            handles = self._submit_array(array, sorted(set(after), key=_id_order), launch)
-            submitted.append(handles[0].job_id.split("_")[0])
-            outcome.submissions[array.stage] = outcome.submissions.get(array.stage, 0) + 1
-            for task, handle in zip(array.tasks, handles, strict=True):
-                for position, job in enumerate(task):
-                    outcome.ids[job.signature] = handle.job_id
-                    JobFolder.of(launch.results_root, job).mark_submitted(
-                        executor="slurm",
-                        slurm_job_id=handle.job_id,
-                        task_position=position,
-                        task_jobs=len(task),
-                    )
+        with Interrupts() as interrupts:
+            for index, array in enumerate(arrays):
+                if interrupts.signal:
+                    raise SubmissionStopped.interrupted(interrupts.signal, arrays, index)
+                after = [submitted[i] for i in array.after] + list(array.after_ids)
+                after = sorted(set(after), key=_id_order)
+                intent = Intent.new(launch.results_root, launch.sweep, array.stage, array.tasks)
+                try:
+                    array_id = shielded(partial(self._submit_array, array, after, launch, intent))
+                except FailedJobError as err:
+                    if interrupts.signal:  # sbatch may have died of it after Slurm took the array
+                        _log_failure(launch, array, err, "sbatch failed after a signal")
+                        queued = index + _ask_scheduler(launch.results_root, intent)
+                        raise SubmissionStopped.interrupted(
+                            interrupts.signal, arrays, queued, intent
+                        ) from err
+                    if not isinstance(err.__cause__, subprocess.CalledProcessError):
+                        raise  # sbatch may have queued it: the intent stays open
+                    message = _first_line(err.__cause__.stderr or str(err))
+                    intent.void(f"sbatch refused: {message}")
+                    log_path = _log_failure(launch, array, err, "sbatch refused")
+                    raise SubmissionStopped.refused(message, arrays, index, log_path) from err
+                submitted.append(array_id)
+                outcome.submissions[array.stage] = outcome.submissions.get(array.stage, 0) + 1
+                outcome.ids.update(intent.adopt(array_id))
+            if interrupts.signal:
+                raise SubmissionStopped.interrupted(interrupts.signal, arrays, len(arrays))
         return outcome
 
-    def _executor(self, array: ArrayPlan, after: list[str], launch: Launch):
+    def _executor(self, array: ArrayPlan, after: list[str], launch: Launch, comment: str):
         profile = launch.profile
         res = profile.resources_for(array.stage, get_stage(array.stage).resources)
         per_task = max(len(task) for task in array.tasks)
@@ -157,7 +268,7 @@ class SlurmExecutor(Executor):
             cluster="slurm",
             slurm_max_num_timeout=timeouts,
         )
-        extra: dict[str, str] = {}
+        extra: dict[str, str] = {"comment": comment}  # the intent's token (grid.store.intents)
         if profile.account:
             extra["account"] = profile.account
         if profile.qos:
@@ -181,8 +292,12 @@ class SlurmExecutor(Executor):
         executor.update_parameters(**params)
         return executor
 
-    def _submit_array(self, array: ArrayPlan, after: list[str], launch: Launch) -> list:
-        executor = self._executor(array, after, launch)
+    def _submit_array(
+        self, array: ArrayPlan, after: list[str], launch: Launch, intent: Intent
+    ) -> str:
+        """One ``sbatch`` of ``array`` (whose stderr, printed by submitit when sbatch fails,
+        is kept off the terminal); returns the array's scheduler id."""
+        executor = self._executor(array, after, launch, intent.comment)
         plugins, retries = launch.settings["plugins"], launch.settings["retries"]
         n = len(array.tasks)
         root, sweep = [str(launch.results_root)] * n, [launch.sweep] * n
@@ -190,12 +305,14 @@ class SlurmExecutor(Executor):
             specs = [[job.to_dict() for job in task] for task in array.tasks]
             inputs = [_inputs_of(task, launch) for task in array.tasks]
             runner = PackedRunner(plugins, retries=retries)
-            handles = executor.map_array(runner, specs, root, sweep, inputs)
+            with contextlib.redirect_stderr(io.StringIO()):
+                handles = executor.map_array(runner, specs, root, sweep, inputs)
         else:
             specs = [job.to_dict() for job in array.jobs]
             inputs = [launch.input_specs(job) for job in array.jobs]
             runner = JobRunner(plugins, retries=retries)
-            handles = executor.map_array(runner, specs, root, sweep, inputs)
+            with contextlib.redirect_stderr(io.StringIO()):
+                handles = executor.map_array(runner, specs, root, sweep, inputs)
         array_id = handles[0].job_id.split("_")[0]
         log.info(
             "submitted %s: %d jobs in %d tasks as array %s%s",
@@ -205,7 +322,7 @@ class SlurmExecutor(Executor):
             array_id,
             f" after {', '.join(after)}" if after else "",
         )
-        return handles
+        return array_id
 
 
 def code_setup(code_dir: Path | None) -> list[str]:

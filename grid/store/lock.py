@@ -28,3 +28,21 @@ def launch_lock(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def launch_lock_if_free(root: Path) -> Iterator[bool]:
+    """Hold the lock of ``root`` for the block if no other process holds it (yields True),
+    else hold nothing (yields False): for readers (status, cancel) that must not wait on a
+    launcher that is submitting."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_FILE, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
