@@ -2,6 +2,17 @@
 
 Everything is validated before anything is submitted; a bad value prints one line naming it
 and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only.
+
+Slurm submission (grid/executors/slurm.py) records each array's intent before its ``sbatch``
+(grid/store/intents.py); a launch first reconciles the intents an earlier launcher left
+without an answer, with one ``squeue``. Exit statuses: 0 submitted (or ran) everything; 1 a
+blocking run had failed or cancelled jobs; 2 a bad setting, or jobs **uncertain** (squeue did
+not answer whether an earlier, interrupted ``sbatch`` queued them: relaunch where squeue
+works, or with ``resolve=resubmit`` once ``squeue --me`` shows no comment ``lcc:<token>``);
+3 sbatch refused an array (one line: sbatch's message, what stays queued, what was not
+submitted, how to go on; the traceback is in ``results/_logs/<sweep>/launch.log``); 130 a
+SIGINT, SIGTERM or SIGHUP stopped the submission after the ``sbatch`` in flight answered (a
+second one exits at once). Relaunching with the same arguments submits what is missing.
 """
 
 from __future__ import annotations
@@ -17,12 +28,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grid.cancel import main as cancel_main
-from grid.cli import SettingsError, flag, split_sweep
+from grid.cli import SettingsError, flag, split_sweep, take
 from grid.code import current, snapshot
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
-from grid.executors.slurm import SlurmExecutor
+from grid.executors.slurm import SlurmExecutor, SubmissionStopped
 from grid.failures import blocked_by, not_run_line
 from grid.job import Job
 from grid.partial import partial_reruns
@@ -31,12 +42,13 @@ from grid.planner import plan
 from grid.profiles import load_profile
 from grid.stages.registry import STAGES
 from grid.status import classify, gate_lines, stages_of
-from grid.store.files import atomic_write_bytes
+from grid.store.files import atomic_write_bytes, is_no_space
 from grid.store.folder import JobFolder
+from grid.store.intents import settle, uncertain_line
 from grid.store.lock import launch_lock
 from grid.store.rows import is_published, publish, supersede, superseded_note
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, now_iso
-from grid.validate import check_disk
+from grid.validate import check_disk, check_slurm
 from grid.why import print_reasons, print_stale
 
 log = logging.getLogger("grid")
@@ -107,11 +119,15 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     A blocking executor (local, fake) claims its jobs under the lock and runs them after it.
     """
     sweep, overrides = split_sweep(argv)
+    resolve, overrides = take(overrides, "resolve")
+    if resolve not in (None, RESUBMIT):
+        raise SettingsError(f"resolve={resolve!r} is not known; valid values: {RESUBMIT}")
     the_plan = plan(sweep, overrides)
     settings = the_plan.run_settings
     profile = load_profile(settings["cluster"])
     profile.pack_sizes(settings["pack"])  # a bad pack.<stage> is an error before any submission
     executor_name, why = choose_executor(settings["executor"])
+    check_slurm(executor_name, settings["dry_run"])
     root = results_root(settings)
     for part_settings in the_plan.settings.values():
         check_disk(part_settings, root)
@@ -121,6 +137,7 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     print(f"code: {current().short()}" + (f", snapshot {code_dir}" if code_dir else ""))
     launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature, code_dir)
     with launch_lock(root):
+        _settle_intents(the_plan, root, sweep, resolve)
         states = classify(the_plan, root)
         groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
         if groups is None:
@@ -139,6 +156,25 @@ def launch(argv: Sequence[str]) -> Outcome | None:
         outcome = executor.submit(groups, launch_info)
     _report(outcome, executor, the_plan, root, sweep)
     return outcome
+
+
+RESUBMIT = "resubmit"  # resolve=resubmit: uncertain intents are void, their jobs resubmitted
+
+
+def _settle_intents(the_plan: Plan, root: Path, sweep: str, resolve: str | None) -> None:
+    """Reconcile the array intents left without an answer (:func:`grid.store.intents.settle`;
+    call under the launch lock); stop with one line (:class:`SettingsError`) when some of this
+    plan's jobs are uncertain, unless ``resolve=resubmit`` voids those intents."""
+    settled = settle(root)
+    for line in settled.lines():
+        print(line)
+    ours = set(the_plan.by_signature)
+    uncertain = [i for i in settled.uncertain if i.signatures & ours]
+    if uncertain and resolve != RESUBMIT:
+        raise SettingsError(uncertain_line(uncertain, sweep))
+    for intent in uncertain:
+        intent.void("resolve=resubmit")
+        print(f"void {intent.describe()}: resolve=resubmit; they are submitted again")
 
 
 def _plan_to_run(
@@ -222,6 +258,10 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
         print(f"FAILED {job.stage} {sig} ({job.label}): {outcome.failed[sig]}{_gave_up(root, job)}")
         if blocked:
             print(f"    {not_run_line(the_plan, sig, blocked)}")
+    full = [sig for sig, error in outcome.failed.items() if is_no_space(error)]
+    if full:
+        print(f"{len(full)} failed for lack of space (each FAILED line names the file and the "
+              "space left); free some and relaunch: it reruns what is unfinished")  # fmt: skip
     if outcome.cancelled:
         print(f"cancelled {len(outcome.cancelled)} jobs (grid.cancel); a relaunch resumes them")
     for line in gate_lines(the_plan, root, classify(the_plan, root)):
@@ -250,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except SubmissionStopped as err:  # sbatch refused an array, or a signal stopped the loop
+        print(f"error: {err}", file=sys.stderr)
+        return err.code
     return 1 if outcome is not None and (outcome.failed or outcome.cancelled) else 0
 
 

@@ -5,7 +5,8 @@ pay a Slurm job's scheduling and a fresh ``python + torch`` start-up (3–5 s). 
 keeps its own folder, markers, rows and checkpoint (:func:`grid.runner.run_job`), so:
 
 - a job that raises is recorded as failed in its folder and the next job still runs; the
-  task raises :class:`PackFailedError` at the end (it exits non-zero) when any failed;
+  task raises :class:`PackFailedError` at the end (it exits non-zero) when any failed; a job
+  another live attempt holds (grid.store.folder.ClaimedElsewhere) is left to it, no failure;
 - :class:`PackedRunner` is Checkpointable: a timeout or preemption requeues the same task,
   which skips the jobs already done and resumes the interrupted one from its checkpoint.
 
@@ -23,6 +24,7 @@ from submitit.core.utils import UncompletedJobError
 
 from grid.job import Job
 from grid.runner import SlurmTask, isolated_job, run_job, run_with_retries
+from grid.store.folder import ClaimedElsewhere, JobFolder
 
 log = logging.getLogger("grid")
 
@@ -53,6 +55,9 @@ class PackedRunner(SlurmTask):
                     folders.append(run_with_retries(job, self.retries, attempt))
             except UncompletedJobError:  # submitit ends the task (timed out too often)
                 raise
+            except ClaimedElsewhere as err:  # another attempt runs it: not a failure here
+                log.info("%s", err)
+                folders.append(str(JobFolder.of(results_root, job).path))
             except Exception as err:  # recorded in the job's folder by run_job; go on
                 log.exception("packed job %s %s failed", job.stage, job.signature)
                 failed.append(f"{job.stage} {job.signature}: {type(err).__name__}: {err}")

@@ -1,7 +1,8 @@
 """Running one job: the same code under every executor (fake, local, Slurm).
 
-:func:`run_job` checks the job's inputs are done, runs its stage, writes its rows (with
-provenance) atomically, publishes them to the sweep's view and writes ``done.json`` last.
+:func:`run_job` claims the job's folder (one attempt at a time), checks the job's inputs are
+done, runs its stage, writes its rows (with provenance) atomically, publishes them to the
+sweep's view and writes ``done.json`` last.
 :class:`JobRunner` wraps it for submitit: it is Checkpointable, so a Slurm timeout or
 preemption requeues the job, and the stage resumes from the checkpoint in its folder.
 """
@@ -30,8 +31,8 @@ from grid.context import JobContext, Preempted
 from grid.job import Job
 from grid.plan import launched_signatures
 from grid.stages.registry import get_stage
-from grid.store.files import atomic_write_parquet
-from grid.store.folder import JobFolder
+from grid.store.files import atomic_write_parquet, no_space_error
+from grid.store.folder import ClaimedElsewhere, JobFolder
 from grid.store.provenance import provenance, slurm_job_id
 from grid.store.rows import publish, supersede, to_table
 
@@ -88,17 +89,42 @@ def run_job(
 ) -> str:
     """Run ``job`` unless it is already done; returns its folder. Inputs are jobs by signature.
 
+    The attempt claims the job folder first (:meth:`JobFolder.claim`) and releases it when
+    it ends, done, failed or preempted; while another live attempt holds it, this one
+    writes nothing but a line of ``skipped.jsonl`` and raises :class:`ClaimedElsewhere`,
+    which executors treat as not this attempt's job (neither failed nor retried).
+
     ``on_start(job)`` runs just before the stage and ``on_epoch(job, epoch)`` after each
     checkpointed epoch: the fake executor injects failures and preemptions through them.
     """
     folder = JobFolder.of(results_root, job)
     if folder.is_done():
         return str(folder.path)
-    folder.path.mkdir(parents=True, exist_ok=True)
+    attempt = {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": slurm_job_id()}
+    claim = folder.claim(attempt)  # raises ClaimedElsewhere: another attempt runs the job
+    try:
+        if not folder.is_done():  # done by the attempt that held it until just now
+            _run_claimed(job, folder, sweep, inputs, attempt, on_epoch, on_start, log_path)
+    finally:
+        folder.release(claim)
+    return str(folder.path)
+
+
+def _run_claimed(
+    job: Job,
+    folder: JobFolder,
+    sweep: str,
+    inputs: Mapping[str, Job],
+    attempt: dict,
+    on_epoch: Callable[[Job, int], None] | None,
+    on_start: Callable[[Job], None] | None,
+    log_path: str | None,
+) -> None:
+    """The body of :func:`run_job`, run while this attempt holds the job's claim."""
+    results_root = folder.root
     folder.write_spec(job.to_dict())
     started = _now()
     log_path = log_path or _log_path()
-    attempt = {"host": socket.gethostname(), "pid": os.getpid(), "slurm_job_id": slurm_job_id()}
     folder.mark_running(**attempt, log=log_path, code=str(code.source_root()))
     device = pick_device()
     ctx = JobContext(job, Path(results_root), sweep, device, on_epoch, dict(inputs))
@@ -108,8 +134,14 @@ def run_job(
             on_start(job)
         rows = get_stage(job.stage).fn(ctx)
     except Exception as err:
-        error = f"{type(err).__name__}: {err}".splitlines()[0]
-        folder.mark_failed(error, **attempt, log=log_path, traceback=traceback.format_exc())
+        short = no_space_error(err) if isinstance(err, OSError) else err
+        error = f"{type(short).__name__}: {short}".splitlines()[0]
+        try:
+            folder.mark_failed(error, **attempt, log=log_path, traceback=traceback.format_exc())
+        except OSError as mark_err:  # a full disk: the launcher records what it can
+            log.error("%s %s: failure not recorded: %s", job.stage, job.signature, mark_err)
+        if short is not err:
+            raise short from err
         raise
     record = code.current()
     prov = provenance(
@@ -125,7 +157,6 @@ def run_job(
     planned = launched_signatures(results_root, sweep)
     if planned is not None and job.signature not in planned:
         supersede(results_root, sweep, planned)
-    return str(folder.path)
 
 
 # Plugins every plan and every job imports first: stages registered from above grid, whose
@@ -140,12 +171,12 @@ def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
 
     Each failed attempt is already kept in the job folder (error, log: ``attempts.jsonl``).
     A missing input is not retried (it cannot appear while this job waits), nor is a
-    preemption, which the executor handles (requeue, rerun).
+    preemption, which the executor handles (requeue, rerun), nor a job another attempt runs.
     """
     for rerun in range(retries):
         try:
             return attempt()
-        except (MissingInputError, Preempted):
+        except (MissingInputError, Preempted, ClaimedElsewhere):
             raise
         except Exception as err:
             log.warning(
@@ -268,6 +299,10 @@ class JobRunner(SlurmTask):
         self.start()
         deps = {sig: Job.from_dict(spec) for sig, spec in inputs.items()}
         the_job = Job.from_dict(job)
-        return run_with_retries(
-            the_job, self.retries, lambda: run_job(the_job, Path(results_root), sweep, deps)
-        )
+        try:
+            return run_with_retries(
+                the_job, self.retries, lambda: run_job(the_job, Path(results_root), sweep, deps)
+            )
+        except ClaimedElsewhere as err:  # a duplicate task: exit 0, the other one runs it
+            log.info("%s", err)
+            return str(JobFolder.of(results_root, the_job).path)

@@ -22,6 +22,8 @@ from grid.partial import partial_reruns
 from grid.plan import Plan, plan_path, read_launched, results_root
 from grid.stages.registry import STAGE_ORDER
 from grid.store.folder import JobFolder
+from grid.store.intents import open_intents, settle
+from grid.store.lock import launch_lock_if_free
 from grid.store.rows import superseded_note, superseded_signatures
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, SlurmQueue
 from grid.why import RERUN_STATES, print_reasons, print_stale
@@ -35,6 +37,27 @@ def classify(the_plan: Plan, root: Path) -> dict[str, str]:
     """State of every job (done / pending / running / failed / cancelled / new)."""
     queue = SlurmQueue()
     return {j.signature: JobFolder.of(root, j).state(queue) for j in the_plan.jobs}
+
+
+def reconcile_intents(the_plan: Plan, root: Path) -> list[str]:
+    """Settle the array intents that launchers left without an answer
+    (:func:`grid.store.intents.settle`, one ``squeue``) unless a launcher is submitting now
+    (it holds the launch lock), and return the lines to print: intents adopted or void, and
+    one ``uncertain`` line per intent holding jobs of ``the_plan`` that squeue could not
+    confirm (those jobs read as new, yet Slurm may hold them)."""
+    if not open_intents(root):
+        return []
+    with launch_lock_if_free(root) as free:
+        if not free:
+            return ["a launcher is submitting now: its newest arrays show once it is done"]
+        settled = settle(root)
+    ours = set(the_plan.by_signature)
+    return settled.lines() + [
+        f"uncertain: {intent.describe()}: squeue did not answer whether Slurm queued them; "
+        f"a launch stops on them until it does, or relaunch with resolve=resubmit"
+        for intent in settled.uncertain
+        if intent.signatures & ours
+    ]
 
 
 def launched_plan(argv: Sequence[str]) -> tuple[Plan, Path]:
@@ -133,9 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    intent_lines = reconcile_intents(the_plan, root)
     states = classify(the_plan, root)
     print(f"sweep {the_plan.sweep}: {len(the_plan.jobs)} jobs, results in {root / the_plan.sweep}")
     print(render(the_plan, states, root))
+    for line in intent_lines:
+        print(line)
     for line in gate_lines(the_plan, root, states):
         print(line)
     todo = {sig for sig, state in states.items() if state in RERUN_STATES}

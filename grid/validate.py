@@ -10,6 +10,7 @@ setting and what was expected.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ COUNT_KEYS = {
 }
 # Sweep settings that hold a filesystem path to read, by the dataset name that reads it.
 DATA_ROOTS = ("cifar10", "tinyimagenet")
+# What executor=slurm runs: sbatch submits the arrays, submitit's job script calls srun.
+SLURM_COMMANDS = ("sbatch", "srun")
 
 
 def _check_choices(
@@ -195,3 +198,15 @@ def _check_writable(results: Path) -> None:
         raise SettingsError(f"results={results}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise SettingsError(f"results={results}: folder {existing} is not writable")
+
+
+def check_slurm(executor: str, dry_run: bool) -> None:
+    """``executor=slurm`` (not a dry run) needs Slurm's commands on ``PATH``
+    (:data:`SLURM_COMMANDS`); raised before anything is written, so a machine without Slurm
+    never gets a results folder from a launch that cannot submit."""
+    missing = [name for name in SLURM_COMMANDS if shutil.which(name) is None]
+    if executor == "slurm" and not dry_run and missing:
+        raise SettingsError(
+            f"executor=slurm: no {' or '.join(missing)} on PATH (no Slurm on this machine); "
+            "use executor=local to run here, or dry_run=true to see the plan"
+        )

@@ -17,6 +17,7 @@ from grid.executors.base import Executor, Launch, Outcome
 from grid.job import Job
 from grid.plan import Group
 from grid.runner import run_job, run_with_retries
+from grid.store.folder import ClaimedElsewhere
 
 log = logging.getLogger("grid")
 
@@ -69,6 +70,9 @@ class FakeExecutor(Executor):
                 return None
             except Preempted as err:
                 log.info("%s %s: %s; requeued", job.stage, job.signature, err)
+            except ClaimedElsewhere as err:  # another attempt runs it: not a failure here
+                log.info("%s", err)
+                return None
             except Exception as err:  # failure isolation: siblings still run
                 log.error("%s %s failed: %s", job.stage, job.signature, err)
                 if settings["pdb"]:

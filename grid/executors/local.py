@@ -4,7 +4,9 @@ at a time, every job started as soon as its inputs are done; of the ready jobs, 
 starts the longest chain of jobs reading it goes first (:func:`grid.plan.chain_lengths`).
 Blocks until every job has ended, those another launcher holds included.
 
-A job that raises is recorded by the runner; a job process that dies (SIGKILL, segfault, out
+A job that raises is recorded by the runner; a job process that finds the job claimed by
+another live attempt (grid.store.folder.ClaimedElsewhere) leaves at once, and the job is then
+waited for like a held one (below), not failed; a job process that dies (SIGKILL, segfault, out
 of memory) or overruns the stage's time limit (the profile's ``time_min``; the process is
 killed) is recorded here as that job's failure, and the other jobs never notice: the pid in a
 job's running marker is that job's alone. A job whose input failed is marked failed with
@@ -35,8 +37,9 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
+from typing import Any
 
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.claims import HELD, ORPHANED, claimant, take_over, verdict
@@ -62,6 +65,16 @@ def default_parallelism() -> int:
 def log_path_of(launch: Launch, job: Job) -> str:
     """The job's log file (stdout and stderr of every attempt), named in its running marker."""
     return str(launch.log_dir / "local" / f"{job.stage}-{job.signature}.log")
+
+
+def record(folder: JobFolder, mark: Callable[..., None], *args: Any, **fields: Any) -> None:
+    """``mark(*args, **fields)``, a marker write of ``folder``; one that fails (a full disk,
+    a quota) costs a log line, not the launch: the job's attempt is over, so the job reads as
+    failed or new on the next launch, which runs it again."""
+    try:
+        mark(*args, **fields)
+    except OSError as err:
+        log.error("%s %s: not recorded (%s)", folder.stage, folder.signature, err)
 
 
 class LocalExecutor(Executor):
@@ -165,7 +178,8 @@ class LocalExecutor(Executor):
         cancelled = set(self.outcome.cancelled)
         for job in list(self.waiting.values()):  # longest chain first: after their inputs
             if cancelled.intersection(job.dependencies):
-                JobFolder.of(root, job).mark_cancelled(by="launcher: an input was cancelled")
+                folder = JobFolder.of(root, job)
+                record(folder, folder.mark_cancelled, by="launcher: an input was cancelled")
                 self._cancel(job)
                 cancelled.add(job.signature)
 
@@ -224,7 +238,10 @@ class LocalExecutor(Executor):
     def _collect(self, proc: JobProcess) -> None:
         """Take the job's end message; fail it if its process died or overran."""
         message = proc.message()
-        if message is not None:
+        if message is not None and message[0] == "skipped":
+            self._held_elsewhere(proc, message[2])
+            self.exiting.append(proc)
+        elif message is not None:
             self._ended(proc, error=message[2] if message[0] == "failed" else None)
             self.exiting.append(proc)
         elif not proc.alive():
@@ -242,24 +259,32 @@ class LocalExecutor(Executor):
         if error is not None:
             folder = JobFolder.of(self.launch.results_root, job)
             if folder.state() != FAILED:  # e.g. a SystemExit, which the runner lets through
-                folder.mark_failed(error, log=proc.task.log_path, pid=proc.pid)
+                record(folder, folder.mark_failed, error, log=proc.task.log_path, pid=proc.pid)
             error = folder.error() or error
             self.outcome.failed[job.signature] = error
         del self.running[job.signature]
         self.reporter.ended(job, seconds, error, proc.task.log_path)
 
+    def _held_elsewhere(self, proc: JobProcess, why: str) -> None:
+        """Another live attempt held the job's claim, so its process left without running it:
+        the job is waited for as one another launcher holds (not failed)."""
+        job = Job.from_dict(proc.task.job)
+        del self.running[job.signature]
+        self.held[job.signature] = job
+        log.info("%s; waiting for it", why)
+
     def _lost(self, proc: JobProcess, error: str) -> None:
         """The job's process died or was killed while it ran: that job failed."""
         job = Job.from_dict(proc.task.job)
         attempt = {"host": socket.gethostname(), "pid": proc.pid}
-        JobFolder.of(self.launch.results_root, job).mark_failed(
-            error, **attempt, log=proc.task.log_path
-        )
+        folder = JobFolder.of(self.launch.results_root, job)
+        record(folder, folder.mark_failed, error, **attempt, log=proc.task.log_path)
         self._ended(proc, error)
 
     def _skip(self, job: Job) -> None:
         failed = [s for s in job.dependencies if s in self.outcome.failed]
         error = f"MissingInputError: input {failed[0]} failed; not run"
-        JobFolder.of(self.launch.results_root, job).mark_failed(error, log=None)
+        folder = JobFolder.of(self.launch.results_root, job)
+        record(folder, folder.mark_failed, error, log=None)
         self.outcome.failed[job.signature] = error
         self.reporter.ended(job, None, error, None)

@@ -31,10 +31,11 @@ each job is given the launcher's, as of the job's start (with the snapshot first
 ``PYTHONPATH``, so a Python subprocess of the job imports it too).
 
 **Messages.** The launcher (grid/executors/local.py) starts a :class:`JobProcess` for a
-:class:`Task`; the job sends one message on its pipe, ``("done", signature)`` or
-``("failed", signature, error)``, and exits. A job that dies (SIGKILL, segfault, out of
-memory) sends nothing: the launcher sees its process end (:meth:`JobProcess.exit_reason`) and
-records the job as failed.
+:class:`Task`; the job sends one message on its pipe, ``("done", signature)``,
+``("failed", signature, error)`` or ``("skipped", signature, why)`` (another live attempt
+holds the job's claim: grid.store.folder.ClaimedElsewhere), and exits. A job that dies
+(SIGKILL, segfault, out of memory) sends nothing: the launcher sees its process end
+(:meth:`JobProcess.exit_reason`) and records the job as failed.
 
 **Exit with the launcher.** The job watches its end of the pipe, which reads end-of-file once
 the launcher is gone, however it ended (the kernel closes its end), and exits at once: a
@@ -65,6 +66,7 @@ from pathlib import Path
 import grid
 from grid.job import Job
 from grid.runner import DEFAULT_PLUGINS, import_plugins, isolated_job, run_job, run_with_retries
+from grid.store.folder import ClaimedElsewhere
 from grid.store.state import process_alive_here
 
 START_METHOD = "forkserver"  # see the module docstring
@@ -118,6 +120,8 @@ def run_task(task: Task, plugins: list[str], code_dir: str | None) -> tuple[str,
             root = Path(task.results_root)
             attempt = partial(run_job, job, root, task.sweep, deps, log_path=task.log_path)
             run_with_retries(job, task.retries, attempt)
+    except ClaimedElsewhere as err:  # another attempt runs the job: the launcher waits for it
+        return ("skipped", job.signature, str(err))
     except (Exception, SystemExit) as err:  # the job's failure, reported as such
         traceback.print_exc()
         return ("failed", job.signature, f"{type(err).__name__}: {err}".splitlines()[0])

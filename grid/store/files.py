@@ -1,9 +1,15 @@
-"""Atomic file writes: a temporary file in the same folder, then a rename."""
+"""Atomic file writes: a temporary file in the same folder, then a rename (with ``durable``,
+the file and then its folder are fsynced, so the record survives a crash of the host).
+
+A write that fails for lack of space (``ENOSPC``, or ``EDQUOT``: a quota) raises an OSError of
+one line naming the file and the space left there (:func:`no_space_error`)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,23 +18,43 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one; with
+    ``durable``, the data is on disk (file and folder fsynced) when this returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        raise_short(err, path)
         raise
+    if durable:
+        _fsync_folder(path.parent)
 
 
-def atomic_write_json(path: Path, value: Any) -> None:
-    atomic_write_bytes(
-        path, (json.dumps(value, indent=1, sort_keys=True, default=str) + "\n").encode()
-    )
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_json(path: Path, value: Any, durable: bool = False) -> None:
+    data = (json.dumps(value, indent=1, sort_keys=True, default=str) + "\n").encode()
+    atomic_write_bytes(path, data, durable=durable)
 
 
 def atomic_write_parquet(path: Path, table: pa.Table) -> None:
@@ -39,6 +65,48 @@ def atomic_write_parquet(path: Path, table: pa.Table) -> None:
     try:
         pq.write_table(table, tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        raise_short(err, path)
         raise
+
+
+SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)  # no space left on the device, quota exceeded
+
+
+def no_space_error(err: OSError, path: Path | str | None = None) -> OSError:
+    """``err`` as one line naming ``path`` (else the file ``err`` names) and the space left on
+    its file system, ``[Errno 28] No space left on device: <path> (1.2 MiB free)``, when it is
+    a lack of space (:data:`SPACE_ERRNOS`) about a known file; else ``err`` itself."""
+    path = path if path is not None else err.filename
+    if err.errno not in SPACE_ERRNOS or path is None:
+        return err
+    return OSError(err.errno, f"{os.strerror(err.errno)}: {path} ({free_space(Path(path))} free)")
+
+
+def raise_short(err: BaseException, path: Path) -> None:
+    """Raise :func:`no_space_error` of ``err`` (chained to it) if ``err`` is a lack of space
+    while writing ``path``; else return (the caller re-raises ``err``)."""
+    if isinstance(err, OSError) and (short := no_space_error(err, path)) is not err:
+        raise short from err
+
+
+def is_no_space(error: str) -> bool:
+    """Whether a one-line error (``OSError: [Errno 28] ...``) is a lack of space."""
+    return any(f"[Errno {number}]" in error for number in SPACE_ERRNOS)
+
+
+def free_space(path: Path) -> str:
+    """The space left to write on the file system of ``path`` (or its nearest existing
+    parent), as ``"1.2 MiB"``; ``"unknown"`` when it cannot be read."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        left = float(shutil.disk_usage(path).free)
+    except OSError:
+        return "unknown"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if left < 1024:
+            return f"{left:.3g} {unit}"
+        left /= 1024
+    return f"{left:.3g} TiB"

@@ -15,19 +15,29 @@ decides the state, ``done.json`` beats them all):
 - ``done.json``: written last: the job is complete (rows per table, the code it ran: see
   grid/code.py; for a stage that runs on partial inputs, the inputs that were not done);
   :meth:`JobFolder.reopen` moves it to ``history.jsonl`` when the job must run again.
+
+One attempt at a time: an attempt holds the job's ``claim.json`` (host, pid, Slurm id, time,
+a token) from before it writes anything until it ends (:meth:`JobFolder.claim`,
+:meth:`JobFolder.release`). A second attempt that finds a live claim appends a line to
+``skipped.jsonl`` and leaves (:class:`ClaimedElsewhere`); a stale claim (its process or Slurm
+job gone: grid.store.state.rival_alive) is taken over.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
+import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from grid.store.files import atomic_write_json
+from grid.store.files import atomic_write_json, raise_short
+from grid.store.lock import launch_lock
 from grid.store.state import (
     CANCELLED,
     DONE,
@@ -38,6 +48,7 @@ from grid.store.state import (
     SlurmQueue,
     attempt_alive,
     now_iso,
+    rival_alive,
 )
 
 SPEC = "job"
@@ -52,6 +63,20 @@ SUBMITTED, STARTED, FAILURE, CANCEL, COMPLETE = (
 _STATE_MARKERS = (FAILURE, STARTED, SUBMITTED, CANCEL)
 _ATTEMPTS = "attempts.jsonl"
 _HISTORY = "history.jsonl"  # done records of earlier runs of a reopened job
+_CLAIM = "claim"  # claim.json: the attempt that runs the job now (JobFolder.claim)
+_SKIPPED = "skipped.jsonl"  # attempts that found the job claimed and left
+_CLAIM_TRIES = 10  # stale claims taken over before giving up on one attempt's claim
+
+
+class ClaimedElsewhere(RuntimeError):
+    """Another live attempt holds this job's claim: this attempt wrote nothing but a line of
+    ``skipped.jsonl`` and left; not a failure of the job (executors: not this attempt's job).
+    ``holder`` is that attempt's claim record."""
+
+    def __init__(self, folder: JobFolder, holder: dict[str, Any]) -> None:
+        who = holder.get("slurm_job_id") or f"{holder.get('host')}:{holder.get('pid')}"
+        super().__init__(f"{folder.stage} {folder.signature} is run by {who}; this attempt left")
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -166,13 +191,84 @@ class JobFolder:
             log.write(json.dumps(record, sort_keys=True, default=str) + "\n")
         self._marker_path(COMPLETE).unlink(missing_ok=True)
 
-    def failures(self) -> list[dict[str, Any]]:
-        """Every failed attempt, oldest first (error, log, host, time …)."""
+    # -- one attempt at a time ------------------------------------------------------------
+
+    def claim(self, attempt: dict[str, Any], queue: SlurmQueue | None = None) -> dict[str, Any]:
+        """Claim the job for ``attempt`` (``host``, ``pid``, ``slurm_job_id``) before it writes
+        anything; the claim record to hand to :meth:`release`.
+
+        The claim file is created whole and exclusively (a linked temporary file: the link
+        fails if the name exists). A claim there already of another live attempt
+        (grid.store.state.rival_alive; ``queue``: squeue, asked only if a claim names a Slurm
+        job of another host) makes this attempt append a line to ``skipped.jsonl`` and raise
+        :class:`ClaimedElsewhere`. A stale one (a dead pid here, a Slurm job squeue no longer
+        lists, this attempt's own Slurm task before a requeue) is removed under the results
+        folder's launch lock, after checking that it is still the one judged, and the claim
+        is tried again.
+        """
+        queue = SlurmQueue() if queue is None else queue
+        record = {**attempt, "time": now_iso(), "token": uuid.uuid4().hex}
+        self.path.mkdir(parents=True, exist_ok=True)
+        held: dict[str, Any] = {}
+        for _ in range(_CLAIM_TRIES):
+            if self._create_claim(record):
+                return record
+            held = self.read(_CLAIM) or {}
+            if not held:
+                continue  # released meanwhile (or never readable): try again
+            if rival_alive(held, record, queue):
+                break
+            with launch_lock(self.root):
+                now = self.read(_CLAIM) or {}
+                if now.get("token") == held.get("token"):
+                    self._marker_path(_CLAIM).unlink(missing_ok=True)
+        with suppress(OSError):  # a full disk loses the note, not the skip
+            self._append(_SKIPPED, {**record, "held_by": held})
+        raise ClaimedElsewhere(self, held)
+
+    def _create_claim(self, record: dict[str, Any]) -> bool:
+        """Create ``claim.json`` holding ``record`` unless it exists; whether it was."""
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".claim.", suffix=".tmp")
         try:
-            lines = (self.path / _ATTEMPTS).read_text().splitlines()
+            with os.fdopen(fd, "w") as f:
+                json.dump(record, f, sort_keys=True, default=str)
+            os.link(tmp, self._marker_path(_CLAIM))
+        except FileExistsError:
+            return False
+        except OSError as err:
+            raise_short(err, self._marker_path(_CLAIM))
+            raise
+        finally:
+            os.unlink(tmp)
+        return True
+
+    def release(self, record: dict[str, Any]) -> None:
+        """Remove the claim that :meth:`claim` returned, if it is still that one."""
+        if (self.read(_CLAIM) or {}).get("token") == record["token"]:
+            self._marker_path(_CLAIM).unlink(missing_ok=True)
+
+    def claim_holder(self) -> dict[str, Any] | None:
+        """The claim record of the attempt that runs the job now (or left it stale), if any."""
+        return self.read(_CLAIM)
+
+    def skipped(self) -> list[dict[str, Any]]:
+        """Every attempt that found the job claimed by another and left, oldest first."""
+        return self._lines(_SKIPPED)
+
+    def _append(self, name: str, record: dict[str, Any]) -> None:
+        with open(self.path / name, "a") as log:
+            log.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+
+    def _lines(self, name: str) -> list[dict[str, Any]]:
+        try:
+            lines = (self.path / name).read_text().splitlines()
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in lines if line.strip()]
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Every failed attempt, oldest first (error, log, host, time …)."""
+        return self._lines(_ATTEMPTS)
 
     def error(self) -> str:
         """The one-line error of the last failed attempt, else ``""``."""

@@ -88,3 +88,41 @@ def process_alive_here(marker: dict[str, Any] | None) -> bool:
     if not marker or marker.get("host") != socket.gethostname() or not marker.get("pid"):
         return False
     return _pid_alive(int(marker["pid"]))
+
+
+def rival_alive(claim: dict[str, Any], mine: dict[str, Any], queue: SlurmQueue | None) -> bool:
+    """Whether the attempt that a job's claim names (``host``, ``pid``, ``slurm_job_id``) is
+    another live attempt than ``mine`` (same fields): one of this host lives while its pid
+    runs and is not this process's (:func:`process_alive_here`); a Slurm requeue of ``mine``'s
+    own job and task on another node is no rival (the earlier run is over); any other lives by
+    :func:`attempt_alive` (squeue holds its Slurm job; another host without one is trusted)."""
+    if claim.get("host") == socket.gethostname():
+        return claim.get("pid") != mine.get("pid") and process_alive_here(claim)
+    slurm_id = claim.get("slurm_job_id")
+    if slurm_id and slurm_id == mine.get("slurm_job_id"):
+        return False
+    return attempt_alive(claim, queue)
+
+
+def queued_comments() -> dict[str, str] | None:
+    """The comment of every job Slurm holds for this user, mapped to the job's array id
+    (``%F``: an array's id, or a plain job's own), asked of ``squeue --me`` once; None when
+    there is no squeue or it fails (the scheduler did not answer)."""
+    if not shutil.which("squeue"):
+        return None
+    try:
+        out = subprocess.run(
+            ["squeue", "--me", "--noheader", "--format=%F %k"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        parts = line.split(None, 1)
+        if len(parts) == 2:
+            found[parts[1].strip()] = parts[0]
+    return found
