@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 import grid
-from grid.job import Job
 from grid.runner import run_job
 from grid.stages import registry
 from grid.store.folder import JobFolder
 from tests import grid_toy_stages as toy
+from tests.test_grid_local import done_times
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -41,11 +41,6 @@ def launch(results: Path, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
-
-
-def done_times(root: Path, jobs: list[Job]) -> dict[str, str]:
-    folders = {job.signature: JobFolder.of(root, job) for job in jobs}
-    return {sig: f.read("done")["time"] for sig, f in folders.items() if f.is_done()}
 
 
 @pytest.mark.slow

@@ -49,19 +49,25 @@ class SlurmQueue:
 
     @functools.cached_property
     def ids(self) -> set[str] | None:
-        if not shutil.which("squeue"):
-            return None
-        try:
-            out = subprocess.run(
-                ["squeue", "--noheader", "--format=%i %F"],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=30,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return set(out.split())
+        out = squeue("--format=%i %F")
+        return None if out is None else set(out.split())
+
+
+def squeue(*args: str) -> str | None:
+    """``squeue --noheader *args``'s output; None when there is no squeue or it fails (the
+    scheduler did not answer)."""
+    if not shutil.which("squeue"):
+        return None
+    try:
+        return subprocess.run(
+            ["squeue", "--noheader", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def attempt_alive(marker: dict[str, Any], queue: SlurmQueue | None) -> bool:
@@ -108,17 +114,8 @@ def queued_comments() -> dict[str, str] | None:
     """The comment of every job Slurm holds for this user, mapped to the job's array id
     (``%F``: an array's id, or a plain job's own), asked of ``squeue --me`` once; None when
     there is no squeue or it fails (the scheduler did not answer)."""
-    if not shutil.which("squeue"):
-        return None
-    try:
-        out = subprocess.run(
-            ["squeue", "--me", "--noheader", "--format=%F %k"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+    out = squeue("--me", "--format=%F %k")
+    if out is None:
         return None
     found: dict[str, str] = {}
     for line in out.splitlines():
