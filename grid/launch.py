@@ -12,7 +12,9 @@ works, or with ``resolve=resubmit`` once ``squeue --me`` shows no comment ``lcc:
 3 sbatch refused an array (one line: sbatch's message, what stays queued, what was not
 submitted, how to go on; the traceback is in ``results/_logs/<sweep>/launch.log``); 130 a
 SIGINT, SIGTERM or SIGHUP stopped the submission after the ``sbatch`` in flight answered (a
-second one exits at once). Relaunching with the same arguments submits what is missing.
+second one exits at once); 4 the launcher's own write (plan, markers, code snapshot, intents)
+failed for lack of space or quota (one line naming the file and the space left). Relaunching
+with the same arguments submits what is missing.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from grid.planner import plan
 from grid.profiles import load_profile
 from grid.stages.registry import STAGES
 from grid.status import classify, gate_lines, stages_of
-from grid.store.files import atomic_write_bytes, is_no_space
+from grid.store.files import atomic_write_bytes, is_no_space, no_space_error
 from grid.store.folder import JobFolder
 from grid.store.intents import settle, uncertain_line
 from grid.store.lock import launch_lock
@@ -158,6 +160,7 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     return outcome
 
 
+NO_SPACE_EXIT = 4  # the launcher's own write failed for lack of space or quota
 RESUBMIT = "resubmit"  # resolve=resubmit: uncertain intents are void, their jobs resubmitted
 
 
@@ -293,6 +296,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SubmissionStopped as err:  # sbatch refused an array, or a signal stopped the loop
         print(f"error: {err}", file=sys.stderr)
         return err.code
+    except OSError as err:  # the launcher's own writes: plan, markers, snapshot, intents
+        short = no_space_error(err)
+        if short is err:
+            raise
+        print(
+            f"error: the launcher could not write ({short}); what it queued or ran is kept: "
+            "free some space and relaunch",
+            file=sys.stderr,
+        )
+        return NO_SPACE_EXIT
     return 1 if outcome is not None and (outcome.failed or outcome.cancelled) else 0
 
 

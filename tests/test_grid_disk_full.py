@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import grid
+from grid import launch as launcher
 from grid.runner import run_job
 from grid.stages import registry
 from grid.store.folder import JobFolder
@@ -100,3 +101,25 @@ def test_a_stage_out_of_quota_fails_in_one_line_even_when_its_failure_cannot_be_
     assert str(raised.value).startswith(f"[Errno {errno.EDQUOT}] Disk quota exceeded: {target} (")
     assert str(raised.value).endswith(" free)") and "\n" not in str(raised.value)
     assert folder.read("failed") is None and folder.claim_holder() is None
+
+
+def test_a_launcher_whose_own_write_finds_the_disk_full_stops_in_one_line(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """The plan's own write fails for lack of space: one line naming the file and the space
+    left, exit 4, no traceback; the jobs' folders are untouched (nothing ran)."""
+    toy.install(monkeypatch, launcher)
+    real_write = launcher.atomic_write_bytes
+
+    def full_for_the_plan(path, data):
+        if path.name == "plan.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_write(path, data)
+
+    monkeypatch.setattr(launcher, "atomic_write_bytes", full_for_the_plan)
+    code = launcher.main([*toy.FAKE_SMALL, f"results={tmp_path}"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code == launcher.NO_SPACE_EXIT and len(lines) == 1 and "Traceback" not in err
+    assert "No space left on device" in lines[0] and "plan.json" in lines[0] and "free)" in lines[0]
+    assert not toy.RUNS
