@@ -6,8 +6,9 @@ and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan
 Slurm submission (grid/executors/slurm.py) records each array's intent before its ``sbatch``
 (grid/store/intents.py); a launch first reconciles the intents an earlier launcher left
 without an answer, with one ``squeue``. Exit statuses: 0 submitted (or ran) everything; 1 a
-blocking run had failed or cancelled jobs; 2 a bad setting, or jobs **uncertain** (squeue did
-not answer whether an earlier, interrupted ``sbatch`` queued them: relaunch where squeue
+blocking run had failed or cancelled jobs; 2 a bad setting, a disk estimate above the space
+left with ``disk_check=strict`` (grid/disk.py; nothing written), or jobs **uncertain** (squeue
+did not answer whether an earlier, interrupted ``sbatch`` queued them: relaunch where squeue
 works, or with ``resolve=resubmit`` once ``squeue --me`` shows no comment ``lcc:<token>``);
 3 sbatch refused an array (one line: sbatch's message, what stays queued, what was not
 submitted, how to go on; the traceback is in ``results/_logs/<sweep>/launch.log``); 130 a
@@ -32,6 +33,7 @@ from pathlib import Path
 from grid.cancel import main as cancel_main
 from grid.cli import SettingsError, flag, split_sweep, take
 from grid.code import current, snapshot
+from grid.disk import check_space
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
 from grid.executors.local import LocalExecutor
@@ -135,15 +137,16 @@ def launch(argv: Sequence[str]) -> Outcome | None:
         check_disk(part_settings, root)
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
-    code_dir = None if settings["dry_run"] else snapshot(root)
-    print(f"code: {current().short()}" + (f", snapshot {code_dir}" if code_dir else ""))
-    launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature, code_dir)
+    print(f"code: {current().short()}")
     with launch_lock(root):
         _settle_intents(the_plan, root, sweep, resolve)
         states = classify(the_plan, root)
         groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
         if groups is None:
             return None
+        code_dir = snapshot(root)  # after the disk check: a stopped launch writes nothing
+        print(f"code snapshot: {code_dir}")
+        launch_info = Launch(sweep, root, settings, profile, the_plan.by_signature, code_dir)
         _record_launch(root, sweep, argv)
         print(f"logs: {launch_info.log_dir}")
         if not groups:
@@ -194,6 +197,7 @@ def _plan_to_run(
     missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
     if missing:
         print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
+    check_space(the_plan, todo, root, dry_run)  # disk_check=strict stops here, nothing written
     if dry_run:
         leaving = supersede(root, sweep, set(the_plan.by_signature), dry_run=True)
         if leaving:

@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "cluster": "default",  # a profile in slurm/profiles/
     "results": DEFAULT_RESULTS,
     "dry_run": False,
+    # The launcher's disk estimate (grid/disk.py) exceeding the space left: warn | strict
+    # (strict stops the launch with exit 2 before anything is written).
+    "disk_check": "warn",
     "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
     # Slurm: stage -> jobs run one after another in one array task (pack.evaluate=16); a
     # stage not named here takes the cluster profile's [pack] value (grid/profiles.py).

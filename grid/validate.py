@@ -18,6 +18,7 @@ from typing import Any
 import lcc.codecs
 import lcc.data
 import lcc.models
+from grid.disk import DISK_CHECKS
 from grid.expand import fit_settings, train_recipe
 from grid.settings import SettingsError
 from grid.stage_table import SELECT_METHODS
@@ -136,6 +137,7 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
             )
     _check_choices("eval.precision", [settings["eval"]["precision"]], PRECISIONS)
     _check_choices("executor", [settings["executor"]], EXECUTORS)
+    _check_choices("disk_check", [settings["disk_check"]], DISK_CHECKS, "disk_check values")
     cluster = settings["cluster"]
     if not (str(cluster).endswith(".toml") and Path(cluster).is_file()):
         _check_choices("cluster", [cluster], clusters)

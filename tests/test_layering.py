@@ -95,8 +95,8 @@ def test_cancel_of_a_launched_sweep_imports_no_torch(results: Path) -> None:
     assert "0 jobs queued or running" in done.stdout and not names & set(HEAVY)
 
 
-def test_why_and_failures_import_no_torch() -> None:
-    done, names = run_python("-c", "import grid.why, grid.failures, grid.status")
+def test_why_failures_and_the_disk_estimate_import_no_torch() -> None:
+    done, names = run_python("-c", "import grid.why, grid.failures, grid.status, grid.disk")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "grid" in names and not names & set(HEAVY)
 

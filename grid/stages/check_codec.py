@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from grid.context import JobContext
+from grid.disk import ROWS_FILE
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
 from grid.store.folder import JobFolder
@@ -31,7 +32,12 @@ class GateFailed(RuntimeError):
     """A learned codec did not beat JPEG at its rate and the sweep enforces the gate."""
 
 
-@stage("check-codec", version=1, resources="gpu")
+def check_codec_disk(config: dict) -> int:
+    """Bytes one check-codec job writes: its few codec_gate rows, one small Parquet file."""
+    return ROWS_FILE
+
+
+@stage("check-codec", version=1, resources="gpu", disk=check_codec_disk)
 def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Gate ``config.codec`` at ``config.level`` on ``config.dataset`` (a test split)."""
     cfg = ctx.config

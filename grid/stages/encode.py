@@ -9,14 +9,27 @@ import numpy as np
 import pandas as pd
 
 from grid.context import JobContext
+from grid.disk import ROWS_FILE
 from grid.stages.check_codec import require_passed
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
 from lcc.codecs import encode_split, get, is_learned, validate
-from lcc.data import load
+from lcc.data import dataset_info, load, split_size
+
+ROW_BYTES = 40  # bytes per image of rate_distortion rows in Parquet (30 to 35 measured)
 
 
-@stage("encode", version=1, resources="gpu")
+def encode_disk(config: dict) -> int:
+    """Bytes one encode job writes: images.npy (N x H x W x 3 uint8), labels.npy (N int64) and
+    its rate_distortion rows (one per image), N being the split's images (``dataset.limit``
+    when set, else the split's size, :func:`lcc.data.split_size`), H = W the dataset's side."""
+    ref = config["dataset"]
+    n = split_size(ref["name"], config["split"], ref.get("limit"))
+    side = dataset_info(ref["name"]).image_size
+    return n * side * side * 3 + n * 8 + ROWS_FILE + n * ROW_BYTES
+
+
+@stage("encode", version=1, resources="gpu", disk=encode_disk)
 def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Encode ``config.split`` of ``config.dataset`` with ``config.codec`` at ``config.level``,
     ``config.batch_size`` images at a time (a seeded codec, Gaussian noise, draws from

@@ -15,6 +15,7 @@ import pandas as pd
 
 import lcc.data
 from grid.context import JobContext
+from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.stages.train import EVAL_ROLES, eval_folders, load_encoded, train_set_columns
 from lcc.evaluate import Normalization, evaluate
@@ -48,7 +49,13 @@ def cifar10c_root(ctx: JobContext) -> Path:
     return Path(root)
 
 
-@stage("evaluate", version=1, resources="gpu")
+def evaluate_disk(config: dict) -> int:
+    """Bytes one evaluate job writes: its evaluation rows (one per eval set, corruption and
+    severity), one small Parquet file."""
+    return ROWS_FILE
+
+
+@stage("evaluate", version=1, resources="gpu", disk=evaluate_disk)
 def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set."""
     cfg = ctx.config

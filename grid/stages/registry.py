@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from grid.context import JobContext
 
 StageFn = Callable[["JobContext"], dict[str, pd.DataFrame]]
+# A stage's disk estimate: the bytes one job of it writes into its job folder (artifacts and
+# rows), from its resolved config alone (grid/disk.py sums them over a launch).
+DiskFn = Callable[[dict], int]
 
 __all__ = [
     "SELECT_METHODS",
@@ -27,6 +30,7 @@ __all__ = [
     "STAGE_ORDER",
     "STAGE_TABLES",
     "STAGE_VERSIONS",
+    "DiskFn",
     "Stage",
     "get_stage",
     "stage",
@@ -41,7 +45,8 @@ class Stage:
     ``tables`` are the result tables its rows go to; ``resources`` names the cluster-profile
     resource class its jobs ask for (``"cpu"`` or ``"gpu"``). A stage with ``partial_inputs``
     (the report) runs once every input has ended, done or failed, and reads what finished.
-    ``version`` is its entry of :data:`STAGE_VERSIONS`.
+    ``version`` is its entry of :data:`STAGE_VERSIONS`. ``disk`` estimates the bytes one job
+    writes from its config (None: no estimate; :mod:`grid.disk` counts it as 0 and says so).
     """
 
     name: str
@@ -50,6 +55,7 @@ class Stage:
     resources: str
     partial_inputs: bool = False
     version: int = 1
+    disk: DiskFn | None = None
 
 
 STAGES: dict[str, Stage] = {}
@@ -91,12 +97,15 @@ def stage(
     tables: tuple[str, ...] | None = None,
     resources: str = "cpu",
     partial_inputs: bool = False,
+    disk: DiskFn | None = None,
 ) -> Callable:
     """Decorator registering ``fn`` as the function of stage ``name``.
 
     ``version`` must equal :data:`STAGE_VERSIONS`'s entry (so a bump is seen where the code
     changes); ``tables`` defaults to :data:`STAGE_TABLES`'s. A stage not declared there (a
-    plugin's) enters both tables with the values given.
+    plugin's) enters both tables with the values given. ``disk(config) -> int`` is the bytes
+    one job writes (a plain function beside the stage, saying what it counts), read by the
+    launcher's disk estimate (:mod:`grid.disk`).
     """
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
@@ -107,7 +116,7 @@ def stage(
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
             raise ValueError(f"stage {name!r} registered twice")
-        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs, version)
+        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs, version, disk)
         return fn
 
     return register

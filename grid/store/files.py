@@ -96,17 +96,33 @@ def is_no_space(error: str) -> bool:
     return any(f"[Errno {number}]" in error for number in SPACE_ERRNOS)
 
 
-def free_space(path: Path) -> str:
-    """The space left to write on the file system of ``path`` (or its nearest existing
-    parent), as ``"1.2 MiB"``; ``"unknown"`` when it cannot be read."""
+def free_bytes(path: Path) -> int | None:
+    """Bytes left to write on the file system of ``path`` (or its nearest existing parent);
+    None when it cannot be read."""
+    path = Path(path)
     while not path.exists() and path != path.parent:
         path = path.parent
     try:
-        left = float(shutil.disk_usage(path).free)
+        return shutil.disk_usage(path).free
     except OSError:
-        return "unknown"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if left < 1024:
-            return f"{left:.3g} {unit}"
-        left /= 1024
-    return f"{left:.3g} TiB"
+        return None
+
+
+def human_bytes(count: float) -> str:
+    """``count`` bytes as ``"1.2 MiB"`` (three significant digits, binary units; whole bytes
+    below 1 KiB)."""
+    if count < 1024:
+        return f"{int(count)} B"
+    count /= 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.3g} {unit}"
+        count /= 1024
+    return f"{count:.3g} TiB"
+
+
+def free_space(path: Path) -> str:
+    """The space left to write on the file system of ``path`` (or its nearest existing
+    parent), as ``"1.2 MiB"``; ``"unknown"`` when it cannot be read."""
+    left = free_bytes(path)
+    return "unknown" if left is None else human_bytes(left)

@@ -2,7 +2,8 @@
 
 ``load(name, split, root=None, limit=None)`` returns a :class:`Dataset` (uint8 images
 ``(N, H, W, 3)``, int64 labels, class names, content ``fingerprint``);
-``dataset_info(name)`` describes a dataset without loading it. ``corrupt`` applies one of the
+``dataset_info(name)`` describes a dataset without loading it, ``split_size(name, split,
+limit)`` counts a split's images. ``corrupt`` applies one of the
 ten thesis :data:`CORRUPTIONS`; ``load_cifar10c`` reads the CIFAR-10-C release layout and
 ``generate_cifar10c`` / ``write_cifar10c`` produce it.
 """
@@ -15,7 +16,7 @@ from lcc.data.cifar10c import (
 )
 from lcc.data.corruptions import CORRUPTIONS, SEVERITIES, corrupt
 from lcc.data.dataset import SPLITS, Dataset, DatasetInfo
-from lcc.data.registry import DATASETS, dataset_info, load
+from lcc.data.registry import DATASETS, dataset_info, load, split_size
 
 __all__ = [
     "CORRUPTIONS",
@@ -30,5 +31,6 @@ __all__ = [
     "generate_cifar10c",
     "load",
     "load_cifar10c",
+    "split_size",
     "write_cifar10c",
 ]

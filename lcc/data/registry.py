@@ -17,22 +17,29 @@ RootLoader = Callable[[str, Path, "str | os.PathLike | None"], Dataset]
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """A registered dataset: its :class:`DatasetInfo` and how to read a split of it.
+    """A registered dataset: its :class:`DatasetInfo`, how to read a split of it, and the
+    number of images in each split of its standard release.
 
     ``read`` is ``(split, root, cache_dir) -> Dataset`` for datasets on disk and None for the
-    generated (synthetic) ones.
+    generated (synthetic) ones. ``sizes`` maps a split to its image count (Tiny ImageNet's
+    ``test`` is the official validation set); a copy on disk may hold fewer.
     """
 
     info: DatasetInfo
     read: RootLoader | None
+    sizes: dict[str, int]
 
 
 DATASETS: dict[str, DatasetEntry] = {
-    "cifar10": DatasetEntry(DatasetInfo(10, 32, False), load_cifar10),
-    "tinyimagenet": DatasetEntry(DatasetInfo(200, 64, False), load_tinyimagenet),
+    "cifar10": DatasetEntry(
+        DatasetInfo(10, 32, False), load_cifar10, {"train": 50_000, "test": 10_000}
+    ),
+    "tinyimagenet": DatasetEntry(
+        DatasetInfo(200, 64, False), load_tinyimagenet, {"train": 100_000, "test": 10_000}
+    ),
     **{
-        name: DatasetEntry(DatasetInfo(classes, size, True), None)
-        for name, (size, classes, _) in SYNTHETIC_SPECS.items()
+        name: DatasetEntry(DatasetInfo(classes, size, True), None, dict(counts))
+        for name, (size, classes, counts) in SYNTHETIC_SPECS.items()
     },
 }
 
@@ -40,6 +47,16 @@ DATASETS: dict[str, DatasetEntry] = {
 def dataset_info(name: str) -> DatasetInfo:
     """Class count, image side and synthetic flag of dataset ``name``, without loading it."""
     return _entry(name).info
+
+
+def split_size(name: str, split: str, limit: int | None = None) -> int:
+    """Images that ``load(name, split, limit=limit)`` returns from the standard release of
+    dataset ``name``: ``limit`` when set and smaller, else the split's full size. Nothing is
+    read; a partial copy on disk holds fewer."""
+    sizes = _entry(name).sizes
+    if split not in sizes:
+        raise ValueError(f"unknown split {split!r} of {name}; valid splits: {', '.join(sizes)}")
+    return sizes[split] if limit is None else min(limit, sizes[split])
 
 
 def load(
