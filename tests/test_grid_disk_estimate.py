@@ -11,7 +11,10 @@ import pytest
 
 import grid.disk
 import grid.launch
+import grid.store.quota
+from grid.job import Job
 from grid.launch import launch, main
+from grid.stages.registry import STAGES, Stage
 from grid.store.quota import parse_quota
 from tests.test_grid_provenance import SMALL_REAL
 
@@ -133,3 +136,32 @@ def test_quota_answers_are_read_as_bytes_left_under_the_tighter_limit() -> None:
     assert parse_quota(QUOTA) == 0  # over its soft limit
     assert parse_quota(NO_LIMIT) is None
     assert parse_quota("quota: command failed") is None
+
+
+def fake_command(folder: Path, name: str, body: str) -> None:
+    script = folder / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+
+
+def test_the_quota_is_asked_of_lfs_and_skipped_when_slow_or_absent(tmp_path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert grid.store.quota.quota_left(tmp_path) is None  # neither lfs nor quota
+    (tmp_path / "answer.txt").write_text(LFS)
+    fake_command(bin_dir, "lfs", f"exec /bin/cat {tmp_path / 'answer.txt'}")
+    assert grid.store.quota.quota_left(tmp_path) == (2097152 - 1048576) * 1024
+    fake_command(bin_dir, "lfs", "exec /bin/sleep 5")
+    monkeypatch.setattr(grid.store.quota, "QUOTA_TIMEOUT_S", 0.2)
+    assert grid.store.quota.quota_left(tmp_path) is None
+
+
+def test_jobs_of_a_stage_without_an_estimate_count_zero_and_are_named(monkeypatch) -> None:
+    monkeypatch.setitem(STAGES, "select", Stage("select", lambda ctx: {}, ("selection",), "cpu"))
+    jobs = [Job("select", {"n": n}) for n in range(3)]
+    written = grid.disk.estimate(jobs)
+    assert written.total == 0 and written.unestimated == {"select": 3}
+    assert grid.disk.describe(written) == (
+        "this launch writes ~0 B; 3 jobs have no estimate (select 3)"
+    )
