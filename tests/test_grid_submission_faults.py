@@ -285,3 +285,31 @@ def test_a_second_signal_exits_at_once_and_cancel_adopts_the_array_in_flight(
     assert "Slurm holds them as 7002" in capsys.readouterr().out
     assert "7002" in (tmp_path / "scancelled").read_text().split()
     assert states(tmp_path) == [QUEUED, QUEUED]
+
+
+def test_resolve_resubmit_voids_the_uncertain_intents_and_queues_their_jobs_once(
+    tmp_path: Path, slurm: FakeSlurm, monkeypatch, capsys
+) -> None:
+    """After the user checked that Slurm holds no job with the uncertain token (here: the
+    fake scheduler lost the second array), ``resolve=resubmit`` relaunches with squeue still
+    silent: the open intent turns void and its jobs are queued again, each job once."""
+    first = start_launcher(tmp_path, FAKE_SBATCH_SLOW_FROM="2", FAKE_SBATCH_SLEEP="60")
+    wait_for_scripts(tmp_path, slurm, first, 2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    slurm.scripts()[-1].unlink()  # the scheduler does not hold the second array
+    token = read_intents(tmp_path / "results")[1].token
+    monkeypatch.setenv("FAKE_SQUEUE_FAIL", "1")
+    capsys.readouterr()
+    assert main([*results(tmp_path), "resolve=resubmit"]) == 0
+    out = capsys.readouterr().out
+    assert f"array intent {token}" in out and "resolve=resubmit; they are submitted again" in out
+    assert states(tmp_path)[:2] == [QUEUED, VOID] and set(states(tmp_path)[2:]) == {QUEUED}
+    assert all_queued_once(tmp_path, slurm)
+
+
+def test_an_unknown_resolve_value_is_one_line_listing_the_valid_one(tmp_path, capsys) -> None:
+    assert main([*results(tmp_path), "resolve=maybe"]) == 2
+    (line,) = error_lines(capsys.readouterr().err)
+    assert "resolve='maybe'" in line and "resubmit" in line
+    assert not (tmp_path / "results").exists()
