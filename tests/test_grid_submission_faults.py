@@ -224,6 +224,8 @@ def test_sigint_lets_the_sbatch_in_flight_answer_exits_130_and_queues_nothing_tw
     tmp_path: Path, slurm: FakeSlurm, monkeypatch, capsys
 ) -> None:
     monkeypatch.setenv("FAKE_SBATCH_SLOW_FROM", "2")
+    # What SIGINT did before (a shell's background job inherits it ignored): it comes back.
+    before = signal.getsignal(signal.SIGINT)
 
     def interrupt() -> None:  # once the second sbatch is accepted and still answering
         while len(slurm.scripts()) < 2:
@@ -235,7 +237,7 @@ def test_sigint_lets_the_sbatch_in_flight_answer_exits_130_and_queues_nothing_tw
     (line,) = error_lines(capsys.readouterr().err)
     assert "SIGINT: queued 2 arrays (5 jobs), kept; not submitted: 20 jobs" in line
     assert len(slurm.scripts()) == 2 and states(tmp_path) == [QUEUED, QUEUED]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    assert signal.getsignal(signal.SIGINT) == before  # restored
 
     monkeypatch.delenv("FAKE_SBATCH_SLOW_FROM")
     assert main(results(tmp_path)) == 0
