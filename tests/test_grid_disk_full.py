@@ -19,17 +19,13 @@ from grid.runner import run_job
 from grid.stages import registry
 from grid.store.folder import JobFolder
 from tests import grid_toy_stages as toy
+from tests.test_grid_local import ARGS as LOCAL_ARGS
 from tests.test_grid_local import done_times
 
 REPO = Path(__file__).resolve().parents[1]
-ARGS = [
-    "sweep=demo_cifar",
-    "executor=local",
-    "max_parallel=2",
-    "plugins=[tests.grid_toy_plugin,tests.grid_disk_full_plugin]",
-    *toy.JPEG_ONLY,
-    "epochs=2",
-]
+# test_grid_local's launch, with the plugin that fills one job's disk.
+PLUGINS = "plugins=[tests.grid_toy_plugin,tests.grid_disk_full_plugin]"
+ARGS = [PLUGINS if a.startswith("plugins=") else a for a in LOCAL_ARGS]
 FULL = "synthetic train jpeg:10"  # the label of the encode job whose folder's disk is full
 
 

@@ -11,11 +11,12 @@ import pytest
 
 import grid
 from grid import code, launch, status
-from grid.plan import launched_signatures, launches_path
+from grid.plan import launches_path
+from grid.runner import run_job
 from grid.stages import registry
 from grid.stages.registry import Stage
 from grid.store.folder import JobFolder
-from grid.store.rows import SUPERSEDED, publish, supersede, superseded_signatures
+from grid.store.rows import SUPERSEDED, superseded_signatures
 from tests import grid_toy_stages as toy
 
 
@@ -71,15 +72,18 @@ def test_status_counts_the_superseded_jobs_and_says_where_their_rows_are(tmp_pat
 
 
 def test_a_job_that_left_the_plan_while_it_ran_does_not_publish_into_the_view(tmp_path):
+    """A training of the first launch that finishes after a relaunch with other settings
+    (run_job itself, as a late Slurm task would) moves its rows out of the view."""
     run(tmp_path, "epochs=2")
     old_plan = plan_of("epochs=2")
     victim = next(j for j in old_plan.jobs if j.stage == "train")
     run(tmp_path, "epochs=3")  # the plan no longer holds `victim`
-    folder = JobFolder.of(tmp_path, victim)
-    publish(folder, "demo_cifar")  # as a job of the first launch finishing late would
-    supersede(tmp_path, "demo_cifar", launched_signatures(tmp_path, "demo_cifar"))
+    shutil.rmtree(JobFolder.of(tmp_path, victim).path)  # still to finish, as if it were late
+    run_job(victim, tmp_path, "demo_cifar", old_plan.by_signature)
     view = pd.read_parquet(tmp_path / "demo_cifar" / "train_curve")
     assert victim.signature not in set(view["signature"])
+    assert victim.signature in superseded_signatures(tmp_path, "demo_cifar")
+    assert JobFolder.of(tmp_path, victim).is_done()
 
 
 def test_rows_reach_the_view_only_after_the_done_marker(tmp_path, monkeypatch) -> None:
