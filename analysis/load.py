@@ -1,6 +1,8 @@
 """Load a sweep's result tables into tidy pandas DataFrames and list its missing cells.
 
-``load("results/<sweep>")`` reads every table of :mod:`grid.store.schemas` from
+``load("results/<sweep>")`` reads every table of :mod:`grid.store.schemas` but those read on
+demand (:data:`ON_DEMAND`: ``predictions``, one row per test image and evaluation cell, some
+0.5 M rows per evaluate job) from
 ``results/<sweep>/<table>/stage=<stage>/<signature>.parquet``: the rows of exactly the jobs of
 the plan the sweep was last launched with (``plan.json``) that are done; a relaunch's
 superseded rows only on request (:mod:`analysis.view` says which files count). Each DataFrame
@@ -10,14 +12,22 @@ millions of rows); accuracies are fractions in [0, 1]. A table nobody wrote yet 
 DataFrame with those columns. A partial sweep loads fine: :attr:`Results.missing` lists the
 planned jobs that have no rows (from ``plan.json``), and the selections refuse cells that they
 would need. A file that cannot be read raises :class:`~analysis.bad_files.BadResultFile`.
+
+An on-demand table is read with :func:`load_table` (or :meth:`Results.read`), naming the
+columns needed and, optionally, a row filter, e.g.
+``load_table(results_dir, "predictions", plan, columns=["train_set", "seed", "eval_set",
+"image_index", "top1"], filters=pc.field("eval_set") == "clean")``: only those columns and
+rows are decoded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
@@ -27,13 +37,18 @@ from grid.store.folder import JobFolder
 from grid.store.schemas import TABLES
 
 MISSING_COLUMNS = (*CELL_COLUMNS, "reason")
+# Tables too large to load whole with the others: read them with load_table's columns and
+# filters. No stage has one of them as its first table, so missing_jobs never needs them.
+ON_DEMAND = ("predictions",)
+LOADED_TABLES = tuple(name for name in TABLES if name not in ON_DEMAND)
 
 
 @dataclass
 class Results:
     """One sweep's rows, plan and missing cells.
 
-    ``tables`` maps every table name to its DataFrame; ``missing`` has one row per planned job
+    ``tables`` maps every table name but :data:`ON_DEMAND`'s to its DataFrame (those:
+    :meth:`read`); ``missing`` has one row per planned job
     without rows (columns :data:`MISSING_COLUMNS`; ``reason`` is ``"not run"`` or ``"done, rows
     absent from the sweep view"``). ``include_superseded``: the tables also hold superseded
     rows, flagged by their ``superseded`` column (see :func:`load`).
@@ -84,9 +99,22 @@ class Results:
     def fourier_sensitivity(self) -> pd.DataFrame:
         return self.tables["fourier_sensitivity"]
 
+    def read(
+        self,
+        table: str,
+        columns: Sequence[str] | None = None,
+        filters: pc.Expression | None = None,
+    ) -> pd.DataFrame:
+        """:func:`load_table` of this sweep (same plan, same ``include_superseded``): e.g.
+        ``results.read("predictions", columns=[...], filters=...)``."""
+        return load_table(
+            self.results_dir, table, self.plan, self.include_superseded, columns, filters
+        )
+
 
 def load(results_dir: str | Path, include_superseded: bool = False) -> Results:
-    """Every table of the sweep in ``results_dir`` (``results/<sweep>``) plus plan and gaps.
+    """The tables of the sweep in ``results_dir`` (``results/<sweep>``; all but
+    :data:`ON_DEMAND`) plus plan and gaps.
 
     Rows: those of the jobs of ``plan.json`` (the plan the sweep was last launched with) whose
     done marker exists; a stale or half-written file in the view is left out. Without a
@@ -107,7 +135,9 @@ def load(results_dir: str | Path, include_superseded: bool = False) -> Results:
     if not results_dir.is_dir():
         raise FileNotFoundError(f"results folder {results_dir} does not exist")
     plan = read_plan(results_dir)
-    tables = {name: load_table(results_dir, name, plan, include_superseded) for name in TABLES}
+    tables = {
+        name: load_table(results_dir, name, plan, include_superseded) for name in LOADED_TABLES
+    }
     current = tables
     if include_superseded:
         current = {n: f.loc[~f["superseded"].to_numpy(), ["signature"]] for n, f in tables.items()}
@@ -124,16 +154,28 @@ def load(results_dir: str | Path, include_superseded: bool = False) -> Results:
 
 
 def load_table(
-    results_dir: Path, table: str, plan: Plan | None = None, include_superseded: bool = False
+    results_dir: Path,
+    table: str,
+    plan: Plan | None = None,
+    include_superseded: bool = False,
+    columns: Sequence[str] | None = None,
+    filters: pc.Expression | None = None,
 ) -> pd.DataFrame:
     """One table of a sweep as a DataFrame (string columns categorical); empty when absent.
 
     Its files are those :func:`analysis.view.table_files` counts for ``plan``; columns as in
-    :func:`load` (``superseded`` last with ``include_superseded``).
+    :func:`load` (``superseded`` last with ``include_superseded``). ``columns``: only these,
+    in this order (a one-line KeyError names one the table lacks); ``filters``: only the rows
+    where this pyarrow expression holds, e.g. ``pc.field("eval_set") == "clean"``
+    (:func:`analysis.row_files.read_row_files`). Both are applied per file while reading, so
+    a table such as ``predictions`` (:data:`ON_DEMAND`) costs memory only for what is kept.
     """
     files = table_files(results_dir, table, plan, include_superseded)
     chosen = [(f, False) for f in files.current] + [(f, True) for f in files.superseded]
-    return read_row_files(results_dir, plan, table, chosen, include_superseded).to_pandas()
+    rows = read_row_files(
+        results_dir, plan, table, chosen, include_superseded, columns=columns, filters=filters
+    )
+    return rows.to_pandas()
 
 
 def empty_missing() -> pd.DataFrame:

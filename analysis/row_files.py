@@ -1,8 +1,10 @@
 """Read a table's row files into one Arrow table, refusing a bad file with one line.
 
-Each file is opened once: its footer gives the schema version and columns to check, then its
-rows are read (string columns dictionary-encoded). A file that is corrupt, truncated, of
-another schema version or short of a column raises
+Each file is opened once (twice with a filter): its footer gives the schema version and
+columns to check, then its rows are read (string columns dictionary-encoded): only the columns
+asked for and, with a filter, only the matching rows (the large ``predictions`` table is read
+so, on demand). A file that is corrupt, truncated, of another schema version or short of a
+column raises
 :class:`~analysis.bad_files.BadResultFile` naming it and the job that wrote it. One file after
 the other, single-threaded: on a sweep of thousands of small files this is faster than one
 multi-threaded ``pyarrow.dataset`` scan, and it knows which file failed at no extra cost.
@@ -10,10 +12,12 @@ multi-threaded ``pyarrow.dataset`` scan, and it knows which file failed at no ex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.bad_files import bad_file
@@ -25,10 +29,18 @@ from grid.store.schemas import SCHEMA_VERSION, full_schema
 READ_ERRORS = (pa.ArrowException, OSError)
 
 
-def frame_schema(table: str, flagged: bool) -> pa.Schema:
+def frame_schema(table: str, flagged: bool, columns: Sequence[str] | None = None) -> pa.Schema:
     """The loaded columns of ``table``: its own, provenance, ``stage``, and when ``flagged`` a
-    boolean ``superseded``; string columns as dictionaries (pandas ``category``)."""
+    boolean ``superseded``; string columns as dictionaries (pandas ``category``). ``columns``
+    keeps only those (in this order; ``superseded`` stays when ``flagged``); a one-line
+    KeyError names one the table lacks."""
     fields = [*full_schema(table), pa.field("stage", pa.string())]
+    if columns is not None:
+        names = [f.name for f in fields]
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise KeyError(f"table {table!r} has no column(s) {unknown}; columns: {names}")
+        fields = [f for f in fields if f.name in set(columns)]
     if flagged:
         fields.append(pa.field("superseded", pa.bool_()))
     return pa.schema(
@@ -45,12 +57,20 @@ def read_row_files(
     table: str,
     files: list[tuple[RowFile, bool]],
     flagged: bool = False,
+    columns: Sequence[str] | None = None,
+    filters: pc.Expression | None = None,
 ) -> pa.Table:
     """The rows of ``files`` (each with its superseded flag) in :func:`frame_schema` order.
 
-    ``results_dir`` (``results/<sweep>``) and ``plan`` only name the job in an error.
+    ``columns``: only these (:func:`frame_schema`); ``filters``: only the rows where this
+    boolean pyarrow expression on the table's own or provenance columns holds, e.g.
+    ``pc.field("eval_set") == "clean"`` (``pq.read_table``'s ``filters``; the columns it
+    reads need not be among ``columns``). ``results_dir`` (``results/<sweep>``) and ``plan``
+    only name the job in an error.
     """
-    schema = frame_schema(table, flagged)
+    schema = frame_schema(table, flagged, columns)
+    if filters is not None:
+        check_filter(table, filters)
     if not files:
         return schema.empty_table()
     stored = set(full_schema(table).names)
@@ -58,16 +78,26 @@ def read_row_files(
     parts = []
     for file, superseded in files:
         try:
-            rows = _read(file, table, own)
+            rows = _read(file, table, own, filters)
         except _Problem as problem:
             raise bad_file(results_dir, plan, file, str(problem), superseded) from problem.cause
         constants = {"stage": _repeat(file.stage, rows.num_rows)}
         if flagged:
             constants["superseded"] = pa.array(np.full(rows.num_rows, superseded))
         for name, column in constants.items():
-            rows = rows.append_column(name, column)
-        parts.append(rows)
+            if name in schema.names:
+                rows = rows.append_column(name, column)
+        parts.append(rows.select(schema.names))
     return pa.concat_tables(parts)
+
+
+def check_filter(table: str, filters: pc.Expression) -> None:
+    """A one-line ValueError when ``filters`` is no boolean expression on ``table``'s own and
+    provenance columns (raised before any file is read, so no file is blamed for it)."""
+    try:
+        full_schema(table).empty_table().filter(filters)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+        raise ValueError(f"filters {filters} on table {table!r}: {_first_line(error)}") from None
 
 
 class _Problem(Exception):
@@ -78,8 +108,9 @@ class _Problem(Exception):
         self.cause = cause
 
 
-def _read(file: RowFile, table: str, own: pa.Schema) -> pa.Table:
-    """``file``'s rows as ``own`` (the table's and provenance columns), without metadata."""
+def _read(file: RowFile, table: str, own: pa.Schema, filters: pc.Expression | None) -> pa.Table:
+    """``file``'s rows as ``own`` (some of the table's and provenance columns), those where
+    ``filters`` holds (all when None), without metadata."""
     strings = [f.name for f in own if pa.types.is_dictionary(f.type)]
     try:
         try:
@@ -88,7 +119,11 @@ def _read(file: RowFile, table: str, own: pa.Schema) -> pa.Table:
             parquet = pq.ParquetFile(file.path)
         with parquet:
             _check_schema(parquet.schema_arrow, table, own.names)
-            rows = parquet.read(columns=own.names, use_threads=False)
+            if filters is None:
+                rows = parquet.read(columns=own.names, use_threads=False)
+        if filters is not None:
+            rows = pq.read_table(file.path, columns=own.names, filters=filters,
+                                 read_dictionary=strings, use_threads=False)  # fmt: skip
     except FileNotFoundError as error:
         raise _Problem("vanished while loading (moved by a launch?); load again", error) from None
     except READ_ERRORS as error:

@@ -14,22 +14,27 @@ STAGE_VERSIONS: dict[str, int] = {
     "check-codec": 1,
     "encode": 1,
     "prepare-cifar10c": 1,
-    "train": 1,
-    "evaluate": 1,
+    # train 2, evaluate 2: the best epoch is chosen on the selection part of the test images
+    # (lcc.evaluate.holdout), rows gain the accuracies per part and control_for, a control
+    # arm resolves its level at run time, and evaluate writes per-image predictions.
+    "train": 2,
+    "evaluate": 2,
     "fourier": 1,
-    "select": 1,
+    # select 2: levels are ranked on the selection part of the test images.
+    "select": 2,
     "report": 1,
 }
 
 # The result tables each stage writes its rows to (grid/store/schemas.py), declared once:
-# analysis reads this to know which table a planned job fills.
+# analysis reads this to know which table a planned job fills (the first: a job without rows
+# there is missing, analysis.plan.STAGE_TABLES; evaluate's predictions are read on demand).
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "fit-codec": ("codec_fit",),
     "check-codec": ("codec_gate",),
     "encode": ("rate_distortion",),
     "prepare-cifar10c": (),
     "train": ("train_curve",),
-    "evaluate": ("evaluation",),
+    "evaluate": ("evaluation", "predictions"),
     "fourier": ("fourier_sensitivity",),
     "select": ("selection",),
     "report": (),

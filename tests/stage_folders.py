@@ -63,6 +63,7 @@ def write_trained(
     folder = write_job(root, job)
     torch.save(model.state_dict(), folder / "best.pt")
     meta = {"arch": "vgg11-5", "num_classes": 10, "image_size": 32, "best_epoch": best_epoch,
-            "normalization": asdict(get_normalization("synthetic"))}  # fmt: skip
+            "normalization": asdict(get_normalization("synthetic")),
+            "train_set": train_set}  # fmt: skip
     (folder / "meta.json").write_text(json.dumps(meta))
     return job

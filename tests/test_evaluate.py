@@ -1,6 +1,9 @@
-"""Evaluation: top-1/top-5/loss against a hand computation, and the evaluate stage."""
+"""Evaluation: top-1/top-5/loss against a hand computation, per image and per part of the
+held-out split, and the evaluate stage."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -15,7 +18,8 @@ from grid.stages.evaluate import evaluate_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.data import CORRUPTIONS, load
-from lcc.evaluate import evaluate
+from lcc.evaluate import SCORE_KEYS, evaluate, predict
+from lcc.evaluate.holdout import JUDGE, SELECT, part_mask
 from lcc.models import build
 from tests.stage_folders import write_encoded, write_job, write_trained
 
@@ -49,6 +53,54 @@ def test_top1_top5_and_loss_on_200_classes():
     assert scores["top1"] == pytest.approx(12 / 60)
     assert scores["top5"] == pytest.approx(36 / 60)
     assert scores["loss"] == pytest.approx(-log_softmax[np.arange(n), labels].mean(), rel=1e-5)
+
+
+def lookup_case(n: int, classes: int, seed: int = 0):
+    """A logit table, labels at varied ranks of it, and images whose first pixel indexes it."""
+    rng = np.random.default_rng(seed)
+    table = rng.normal(size=(n, classes)).astype(np.float32)
+    order = np.argsort(-table, axis=1)
+    labels = order[np.arange(n), rng.integers(0, min(8, classes), n)]
+    images = np.zeros((n, 8, 8, 3), dtype=np.uint8)
+    images[:, 0, 0, 0] = np.arange(n)
+    return table, labels, images
+
+
+@pytest.mark.parametrize("classes", [200, 3])
+def test_per_image_hits_agree_with_the_aggregate_and_the_parts(classes):
+    n = 61  # odd: the selection part has one image more than the judged part
+    table, labels, images = lookup_case(n, classes)
+    settings = {"batch_size": 7, "device": "cpu", "normalization": "none", "precision": "fp32"}
+    model = LookupModel(torch.from_numpy(table))
+    result = predict(model, images, labels, **settings)
+    scores = evaluate(model, images, labels, **settings)
+    assert result.predicted.dtype == np.int64 and result.top1.dtype == result.top5.dtype == bool
+    assert result.predicted.shape == result.top1.shape == result.loss.shape == (n,)
+    assert (result.predicted == table.argmax(axis=1)).all()
+    assert (result.top1 == (result.predicted == labels)).all()
+    top5 = (np.argsort(-table, axis=1)[:, :5] == labels[:, None]).any(axis=1)
+    assert (result.top5 == top5).all()
+    assert result.top5.all() or classes >= 5  # with fewer than five classes all count
+    log_softmax = table - np.log(np.exp(table).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(result.loss, -log_softmax[np.arange(n), labels], rtol=1e-5)
+    assert tuple(scores) == SCORE_KEYS == tuple(result.scores())
+    assert scores["top1"] == result.top1.mean() and scores["top5"] == result.top5.mean()
+    assert scores["loss"] == pytest.approx(result.loss.mean(), rel=1e-6)
+    for part in (SELECT, JUDGE):
+        mask = part_mask(n, part)
+        assert scores[f"{part}_top1"] == result.top1[mask].mean()
+        assert scores[f"{part}_top5"] == result.top5[mask].mean()
+    assert part_mask(n, SELECT).sum() == 31
+    weights = np.array([31, 30]) / n  # the whole set's fraction is the parts' weighted mean
+    parts = np.array([[scores[f"{p}_{m}"] for p in (SELECT, JUDGE)] for m in ("top1", "top5")])
+    np.testing.assert_allclose(parts @ weights, [scores["top1"], scores["top5"]])
+
+
+def test_a_single_image_has_no_judged_part():
+    table, labels, images = lookup_case(1, 10)
+    scores = evaluate(LookupModel(torch.from_numpy(table)), images, labels, batch_size=4,
+                      device="cpu", normalization="none", precision="fp32")  # fmt: skip
+    assert scores["select_top1"] == scores["top1"] and np.isnan(scores["judge_top1"])
 
 
 def test_evaluate_restores_train_mode_and_rejects_bad_images():
@@ -92,6 +144,15 @@ def assert_rows_match_their_blocks(rows: pd.DataFrame, model, blocks: dict, labe
         )
 
 
+def record_train_set(root, trained: Job) -> Job:
+    """Add to a train job folder's meta.json the resolved ``train_set`` the train stage
+    records (grid.stages.train.resolved_train_set): here its config's."""
+    meta_path = JobFolder.of(root, trained).path / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps(meta | {"train_set": trained.config["train_set"]}))
+    return trained
+
+
 @pytest.fixture
 def evaluated_setup(tmp_path):
     test = load("synthetic", "test", limit=40)
@@ -100,7 +161,7 @@ def evaluated_setup(tmp_path):
     with torch.no_grad():  # larger logits: different inputs give clearly different losses
         model.classifier.weight.mul_(20)
         model.classifier.bias.mul_(20)
-    trained = write_trained(tmp_path, model)
+    trained = record_train_set(tmp_path, write_trained(tmp_path, model))
     clean = write_encoded(tmp_path, test.images, test.labels)
     compressed = write_encoded(tmp_path, test.images // 32 * 32, test.labels, "bls", 0.1)
     return tmp_path, model, trained, clean, compressed, test
@@ -116,10 +177,12 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
               "test_compressed": (compressed.signature,)}  # fmt: skip
     ctx = JobContext(job=Job("evaluate", config, inputs), results_root=root, sweep="test")
-    rows = evaluate_stage(ctx)["evaluation"]
-    assert set(rows.columns) == set(schemas.TABLES["evaluation"].names)
-    schema = schemas.TABLES["evaluation"]
-    pa.Table.from_pandas(rows[schema.names], schema=schema, preserve_index=False)
+    tables = evaluate_stage(ctx)
+    rows = tables["evaluation"]
+    for name, frame in tables.items():
+        schema = schemas.TABLES[name]
+        assert set(frame.columns) == set(schema.names)
+        pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
     corrupted = rows[rows["eval_set"] == "cifar10c"]
     assert len(corrupted) == 50 and len(rows) == 52
     assert set(corrupted["corruption"]) == set(CORRUPTIONS)
@@ -127,6 +190,7 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     assert (corrupted["n_images"] == 20).all() and rows["severity"].isna().sum() == 2
     assert (rows["best_epoch"] == 4).all() and (rows["seed"] == 2).all()
     assert (rows["train_set"] == "bls:0.1").all() and (rows["level"] == 0.1).all()
+    assert rows["control_for"].isna().all()
     settings = {"batch_size": 16, "device": "cpu", "normalization": "synthetic",
                 "precision": "fp32"}  # fmt: skip
     assert_rows_match_their_blocks(rows, model, blocks, test.labels[:20], settings)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.load import load
+from analysis.load import ON_DEMAND, load
 from grid.code import current
 from grid.launch import launch
 from grid.store.schemas import TABLES
@@ -50,7 +50,8 @@ def real_run(tmp_path_factory) -> tuple[dict[str, pd.DataFrame], datetime, datet
     outcome = launch([*SMALL_REAL, f"results={results}"])
     after = datetime.now(UTC)
     assert outcome is not None and not outcome.failed, outcome and outcome.failed
-    return load(Path(results) / "demo_cifar").tables, before, after
+    loaded = load(Path(results) / "demo_cifar")
+    return loaded.tables | {t: loaded.read(t) for t in ON_DEMAND}, before, after
 
 
 @pytest.mark.parametrize("table", sorted(TABLES))

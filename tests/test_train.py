@@ -12,17 +12,20 @@ import pytest
 import torch
 
 from lcc.data import load
-from lcc.evaluate import get_normalization
+from lcc.evaluate import SCORE_KEYS, get_normalization
 from lcc.train import (
     RECIPE_KEYS,
+    EpochRecord,
     Recipe,
     RecipeError,
+    checkpoint,
     make_progress,
     resolve_recipe,
     thesis_batch_size,
     train,
 )
 from lcc.train.augment import crop_flip, rotate_flip
+from lcc.train.loop import _Run, end_epoch
 from lcc.train.progress import BarProgress, LogProgress
 
 TIMING = ("seconds", "images_per_s")
@@ -144,9 +147,10 @@ def test_short_run_learns_well_above_chance(synthetic):
     assert best > 0.35  # chance is 0.1
     assert result.history[-1].train_loss < result.history[0].train_loss
     assert result.best_epoch == 1 + int(
-        np.argmax([r.evals["clean"]["top1"] for r in result.history])
+        np.argmax([r.evals["clean"]["select_top1"] for r in result.history])
     )
     assert all(r.evals["clean"]["n_images"] == 300 for r in result.history)
+    assert set(result.history[0].evals["clean"]) == set(SCORE_KEYS)
 
 
 def test_same_seed_identical_curves_other_seed_differs(synthetic):
@@ -258,5 +262,35 @@ def test_tiny_imagenet_settings_pick_the_best_epoch_by_top5(synthetic):
     assert (recipe.augment, recipe.best_metric) == ("rotate-flip", "top5")
     result = train("vgg11-5", (x[:200], y[:200]), {"clean": (xt[:60], yt[:60])}, recipe,
                    num_classes=10, seed=0, progress="off")  # fmt: skip
-    top5 = [r.evals["clean"]["top5"] for r in result.history]
+    top5 = [r.evals["clean"]["select_top5"] for r in result.history]
     assert result.best_epoch == 1 + int(np.argmax(top5))
+
+
+def scored_epoch(epoch: int, evals: dict[str, dict[str, float]]) -> EpochRecord:
+    return EpochRecord(epoch, train_loss=1.0, train_top1=0.5, lr=0.01, seconds=1.0,
+                       images_per_s=1.0, evals=evals)  # fmt: skip
+
+
+def test_the_best_epoch_is_the_best_on_the_selection_part_of_the_first_eval_set(tmp_path):
+    """Epoch 2 is best on the whole first eval set and epoch 3 on its selection part (the
+    judged part disagrees); a second eval set best at epoch 1 is not asked. The selection part
+    picks epoch 3, for the result and for best.pt."""
+    whole = [0.50, 0.70, 0.60]
+    select = [0.55, 0.50, 0.65]  # judge = 2 * whole - select: [0.45, 0.90, 0.55]
+    recipe = small_recipe()
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    run = _Run()
+    identity = {"run": "hand-made"}
+    states = []
+    for epoch, (top1, select_top1) in enumerate(zip(whole, select, strict=True), start=1):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        first = {"top1": top1, "select_top1": select_top1, "judge_top1": 2 * top1 - select_top1}
+        evals = {"clean": first, "compressed": {"top1": 1.0 - epoch / 10, "select_top1": 1.0}}
+        end_epoch(run, scored_epoch(epoch, evals), model, optimizer, recipe, tmp_path, identity)
+        states.append(checkpoint.cpu_copy(model.state_dict()))
+    assert 1 + int(np.argmax(whole)) == 2 and run.best_epoch == 1 + int(np.argmax(select)) == 3
+    assert run.best_score == 0.65
+    best = torch.load(tmp_path / checkpoint.BEST, weights_only=True)
+    assert torch.equal(best["weight"], states[2]["weight"])

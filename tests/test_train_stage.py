@@ -1,4 +1,5 @@
-"""The train stage adapter: inputs from encode folders, joined sets, rows, artifacts, resume."""
+"""The train stage adapter: inputs from encode folders, joined sets and their steps-matched
+controls, rows, artifacts, resume."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import torch
 
 from grid.context import JobContext, Preempted
 from grid.job import Job
+from grid.stages.evaluate import evaluate_stage
 from grid.stages.train import train_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
@@ -80,7 +82,11 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
         curve.groupby("epoch")["eval_set"].apply(sorted).tolist() == [["clean", "compressed"]] * 2
     )
     assert (curve["level"] == 20.0).all() and (curve["train_set"] == "jpeg:20").all()
+    assert curve["control_for"].isna().all()
     assert curve["top1"].between(0, 1).all() and (curve["top5"] >= curve["top1"]).all()
+    for part in ("select", "judge"):  # 50 images in each part of the 100 test images
+        assert curve[f"{part}_top1"].between(0, 1).all()
+    np.testing.assert_allclose((curve["select_top1"] + curve["judge_top1"]) / 2, curve["top1"])
     by_set = {name: part["loss"].to_numpy() for name, part in curve.groupby("eval_set")}
     assert not np.allclose(by_set["clean"], by_set["compressed"])  # really two test splits
     meta = json.loads((ctx.workdir / "meta.json").read_text())
@@ -133,6 +139,76 @@ def test_bda_joined_set_takes_the_top_k_ranked_levels(synthetic, tmp_path):
     assert (rows["train_curve"]["train_set"] == "jpeg:top2").all()
 
 
+def ranked_candidates(root, x, y, sizes: dict[float, int], ranks: list[int]):
+    """Encode jobs of jpeg at the levels of ``sizes`` (that many training images each) and a
+    select job whose BDA rows rank them ``ranks`` (in the order of ``sizes``)."""
+    candidates = [write_encoded(root, x[:n], y[:n], "jpeg", level) for level, n in sizes.items()]
+    n = len(sizes)
+    selection_rows = pd.DataFrame({
+        "method": ["bda"] * n, "codec": ["jpeg"] * n, "corruption": [None] * n,
+        "severity": [None] * n, "rank": ranks, "level": list(sizes), "score": [0.5] * n,
+        "n_cells": [3] * n,
+    })  # fmt: skip
+    select_job = Job("select", {"methods": ["bda"], "top_k": 2}, {})
+    write_job(root, select_job, {"selection": selection_rows})
+    return candidates, select_job
+
+
+def control_set(rank) -> dict:
+    return {"label": f"jpeg:top2:part{rank}", "codec": "jpeg", "level": None, "joined": False,
+            "top_k": None, "rank": rank, "control_for": "jpeg:top2"}  # fmt: skip
+
+
+def test_a_steps_control_trains_on_the_part_of_its_rank_and_names_its_level(synthetic, tmp_path):
+    """The control of part 2 of jpeg:top2 trains on the level BDA ranked second alone; its
+    rows, its meta.json and its evaluation's rows carry that level, not joined, and the
+    joined set it controls."""
+    (x, y), (xt, yt) = synthetic
+    sizes = {5.0: 100, 20.0: 150, 80.0: 250}
+    candidates, select_job = ranked_candidates(tmp_path, x, y, sizes, ranks=[3, 2, 1])
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    inputs = {"selection": [select_job], "candidates": candidates, "test_clean": [clean]}
+    job = train_job(inputs, train_set=control_set(2), epochs=1)
+    rows, ctx = run(job, tmp_path)
+    meta = json.loads((ctx.workdir / "meta.json").read_text())
+    assert meta["n_train"] == sizes[20.0]
+    assert meta["train_folders"] == [str(ctx.dir_of(candidates[1]))]
+    assert meta["train_set"] == control_set(2) | {"level": 20.0}
+    assert job.config["train_set"]["level"] is None  # resolved at run time, not in the config
+    JobFolder.of(tmp_path, job).write_spec(job.to_dict())  # as the engine leaves it
+    evaluate = Job("evaluate", {"eval_sets": ["clean"], "cifar10c_path": None, "corruptions": [],
+                                "severities": [], "batch_size": 50, "precision": "fp32"},
+                   {"model": (job.signature,), "test_clean": (clean.signature,)})  # fmt: skip
+    tables = evaluate_stage(JobContext(job=evaluate, results_root=tmp_path, sweep="test"))
+    for frame in (rows["train_curve"], tables["evaluation"], tables["predictions"]):
+        assert (frame["level"] == 20.0).all() and not frame["joined"].any()
+        assert (frame["control_for"] == "jpeg:top2").all()
+        assert (frame["train_set"] == "jpeg:top2:part2").all()
+
+
+@pytest.mark.parametrize(
+    ("rank", "selection", "message"),
+    [
+        (0, True, "train_set.rank must be an integer >= 1; got 0"),
+        ("1", True, "train_set.rank must be an integer >= 1; got '1'"),
+        (3, True, "BDA ranks only 2 levels of 'jpeg'; need 3"),
+        (1, False, "train_set.rank 1 needs a 'selection' input; the job has none"),
+    ],
+)
+def test_a_bad_steps_control_fails_before_training(synthetic, tmp_path, rank, selection, message):
+    (x, y), (xt, yt) = synthetic
+    candidates, select_job = ranked_candidates(tmp_path, x, y, {5.0: 50, 20.0: 50}, [2, 1])
+    clean = write_encoded(tmp_path, xt, yt, split="test")
+    inputs = {"candidates": candidates, "test_clean": [clean], "train_data": candidates[:1]}
+    if selection:
+        inputs["selection"] = [select_job]
+    job = train_job(inputs, train_set=control_set(rank), epochs=1)
+    with pytest.raises(ValueError, match=message) as error:
+        run(job, tmp_path)
+    assert len(str(error.value).splitlines()) == 1
+    assert not (JobFolder(tmp_path, "train", job.signature).path / "checkpoint.pt").exists()
+
+
 def test_preempted_stage_resumes_to_the_same_rows(synthetic, tmp_path):
     (x, y), (xt, yt) = synthetic
     curves = {}
@@ -176,8 +252,8 @@ def test_unknown_architecture_fails_before_reading_data(tmp_path):
 @pytest.mark.parametrize(
     ("codec", "top_k", "ranked", "message"),
     [
-        ("jpeg", 4, [20.0, 80.0, 5.0], "BDA ranks only 3 levels of 'jpeg'; top_k is 4"),
-        ("bls", 1, [20.0, 80.0, 5.0], "BDA ranks only 0 levels of 'bls'; top_k is 1"),
+        ("jpeg", 4, [20.0, 80.0, 5.0], "BDA ranks only 3 levels of 'jpeg'; need 4"),
+        ("bls", 1, [20.0, 80.0, 5.0], "BDA ranks only 0 levels of 'bls'; need 1"),
         ("jpeg", 2, [], "input 'selection' holds no selection rows"),
         ("jpeg", 2, [20.0, 40.0], r"BDA chose jpeg level 40\.0, not among the candidates"),
     ],

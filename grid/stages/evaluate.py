@@ -2,12 +2,23 @@
 
 Inputs: ``model`` (a train job), ``test_clean``, optionally ``test_compressed`` and
 ``cifar10c`` (a prepare-cifar10c job; or config ``cifar10c_path`` names a release folder).
-Rows: ``evaluation``, one per (eval set, corruption, severity).
+Rows: ``evaluation``, one per cell (eval set, corruption, severity), accuracies over all
+images and over each part of the held-out split (:mod:`lcc.evaluate.holdout`); and
+``predictions``, one per (cell, test image) in that order, images by index. The model's
+columns (level, control_for) are those its train job resolved (its ``meta.json``'s
+``train_set``, :func:`grid.stages.train.resolved_train_set`).
+
+Size of the predictions on disk, measured through the store's writer
+(:func:`grid.store.files.atomic_write_parquet`, :data:`grid.store.schemas.PARQUET_OPTIONS`;
+tests/test_predictions_stage.py): 510,000 rows (10,000 images x 51 cells: clean and
+CIFAR-10-C's 50) of 10 classes, accuracy 90 % to 40 %, take 352,125 bytes (1.27 MB with
+pyarrow's default writer); one copy lies in the job folder and one in each sweep's view.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +29,17 @@ from grid.context import JobContext
 from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.stages.train import EVAL_ROLES, eval_folders, load_encoded, train_set_columns
-from lcc.evaluate import Normalization, evaluate
+from lcc.evaluate import SCORE_KEYS, Normalization, Predictions, predict
 from lcc.models import build
-from lcc.train import checkpoint
+from lcc.train import ImageSet, checkpoint
 
 EVAL_SETS = (*EVAL_ROLES, "cifar10c")
+# The test splits hold at most 10,000 images (CIFAR-10's test split, Tiny ImageNet's
+# validation split), the count the predictions' disk estimate assumes.
+MAX_TEST_IMAGES = 10_000
+# Bytes of the predictions of one cell of MAX_TEST_IMAGES images: 352,125 bytes measured for
+# 51 cells (module docstring), 6,904 a cell, rounded up.
+PREDICTION_CELL_BYTES = 7_500
 
 
 def trained_model(folder: Path):
@@ -50,48 +67,86 @@ def cifar10c_root(ctx: JobContext) -> Path:
 
 
 def evaluate_disk(config: dict) -> int:
-    """Bytes one evaluate job writes: its evaluation rows (one per eval set, corruption and
-    severity), one small Parquet file."""
-    return ROWS_FILE
+    """Bytes one evaluate job writes: its evaluation rows (one small Parquet file) and its
+    predictions, :data:`PREDICTION_CELL_BYTES` per evaluation cell (eval set, corruption,
+    severity) of at most :data:`MAX_TEST_IMAGES` images (the config does not hold the count).
+    """
+    n_cells = len([s for s in config["eval_sets"] if s != "cifar10c"])
+    if "cifar10c" in config["eval_sets"]:
+        corruptions = len(config.get("corruptions") or lcc.data.CORRUPTIONS)
+        n_cells += corruptions * len(config.get("severities") or lcc.data.SEVERITIES)
+    return ROWS_FILE + n_cells * PREDICTION_CELL_BYTES
 
 
-@stage("evaluate", version=1, resources="gpu", disk=evaluate_disk)
+def eval_cells(ctx: JobContext) -> Iterator[tuple[dict, ImageSet]]:
+    """Every evaluation cell of the config, in row order: its key columns (``eval_set``,
+    ``corruption``, ``severity``) and its uint8 ``(N, H, W, 3)`` images with their labels.
+    A missing input or folder raises before the first cell is read."""
+    cfg = ctx.config
+    folders = eval_folders(ctx, [s for s in cfg["eval_sets"] if s in EVAL_ROLES])
+    root = cifar10c_root(ctx) if "cifar10c" in cfg["eval_sets"] else None
+    for name, folder in folders.items():
+        yield {"eval_set": name}, load_encoded([folder], EVAL_ROLES[name])
+    if root is None:
+        return
+    for corruption in cfg.get("corruptions") or lcc.data.CORRUPTIONS:
+        for severity in cfg.get("severities") or lcc.data.SEVERITIES:
+            key = {"eval_set": "cifar10c", "corruption": corruption, "severity": severity}
+            yield key, lcc.data.load_cifar10c(root, corruption, severity)
+
+
+def prediction_rows(key: dict, predictions: Predictions) -> pd.DataFrame:
+    """One ``predictions`` row per image of one cell (without the model's columns), in index
+    order; ``key`` is the cell's ``eval_set``, ``corruption``, ``severity``."""
+    n = predictions.n_images
+    return pd.DataFrame(
+        {
+            "eval_set": key["eval_set"],
+            "corruption": key.get("corruption"),
+            "severity": pd.array([key.get("severity")] * n, dtype="Int32"),
+            "image_index": np.arange(n, dtype=np.int32),
+            "predicted": predictions.predicted.astype(np.int16),
+            "top1": predictions.top1,
+            "top5": predictions.top5,
+        }
+    )
+
+
+def with_model(frame: pd.DataFrame, columns: dict, best_epoch: int | None = None) -> pd.DataFrame:
+    """``frame`` with the model's constant columns (:func:`train_set_columns`) and, when
+    given, ``best_epoch``; integer columns cast to their schema types."""
+    frame = frame.assign(**columns)
+    types = {"seed": "int32", "severity": "Int32", "control_for": "object"}
+    if best_epoch is not None:
+        frame["best_epoch"] = np.int32(best_epoch)
+        types |= {"best_epoch": "int32", "n_images": "int64"}
+    return frame.astype(types)
+
+
+@stage("evaluate", version=2, resources="gpu", disk=evaluate_disk)
 def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
-    """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set."""
+    """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set, over
+    all images and each part of the held-out split, and every image's prediction."""
     cfg = ctx.config
     unknown = sorted(set(cfg["eval_sets"]) - set(EVAL_SETS))
     if unknown:
         raise ValueError(f"unknown eval sets {unknown}; valid: {', '.join(EVAL_SETS)}")
     (train_job,) = ctx.input_jobs("model")
     model, meta = trained_model(ctx.dir_of(train_job))
-    folders = eval_folders(ctx, [s for s in cfg["eval_sets"] if s in EVAL_ROLES])
-    root = cifar10c_root(ctx) if "cifar10c" in cfg["eval_sets"] else None
     settings = {
         "batch_size": cfg["batch_size"],
         "device": ctx.device,
         "normalization": meta["normalization"],
         "precision": cfg["precision"],
     }
-    rows = []
-    for name, folder in folders.items():
-        images, labels = load_encoded([folder], EVAL_ROLES[name])
-        rows.append({"eval_set": name, **evaluate(model, images, labels, **settings)})
-    if root is not None:
-        for corruption in cfg.get("corruptions") or lcc.data.CORRUPTIONS:
-            for severity in cfg.get("severities") or range(1, 6):
-                images, labels = lcc.data.load_cifar10c(root, corruption, severity)
-                scores = evaluate(model, images, labels, **settings)
-                rows.append(
-                    {"eval_set": "cifar10c", "corruption": corruption, "severity": severity}
-                    | scores
-                )
-    frame = pd.DataFrame(rows, columns=["eval_set", "corruption", "severity", "loss", "top1",
-                                        "top5", "n_images"])  # fmt: skip
-    for column, value in train_set_columns(train_job.config).items():
-        frame[column] = value
-    frame["best_epoch"] = np.int32(meta["best_epoch"])
+    rows, predictions = [], []
+    for key, (images, labels) in eval_cells(ctx):
+        result = predict(model, images, labels, **settings)
+        rows.append(key | result.scores())
+        predictions.append(prediction_rows(key, result))
+    evaluation = pd.DataFrame(rows, columns=["eval_set", "corruption", "severity", *SCORE_KEYS])
+    columns = train_set_columns(train_job.config, meta["train_set"])
     return {
-        "evaluation": frame.astype(
-            {"seed": "int32", "best_epoch": "int32", "severity": "Int32", "n_images": "int64"}
-        )
+        "evaluation": with_model(evaluation, columns, meta["best_epoch"]),
+        "predictions": with_model(pd.concat(predictions, ignore_index=True), columns),
     }

@@ -72,6 +72,6 @@ def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
             "clean_error": result.clean_error,
         }
     )
-    for column, value in train_set_columns(train_job.config).items():
+    for column, value in train_set_columns(train_job.config, meta["train_set"]).items():
         frame[column] = value
     return {"fourier_sensitivity": frame.astype({"seed": "int32", "n_images": "int64"})}

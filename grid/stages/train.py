@@ -3,7 +3,12 @@
 Inputs: ``train_data`` (encode jobs; several are concatenated into one joined set) or, for a
 set chosen by BDA, ``selection`` (a select job) + ``candidates`` (encode jobs of the codec's
 levels); ``test_clean`` and optionally ``test_compressed`` (encode jobs of the test split).
-Writes ``best.pt``, ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows: ``train_curve``.
+A steps-matched control (``train_set.rank`` r and ``control_for``, the joined set's label;
+grid.expand.add_steps_controls) has a BDA joined set's inputs and trains on the level of rank
+r alone; its level, known only at run time, is in its rows and its ``meta.json``.
+Writes ``best.pt`` (the epoch best on the selection part of the first eval set,
+:mod:`lcc.train.loop`), ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows:
+``train_curve``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from grid.context import JobContext
 from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.store.folder import JobFolder
+from grid.store.schemas import PART_ACCURACIES
 from lcc.codecs import join_encoded
 from lcc.codecs import load_encoded as read_encoded
 from lcc.models import get_spec, validate
@@ -29,6 +35,8 @@ from lcc.train.loop import ImageSet
 from lcc.train.weights import level_weights, sample_weights
 
 EVAL_ROLES = {"clean": "test_clean", "compressed": "test_compressed"}
+# The accuracies over each part of the held-out split (grid.store.schemas.PART_ACCURACIES).
+PART_COLUMNS = tuple(name for name, _ in PART_ACCURACIES)
 
 
 def load_encoded(folders: Sequence[Path], role: str) -> ImageSet:
@@ -42,37 +50,70 @@ def load_encoded(folders: Sequence[Path], role: str) -> ImageSet:
     return data.images, data.labels
 
 
-def bda_folders(ctx: JobContext, codec: str, top_k: int) -> list[Path]:
-    """Encode folders of the ``top_k`` levels of ``codec`` that BDA ranked best (rank order)."""
+def bda_levels(ctx: JobContext, codec: str, top_k: int) -> list[float]:
+    """The ``top_k`` levels of ``codec`` that BDA ranked best, in rank order (the ``selection``
+    input's rows): a joined set's ``top_k``, or a control's rank r (it takes the r-th)."""
     rows = ctx.input_rows("selection", "selection")
     if rows.empty:
         raise ValueError("input 'selection' holds no selection rows")
     rows = rows[(rows["method"] == "bda") & (rows["codec"] == codec) & (rows["rank"] <= top_k)]
     levels = rows.sort_values("rank")["level"].tolist()
     if len(levels) < top_k:
-        raise ValueError(f"BDA ranks only {len(levels)} levels of {codec!r}; top_k is {top_k}")
+        raise ValueError(f"BDA ranks only {len(levels)} levels of {codec!r}; need {top_k}")
+    return levels
+
+
+def candidate_folder(ctx: JobContext, codec: str, level: float) -> Path:
+    """The folder of the ``candidates`` encode job of ``codec`` at ``level``."""
     candidates = ctx.input_jobs("candidates")
-    folders = []
-    for level in levels:
-        matches = [j for j in candidates if j.config["level"] is not None
-                   and math.isclose(j.config["level"], level)]  # fmt: skip
-        if not matches:
-            available = sorted(
-                j.config["level"] for j in candidates if j.config["level"] is not None
-            )
-            raise ValueError(
-                f"BDA chose {codec} level {level}, not among the candidates {available}"
-            )
-        folders.append(ctx.dir_of(matches[0]))
-    return folders
+    matches = [j for j in candidates if j.config["level"] is not None
+               and math.isclose(j.config["level"], level)]  # fmt: skip
+    if not matches:
+        available = sorted(j.config["level"] for j in candidates if j.config["level"] is not None)
+        raise ValueError(f"BDA chose {codec} level {level}, not among the candidates {available}")
+    return ctx.dir_of(matches[0])
+
+
+def bda_folders(ctx: JobContext, codec: str, top_k: int) -> list[Path]:
+    """Encode folders of the ``top_k`` levels of ``codec`` that BDA ranked best (rank order)."""
+    return [candidate_folder(ctx, codec, level) for level in bda_levels(ctx, codec, top_k)]
+
+
+def control_rank(ctx: JobContext) -> int | None:
+    """The BDA rank r of the one part a steps-matched control trains on (``train_set.rank``,
+    an int >= 1, with a ``selection`` input), None for every other training."""
+    rank = ctx.config["train_set"].get("rank")
+    if rank is None:
+        return None
+    if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+        raise ValueError(f"train_set.rank must be an integer >= 1; got {rank!r}")
+    if not ctx.job.inputs.get("selection"):
+        raise ValueError(f"train_set.rank {rank} needs a 'selection' input; the job has none")
+    return rank
 
 
 def training_folders(ctx: JobContext) -> list[Path]:
-    """The encode folders whose splits form the training set."""
+    """The encode folders whose splits form the training set: a steps-matched control's one
+    part (the level of BDA rank r), a BDA joined set's ``top_k`` levels, else ``train_data``."""
+    train_set = ctx.config["train_set"]
+    rank = control_rank(ctx)
+    if rank is not None:
+        return [bda_folders(ctx, train_set["codec"], rank)[rank - 1]]
     if ctx.job.inputs.get("selection"):
-        train_set = ctx.config["train_set"]
         return bda_folders(ctx, train_set["codec"], train_set["top_k"])
     return ctx.input_dirs("train_data")
+
+
+def resolved_train_set(ctx: JobContext) -> dict:
+    """``config.train_set`` with what is known only at run time filled in: a steps-matched
+    control's ``level`` is that of its BDA rank (:func:`control_rank`). The train stage writes
+    it to its rows and its ``meta.json`` (key ``train_set``), where the stages reading the
+    model take it (:func:`train_set_columns`)."""
+    train_set = dict(ctx.config["train_set"])
+    rank = control_rank(ctx)
+    if rank is not None:
+        train_set["level"] = bda_levels(ctx, train_set["codec"], rank)[rank - 1]
+    return train_set
 
 
 def join_weights(train_set: dict, folders: Sequence[Path]) -> np.ndarray | None:
@@ -105,9 +146,12 @@ def eval_folders(ctx: JobContext, eval_sets: Sequence[str]) -> dict[str, Path]:
     return folders
 
 
-def train_set_columns(config: dict) -> dict:
-    """The columns naming the model (arch, dataset, training set, seed) of a train config."""
-    train_set = config["train_set"]
+def train_set_columns(config: dict, train_set: dict | None = None) -> dict:
+    """The columns naming the model (arch, dataset, training set, seed, control_for;
+    :data:`grid.store.schemas.TRAINED_MODEL`) of a train job's ``config``. ``train_set``: the
+    resolved one (:func:`resolved_train_set`, a train job's ``meta.json``), which names a
+    control's level; default ``config.train_set``."""
+    train_set = config["train_set"] if train_set is None else train_set
     level = None if train_set["joined"] or train_set["level"] is None else train_set["level"]
     return {
         "arch": config["arch"],
@@ -117,14 +161,18 @@ def train_set_columns(config: dict) -> dict:
         "level": np.nan if level is None else float(level),
         "joined": bool(train_set["joined"]),
         "seed": np.int32(config["seed"]),
+        "control_for": train_set.get("control_for"),
     }
 
 
-def curve_rows(config: dict, history: Sequence[EpochRecord]) -> pd.DataFrame:
-    """One ``train_curve`` row per (epoch, eval set)."""
+def curve_rows(
+    config: dict, history: Sequence[EpochRecord], train_set: dict | None = None
+) -> pd.DataFrame:
+    """One ``train_curve`` row per (epoch, eval set); ``train_set`` as in
+    :func:`train_set_columns`."""
     rows = [
         {
-            **train_set_columns(config),
+            **train_set_columns(config, train_set),
             "epoch": record.epoch,
             "train_loss": record.train_loss,
             "train_top1": record.train_top1,
@@ -132,6 +180,7 @@ def curve_rows(config: dict, history: Sequence[EpochRecord]) -> pd.DataFrame:
             "loss": scores["loss"],
             "top1": scores["top1"],
             "top5": scores["top5"],
+            **{key: scores[key] for key in PART_COLUMNS},
             "lr": record.lr,
             "seconds": record.seconds,
             "images_per_s": record.images_per_s,
@@ -140,7 +189,10 @@ def curve_rows(config: dict, history: Sequence[EpochRecord]) -> pd.DataFrame:
         for name, scores in record.evals.items()
     ]
     frame = pd.DataFrame(rows)
-    return frame.astype({"seed": "int32", "epoch": "int32", "level": "float64", "joined": bool})
+    return frame.astype(
+        {"seed": "int32", "epoch": "int32", "level": "float64", "joined": bool,
+         "control_for": "object"}
+    )  # fmt: skip
 
 
 def train_disk(config: dict) -> int:
@@ -153,7 +205,7 @@ def train_disk(config: dict) -> int:
     return 4 * params * (4 if momentum else 3) + ROWS_FILE
 
 
-@stage("train", version=1, resources="gpu", disk=train_disk)
+@stage("train", version=2, resources="gpu", disk=train_disk)
 def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Train ``config.arch`` with ``config.recipe`` (every setting, resolved at plan time by
     :func:`lcc.train.resolve_recipe`) and checkpoint each epoch; resumes from
@@ -163,6 +215,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     validate(arch, dataset["num_classes"], dataset["image_size"])
     recipe = Recipe.from_config(cfg["recipe"])
     train_dirs = training_folders(ctx)
+    train_set_config = resolved_train_set(ctx)
     evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
     eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
     train_set = load_encoded(train_dirs, "train_data")
@@ -187,6 +240,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         "recipe": recipe.to_config(),
         "train_folders": [str(f) for f in train_dirs],
         "n_train": len(train_set[1]),
+        "train_set": train_set_config,
     }
     (ctx.workdir / "meta.json").write_text(json.dumps(meta, indent=2))
-    return {"train_curve": curve_rows(cfg, result.history)}
+    return {"train_curve": curve_rows(cfg, result.history, train_set_config)}

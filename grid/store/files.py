@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from grid.store.schemas import write_options
+
 
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one; with
@@ -58,12 +60,15 @@ def atomic_write_json(path: Path, value: Any, durable: bool = False) -> None:
 
 
 def atomic_write_parquet(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file atomically (the temporary file is hidden from dataset readers)."""
+    """Write a Parquet file atomically (the temporary file is hidden from dataset readers),
+    encoded and compressed as its result table asks (:func:`grid.store.schemas.write_options`,
+    from the ``lcc.table`` metadata that rows written by :func:`grid.store.rows.to_table` and
+    copied by :func:`grid.store.rows.publish` carry)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, **write_options(table.schema))
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)

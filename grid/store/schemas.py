@@ -8,10 +8,15 @@ from that hive partition, so ``pandas.read_parquet("results/<sweep>/<table>")`` 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 # 2: provenance column ``code`` (the launch's code fingerprint, grid/code.py).
-SCHEMA_VERSION = 2
+# 3: held-out split (lcc.evaluate.holdout): train_curve and evaluation gain the accuracies
+#    over each part (select_top1, select_top5, judge_top1, judge_top5); every trained-model
+#    table gains control_for; new table predictions (one row per test image).
+SCHEMA_VERSION = 3
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -79,6 +84,19 @@ TRAINED_MODEL = [
     ("level", pa.float64()),  # null for original and joined sets
     ("joined", pa.bool_()),
     ("seed", pa.int32()),
+    # The joined set's label ("bls:top2") when this model is the steps-matched control of one
+    # of its parts (train_set "bls:top2:part1", level: that part's); null otherwise.
+    ("control_for", pa.string()),
+]
+
+# Accuracies over each part of the held-out split of the test images (lcc.evaluate.holdout):
+# the selection part (even image indices; best epochs and levels are chosen on it) and the
+# judged part (odd indices; claims are decided on it). Fractions in [0, 1].
+PART_ACCURACIES = [
+    ("select_top1", pa.float64()),
+    ("select_top5", pa.float64()),
+    ("judge_top1", pa.float64()),
+    ("judge_top5", pa.float64()),
 ]
 
 # Training curves: one row per (epoch, eval set).
@@ -92,6 +110,7 @@ TRAIN_CURVE = pa.schema(
         ("loss", pa.float64()),
         ("top1", pa.float64()),
         ("top5", pa.float64()),
+        *PART_ACCURACIES,
         ("lr", pa.float64()),
         ("seconds", pa.float64()),
         ("images_per_s", pa.float64()),
@@ -110,6 +129,25 @@ EVALUATION = pa.schema(
         ("loss", pa.float64()),
         ("top1", pa.float64()),
         ("top5", pa.float64()),
+        *PART_ACCURACIES,
+    ]
+)
+
+# Per-image predictions of a training job's best checkpoint: one row per (eval set,
+# corruption, severity, test image), rows in evaluation order, images in index order. The
+# image's label and part of the held-out split follow from image_index (the test split's
+# labels; lcc.evaluate.holdout). Written compactly (PARQUET_OPTIONS): 0.35 MB for 10,000
+# images x 51 cells (grid/stages/evaluate.py).
+PREDICTIONS = pa.schema(
+    [
+        *TRAINED_MODEL,
+        ("eval_set", pa.string()),  # "clean" | "compressed" | "cifar10c"
+        ("corruption", pa.string()),  # null unless cifar10c
+        ("severity", pa.int32()),  # 1..5, null unless cifar10c
+        ("image_index", pa.int32()),  # row in the test split, 0-based
+        ("predicted", pa.int16()),  # the top-1 class
+        ("top1", pa.bool_()),  # predicted is the label
+        ("top5", pa.bool_()),  # the label is among the five highest logits
     ]
 )
 
@@ -122,7 +160,10 @@ SELECTION = pa.schema(
         ("severity", pa.int32()),  # null unless bdads
         ("rank", pa.int32()),  # 1 = best
         ("level", pa.float64()),
-        ("score", pa.float64()),  # mean top-1 over the cells the method averages
+        # mean accuracy (the dataset's metric: top-1 on CIFAR-10, top-5 on Tiny ImageNet) over
+        # the cells the method averages, on the selection part of the test images
+        # (even indices; lcc.evaluate.holdout)
+        ("score", pa.float64()),
         ("n_cells", pa.int32()),
     ]
 )
@@ -171,9 +212,35 @@ TABLES: dict[str, pa.Schema] = {
     "codec_gate": CODEC_GATE,
     "train_curve": TRAIN_CURVE,
     "evaluation": EVALUATION,
+    "predictions": PREDICTIONS,
     "selection": SELECTION,
     "fourier_sensitivity": FOURIER_SENSITIVITY,
 }
+
+# How a table's Parquet files are written where pyarrow's defaults (every column dictionary-
+# encoded, snappy) are not small enough: pq.write_table keyword arguments, applied by
+# grid.store.files.atomic_write_parquet (write_options). predictions holds ~0.5 M rows per
+# evaluate job: its image_index counts 0..N-1 in every cell, which DELTA_BINARY_PACKED stores
+# in a few bytes a page where a dictionary spends 14 bits a row, and zstd shrinks the rest;
+# 510,000 rows take 0.35 MB instead of 1.3 MB (tests/test_predictions_stage.py measures it).
+PARQUET_OPTIONS: dict[str, dict[str, Any]] = {
+    "predictions": {
+        "compression": "zstd",
+        "column_encoding": {"image_index": "DELTA_BINARY_PACKED"},
+    },
+}
+
+
+def write_options(schema: pa.Schema) -> dict[str, Any]:
+    """``pq.write_table`` keyword arguments for rows of ``schema``: :data:`PARQUET_OPTIONS` of
+    the table its ``lcc.table`` metadata names (columns given an encoding there are not
+    dictionary-encoded, which Parquet requires); ``{}`` for other tables and other files."""
+    table = (schema.metadata or {}).get(b"lcc.table", b"").decode()
+    options = PARQUET_OPTIONS.get(table)
+    if options is None:
+        return {}
+    encoded = options.get("column_encoding", {})
+    return {**options, "use_dictionary": [n for n in schema.names if n not in encoded]}
 
 
 def full_schema(table: str) -> pa.Schema:

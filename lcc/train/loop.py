@@ -1,5 +1,10 @@
 """The training loop: device-resident uint8 data, batched augmentation, per-epoch evaluation.
 
+The best epoch (kept as ``best.pt``) is chosen on the selection part of the first eval set
+(:mod:`lcc.evaluate.holdout`: the test images of even index), by ``select_<best_metric>``, so
+that the judged part (odd indices), on which claims are decided, played no part in choosing
+the weights it judges (docs/ARCHITECTURE.md, "Held-out split and per-image predictions").
+
 Randomness: the weights are initialised from ``seed``; epoch ``e`` draws its shuffle and
 augmentation from a generator seeded by ``(seed, e)``. A run resumed from ``checkpoint.pt``
 therefore replays exactly the epochs it missed, and on the CPU ends bit for bit like an
@@ -20,6 +25,7 @@ from torch import nn
 
 from lcc.evaluate import evaluate_tensors, to_device_images, to_device_labels
 from lcc.evaluate.device_images import autocast, model_input
+from lcc.evaluate.holdout import SELECT
 from lcc.evaluate.normalization import Normalization
 from lcc.models import build, validate
 from lcc.train import checkpoint
@@ -34,7 +40,9 @@ ImageSet = tuple[np.ndarray, np.ndarray]  # uint8 (N, H, W, 3) images, integer (
 @dataclass
 class EpochRecord:
     """Figures of one epoch: training loss/top-1 (on augmented batches) and each eval set's
-    ``{"loss", "top1", "top5", "n_images"}``; ``seconds`` covers training and evaluation,
+    scores (:data:`lcc.evaluate.SCORE_KEYS`: ``loss``, ``top1``, ``top5``, ``n_images`` over
+    all its images, and ``select_top1``, ``select_top5``, ``judge_top1``, ``judge_top5`` over
+    each part of the held-out split); ``seconds`` covers training and evaluation,
     ``images_per_s`` training only."""
 
     epoch: int
@@ -82,7 +90,9 @@ def train(
 ) -> TrainResult:
     """Train ``arch`` from scratch on ``train_set`` with SGD and evaluate each epoch.
 
-    The first eval set picks the best epoch (by ``recipe.best_metric``). With a ``workdir``,
+    The selection part of the first eval set picks the best epoch: the first epoch with the
+    highest ``select_<recipe.best_metric>`` (:mod:`lcc.evaluate.holdout`; the judged part is
+    left to judge). With a ``workdir``,
     every epoch writes ``best.pt`` (when improved), ``last.pt`` and ``checkpoint.pt`` and then
     calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
     runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. ``weights``
@@ -234,9 +244,10 @@ def end_epoch(
     workdir: Path | None,
     identity: dict[str, Any],
 ) -> None:
-    """Record the epoch, keep a copy of improved weights, write the checkpoint files."""
+    """Record the epoch, keep a copy of improved weights (by the first eval set's
+    ``select_<recipe.best_metric>``), write the checkpoint files."""
     run.history.append(record)
-    score = next(iter(record.evals.values()))[recipe.best_metric]
+    score = next(iter(record.evals.values()))[f"{SELECT}_{recipe.best_metric}"]
     improved = score > run.best_score
     if improved:
         run.best_epoch, run.best_score = record.epoch, score
