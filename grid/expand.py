@@ -1,8 +1,9 @@
 """Expansion of one sweep part's settings into the DAG of jobs.
 
 fit-codec → check-codec (quality gate) → encode → prepare-cifar10c → train → evaluate → select
-→ train/evaluate of joined sets → report. Each job's config holds only what its stage reads,
-so jobs that are the same work get the same signature and are shared between cells and sweeps.
+→ train/evaluate of joined sets and of their steps-matched controls → report. Each job's config
+holds only what its stage reads, so jobs that are the same work get the same signature and are
+shared between cells and sweeps.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ OBJECTIVE_KEYS = ("task_beta",)
 
 @dataclass
 class TrainSet:
-    """A version of a dataset's training split: a codec at a level, or a joined set."""
+    """A version of a dataset's training split: a codec at a level, a joined set, or the
+    steps-matched control of one part of a joined set (:func:`add_steps_controls`)."""
 
     label: str
     codec: str
@@ -38,6 +40,14 @@ class TrainSet:
     fit: Job | None = None  # the learned codec's fit job
     gate: Job | None = None  # the learned codec's quality gate (check-codec)
     weighting: str | None = None  # a joined set's loss weighting rule (lcc.train.weights)
+    rank: int | None = None  # a control's BDA rank: it trains on the level of that rank alone
+    control_for: str | None = None  # a control's joined set, by label (``bls:top2``)
+    epochs_factor: int = 1  # a control's recipe.epochs is this times the joined set's
+
+    @property
+    def joined(self) -> bool:
+        """Whether this is a joined set (levels chosen at run time, concatenated)."""
+        return self.encode is None and self.rank is None
 
 
 @dataclass
@@ -195,7 +205,8 @@ def train_recipe(settings: Mapping[str, Any], dataset: str, image_size: int, arc
 
 def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
     recipe = train_recipe(settings, data.name, info.image_size, arch)
-    eval_sets = ["clean", "compressed"] if "test_compressed" in inputs else ["clean"]
+    if tset.epochs_factor != 1:  # a steps-matched control; every other config is unchanged
+        recipe = {**recipe, "epochs": recipe["epochs"] * tset.epochs_factor}
     config = {
         "arch": arch,
         "dataset": {
@@ -204,36 +215,53 @@ def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainS
             "image_size": info.image_size,
         },
         "seed": seed,
-        "train_set": {
-            "label": tset.label,
-            "codec": tset.codec,
-            "level": tset.level,
-            "joined": tset.encode is None,
-            "top_k": settings["select"]["top_k"] if tset.encode is None else None,
-            **({"weighting": tset.weighting} if tset.weighting else {}),
-        },
+        "train_set": _train_set_config(settings, tset),
         "recipe": recipe,
-        "eval_sets": eval_sets,
+        # The best epoch is chosen on the clean test set alone (its selection part), so a
+        # training is one job whichever test sets its evaluations read: the compressed test
+        # set is the evaluate stage's (thesis §3.3), not an input of the training.
+        "eval_sets": ["clean"],
     }
     label = f"{data.name} {arch} {tset.label} seed {seed}"
     return Job("train", config, inputs, label=label)
 
 
+def _train_set_config(settings: Mapping[str, Any], tset: TrainSet) -> dict[str, Any]:
+    """``config.train_set`` of a training on ``tset``: a control adds ``rank`` and
+    ``control_for``, a loss-weighted join ``weighting``; other sets have neither key, so their
+    signatures do not depend on these options."""
+    config = {
+        "label": tset.label,
+        "codec": tset.codec,
+        "level": tset.level,
+        "joined": tset.joined,
+        "top_k": settings["select"]["top_k"] if tset.joined else None,
+    }
+    if tset.rank is not None:
+        config.update(rank=tset.rank, control_for=tset.control_for)
+    if tset.weighting:
+        config["weighting"] = tset.weighting
+    return config
+
+
 def _train_inputs(data: DatasetJobs, tset: TrainSet) -> dict[str, tuple[str, ...]]:
     """The inputs of a training on the encoded set ``tset`` (not a joined set)."""
-    inputs = {"train_data": (tset.encode.signature,)}
-    inputs["test_clean"] = (data.test_clean.signature,)
-    if tset.test_encode is not None:
-        inputs["test_compressed"] = (tset.test_encode.signature,)
-    return inputs
+    return {
+        "train_data": (tset.encode.signature,),
+        "test_clean": (data.test_clean.signature,),
+    }
 
 
-def _evaluate(settings, data: DatasetJobs, train: Job) -> Job:
+def _evaluate(settings, data: DatasetJobs, train: Job, test_compressed: Job | None = None) -> Job:
+    """The evaluation of ``train``'s best checkpoint on the clean test set, on
+    ``test_compressed`` (the test split compressed like the training set, thesis §3.3) when
+    given, and on CIFAR-10-C for 32x32 data when the sweep asks for it."""
     eval_sets = list(train.config["eval_sets"])
     inputs: dict[str, tuple[str, ...]] = {"model": (train.signature,)}
     inputs["test_clean"] = train.inputs["test_clean"]
-    if "test_compressed" in train.inputs:
-        inputs["test_compressed"] = train.inputs["test_compressed"]
+    if test_compressed is not None:
+        eval_sets.append("compressed")
+        inputs["test_compressed"] = (test_compressed.signature,)
     cifar10c_path = None
     if settings["cifar10c"] and train.config["dataset"]["image_size"] == 32:
         eval_sets.append("cifar10c")
@@ -279,7 +307,8 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
                 for seed in seeds_of(settings):
                     inputs = _train_inputs(data, tset)
                     train = add(_train(settings, data, info, arch, seed, tset, inputs))
-                    evaluations[arch].append(add(_evaluate(settings, data, train)))
+                    evaluate = _evaluate(settings, data, train, tset.test_encode)
+                    evaluations[arch].append(add(evaluate))
         for arch, arch_evaluations in evaluations.items():
             _add_selection(settings, data, info, arch, arch_evaluations, add)
     _add_future_work(settings, jobs)
@@ -308,17 +337,62 @@ def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: li
 
 def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add):
     """Train and evaluate jobs of one joined set; a weighting rule other than "none" is in its
-    label (``bls:top2:w=rank``) and train config (thesis §6.3)."""
+    label (``bls:top2:w=rank``) and train config (thesis §6.3). The unweighted join also gets
+    its steps-matched controls (:func:`add_steps_controls`)."""
     label = f"{codec}:top{settings['select']['top_k']}" + ("" if rule == "none" else f":w={rule}")
     tset = TrainSet(label, codec, None, None, weighting=None if rule == "none" else rule)
+    inputs = {
+        "selection": (selection.signature,),
+        "candidates": candidates,
+        "test_clean": (data.test_clean.signature,),
+    }
     for seed in seeds_of(settings):
-        inputs = {
-            "selection": (selection.signature,),
-            "candidates": candidates,
-            "test_clean": (data.test_clean.signature,),
-        }
-        train = add(_train(settings, data, info, arch, seed, tset, inputs))
+        train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
         add(_evaluate(settings, data, train))
+    if rule == "none":
+        add_steps_controls(settings, data, info, arch, tset, inputs, add)
+
+
+def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs, add) -> None:
+    """The steps-matched control arm of unweighted joined set ``joined`` (thesis §4.3, claim
+    C5: the join "boosts both corrupt and clean accuracy" over its parts).
+
+    The joined set concatenates its k = ``select.top_k`` parts and keeps ``recipe.epochs``, so
+    it takes k times the optimiser steps of a training on one part. For every seed and every
+    BDA rank r = 1..k this adds a train job (label ``<codec>:top<k>:part<r>``, ``train_set``
+    with ``rank`` r and ``control_for`` the joined label, not joined) on the part of rank r
+    alone for k × ``recipe.epochs``, everything else in the recipe unchanged, with the joined
+    set's ``inputs`` (the train stage resolves rank r's level from the selection at run time),
+    and its evaluate job; ``fourier.enabled`` gives it a fourier job like every training.
+
+    Why k × epochs rather than a subsample of the joined set: each arm keeps its own data and
+    only the number of steps is equalised. The recipe has no learning-rate schedule (a
+    constant SGD rate, :data:`lcc.train.recipe.THESIS_RECIPE`), so both arms take the same
+    rates over the same number of steps, exactly up to each epoch's last partial batch: the
+    parts are one split at k levels, N images each, so a joined epoch takes ceil(kN/B) steps
+    and its k control epochs k·ceil(N/B), at most k − 1 more. The control is evaluated k
+    times per joined epoch, so its best epoch is picked from k times as many candidates: a
+    bias toward the control, i.e. against the claim.
+
+    With top_k = 1 the joined set is its single part for the same epochs, so it is its own
+    control and none is added (``select.top_k`` >= 1 is checked by :mod:`grid.validate`).
+    """
+    k = settings["select"]["top_k"]
+    if k < 2:
+        return
+    for rank in range(1, k + 1):
+        tset = TrainSet(
+            f"{joined.label}:part{rank}",
+            joined.codec,
+            None,
+            None,
+            rank=rank,
+            control_for=joined.label,
+            epochs_factor=k,
+        )
+        for seed in seeds_of(settings):
+            train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
+            add(_evaluate(settings, data, train))
 
 
 def weighting_rules(settings: Mapping[str, Any]) -> list[str]:

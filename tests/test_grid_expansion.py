@@ -46,7 +46,8 @@ def test_param_reduction_counts() -> None:
 
 def test_robustness_counts() -> None:
     sets = LAMBDAS + JPEG4 + NOISE + BLUR + 1
-    trains = sets * SEEDS + SEEDS  # + the joined top-2 BLS set
+    # + the joined top-2 BLS set and its steps-matched controls (each part, twice the epochs)
+    trains = sets * SEEDS + SEEDS + 2 * SEEDS
     assert stage_counts("robustness") == {
         "fit-codec": LAMBDAS,
         "check-codec": LAMBDAS,
@@ -96,7 +97,11 @@ def test_overrides_narrow_axes() -> None:
     )
     assert counts["train"] == (2 + 1 + 1) * 1 + 1
     the_plan = grid.plan("robustness", ["seeds=1", "epochs=2"])
-    assert {j.config["recipe"]["epochs"] for j in the_plan.jobs if j.stage == "train"} == {2}
+    trains = [j for j in the_plan.jobs if j.stage == "train"]
+    # the steps-matched controls of the top-2 join train its parts for twice the epochs
+    epochs = {("control_for" in j.config["train_set"], j.config["recipe"]["epochs"])
+              for j in trains}  # fmt: skip
+    assert epochs == {(False, 2), (True, 4)}
 
 
 def test_dependencies_come_first_in_groups() -> None:
