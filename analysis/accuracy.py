@@ -1,13 +1,18 @@
 """Which accuracy the thesis reports per dataset, and a column holding it.
 
 The thesis reports top-1 accuracy on CIFAR-10 and top-5 on Tiny ImageNet (200 classes). The
-synthetic stand-ins follow the dataset they imitate.
+synthetic stand-ins follow the dataset they imitate. ``train_curve`` and ``evaluation`` rows
+hold it over all test images (``top1``, ``top5``: the thesis' in-sample figures) and over each
+part of them (``select_top1``, ``judge_top1``, ...; :mod:`lcc.evaluate.holdout`): epochs and
+levels are chosen on the selection part, claims judged on the other.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from lcc.evaluate.holdout import PARTS
 
 METRIC_BY_DATASET: dict[str, str] = {
     "cifar10": "top1",
@@ -25,10 +30,21 @@ def accuracy_metric(dataset: str) -> str:
     return METRIC_BY_DATASET[dataset]
 
 
-def with_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
+def accuracy_column(metric: str, part: str | None = None) -> str:
+    """The column holding ``metric`` over all test images (``part`` None) or over one part of
+    them (``"select"``, ``"judge"``: ``select_top1``, ...)."""
+    if part is None:
+        return metric
+    if part not in PARTS:
+        raise ValueError(f"unknown test-image part {part!r}; valid: {', '.join(PARTS)}")
+    return f"{part}_{metric}"
+
+
+def with_accuracy(frame: pd.DataFrame, part: str | None = None) -> pd.DataFrame:
     """A copy of ``frame`` with an ``accuracy`` column (fraction in [0, 1]).
 
-    ``accuracy`` is ``top1`` or ``top5`` per row, chosen by the row's ``dataset``.
+    ``accuracy`` is ``top1`` or ``top5`` per row, chosen by the row's ``dataset``, over all
+    test images or over ``part`` of them (:func:`accuracy_column`).
     """
     out = frame.copy()
     if out.empty:
@@ -36,5 +52,6 @@ def with_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
         return out
     datasets = out["dataset"].astype(str)
     metric = datasets.map(lambda name: accuracy_metric(name))
-    out["accuracy"] = np.where(metric == "top5", out["top5"], out["top1"]).astype("float64")
+    top1, top5 = accuracy_column("top1", part), accuracy_column("top5", part)
+    out["accuracy"] = np.where(metric == "top5", out[top5], out[top1]).astype("float64")
     return out

@@ -21,7 +21,7 @@ from grid.store.folder import JobFolder
 RUN_KEYS = ["arch", "dataset", "train_set"]
 # A trained model: one run and one seed.
 MODEL_KEYS = [*RUN_KEYS, "seed"]
-UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "reason"]
+UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "control_for", "reason"]
 ON_INCOMPLETE = ("raise", "drop")
 
 # The stage writing the report: it runs last, so it is never a missing cell of its own report.

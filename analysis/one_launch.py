@@ -11,9 +11,9 @@ a best epoch or seed would silently come from either launch.
 A cell of ``train_curve`` or ``evaluation`` rows, and of rows derived from them (best epochs,
 best-of-seeds), is a trained model ``(arch, dataset, train_set, seed)`` together with the
 eval sets its job measured (the ``eval_set`` values of that signature's rows). One launch
-legitimately holds several jobs per model that differ in eval sets: the thesis sweep trains
-its BLS models with and without compressed test data, and evaluates a model with and without
-CIFAR-10-C. Two signatures of one model with the same eval sets come from two launches.
+legitimately holds several jobs per model that differ in eval sets: the thesis sweep evaluates
+a model with compressed test data (classification part) and with CIFAR-10-C (robustness
+part). Two signatures of one model with the same eval sets come from two launches.
 Limits: rows filtered to one eval set before picking can make two such legitimate jobs look
 alike (pick first, then filter); a relaunch that changed a job's eval sets is not detected.
 Frames without a ``signature`` column (hand-made ones) are not checked.

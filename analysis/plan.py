@@ -31,6 +31,7 @@ CELL_COLUMNS = (
     "codec",
     "level",
     "joined",
+    "control_for",
     "seed",
 )
 
@@ -84,6 +85,7 @@ class Plan:
                 codec=train_set.get("codec"),
                 level=train_set.get("level"),
                 joined=bool(train_set.get("joined", False)),
+                control_for=train_set.get("control_for"),
             )
         return cell
 

@@ -22,9 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.claims import claims_table
-from analysis.completeness import missing_cells
+from analysis.completeness import missing_cells, unavailable_runs
 from analysis.derived import Derived
 from analysis.document import Absent, Block, Bullets, Code, Figure, Heading, Link, Table, Text
+from analysis.evidence import Evidence, evidence_of
 from analysis.figures.accuracy import (
     accuracy_data,
     draw_accuracy_vs_distortion,
@@ -37,14 +38,17 @@ from analysis.figures.fourier import draw_fourier, fourier_data
 from analysis.figures.parameters import draw_parameters, parameter_data
 from analysis.figures.rate_distortion import draw_rate_distortion, rate_distortion_data
 from analysis.figures.robustness import (
+    GROUPINGS,
     bda_sets,
     by_corruption,
     by_severity,
     chosen_cells,
     clean_vs_corrupt,
+    control_sets,
     draw_by_corruption,
     draw_by_severity,
     draw_clean_vs_corrupt,
+    figure_arms,
 )
 from analysis.figures.spectra import draw_spectra, spectra_data
 from analysis.html import INDEX_HTML, render_html
@@ -52,8 +56,10 @@ from analysis.images import image_sets
 from analysis.load import Results, load
 from analysis.markdown import INDEX_MD, render_markdown, to_markdown
 from analysis.provenance import package_versions, provenance_summary
+from analysis.seeds import epoch_choices, selection_optimism
 from analysis.tables import (
     gate_table,
+    rankings_table,
     table_3_1,
     table_4_1,
     table_4_2,
@@ -64,7 +70,18 @@ from analysis.thesis_numbers import ROBUSTNESS_SETTING
 from grid.code import stale_jobs
 
 TIES = (
-    "Best epoch: the earliest epoch reaching the maximum test accuracy (NaN epochs never win).",
+    "Best epoch: the earliest epoch reaching the maximum clean accuracy, on the selection half "
+    "of the test images for `best.pt` and everything evaluated from it, on all test images for "
+    "the thesis' in-sample figures (NaN epochs never win).",
+    "Held-out split: test images with an even index are the selection half (epochs, seeds and "
+    "levels are chosen there), odd ones the judged half (the claims and the figures' accuracies "
+    "are measured there); `moved`: the held-out and in-sample choices differ (blank where one "
+    "side has no level).",
+    "Claims: each comparison's estimate is a mean difference over the seeds both arms have and "
+    "the judged images, with one-sided 95 % bounds from the seed-to-seed and image-to-image "
+    "variance (`analysis/stats.py`); a claim holds when every comparison's lower bound clears "
+    "zero, does not hold when one upper bound is below it, and is otherwise undecided with its "
+    "minimum detectable effect (MDE, 80 % power). With one seed per arm nothing is decided.",
     "Best of seeds: the smallest seed reaching the maximum clean accuracy.",
     "BDA / BDAD / BDADS: scores compared after rounding to 12 decimals; tied levels are ranked "
     "smaller numeric level first.",
@@ -162,14 +179,46 @@ class TableSpec:
     needs: tuple[str, ...] = ()
 
 
+def _fig_accuracy(r: Results, d: Derived):
+    """Figures 3.4 / 3.5's rows: judged-half clean accuracy of the runs the report summarises
+    (the evidence of every model, read once per report: :func:`evidence_of`)."""
+    return accuracy_data(d.best_eval, evidence_of(r), training_quality(r.rate_distortion))
+
+
 def _fig_3_4(r: Results, d: Derived, out: Path) -> Path:
-    data = accuracy_data(d.best_epochs, d.epoch_summary, training_quality(r.rate_distortion))
-    return draw_accuracy_vs_rate(data, out)
+    return draw_accuracy_vs_rate(_fig_accuracy(r, d), out)
 
 
 def _fig_3_5(r: Results, d: Derived, out: Path) -> Path:
-    data = accuracy_data(d.best_epochs, d.epoch_summary, training_quality(r.rate_distortion))
-    return draw_accuracy_vs_distortion(data, out)
+    return draw_accuracy_vs_distortion(_fig_accuracy(r, d), out)
+
+
+def _fig_evidence(r: Results, d: Derived) -> Evidence:
+    """Per-image scores of every set Figures 4.1–4.6 show, by severity and by corruption:
+    read once per report (the same arguments each time, so :func:`evidence_of` reuses it)."""
+    return evidence_of(r, by=GROUPINGS, arms=figure_arms(d.best_eval, d.ranked))
+
+
+def _fig_4_3(r: Results, d: Derived, out: Path) -> Path:
+    sets = pd.concat([bda_sets(d.best_eval, d.ranked), control_sets(d.best_eval)])
+    return draw_clean_vs_corrupt(clean_vs_corrupt(sets, _fig_evidence(r, d)), out)
+
+
+def _fig_by(method: str, grouping: str, name: str) -> Callable[[Results, Derived, Path], Path]:
+    """Figures 4.1, 4.2, 4.4–4.6: ``method``'s sets (BDA: with the joined sets) per
+    ``grouping`` (severity: curves with bands; corruption: bars with error bars)."""
+
+    def draw(r: Results, d: Derived, out: Path) -> Path:
+        if method == "bda":
+            sets = bda_sets(d.best_eval, d.ranked)
+        else:
+            sets = chosen_cells(d.best_eval, d.ranked, method)
+        evidence = _fig_evidence(r, d)
+        if grouping == "severity":
+            return draw_by_severity(by_severity(sets, evidence), out, name, method.upper())
+        return draw_by_corruption(by_corruption(sets, evidence), out, name, method.upper())
+
+    return draw
 
 
 FIGURES = (
@@ -189,68 +238,61 @@ FIGURES = (
     ),
     FigureSpec(
         "3.4",
-        "Clean accuracy vs bit rate of the training data",
+        "Clean accuracy vs bit rate of the training data (judged half; mean over seeds, 95 % "
+        "intervals)",
         _fig_3_4,
         ("bit_rates", "training"),
     ),
     FigureSpec(
         "3.5",
-        "Clean accuracy vs PSNR / SSIM of the training data",
+        "Clean accuracy vs PSNR / SSIM of the training data (judged half; mean over seeds, "
+        "95 % intervals)",
         _fig_3_5,
         ("bit_rates", "training"),
     ),
     FigureSpec(
         "3.6",
         "Fewer parameters and compressed data",
-        lambda r, d, out: draw_parameters(parameter_data(d.epochs, d.unavailable_train), out),
+        lambda r, d, out: draw_parameters(
+            parameter_data(r.evaluation, unavailable_runs(r.missing, "evaluation")), out
+        ),
         ("training",),
     ),
     FigureSpec(
         "4.1",
-        "(BDA) mean accuracy over corruptions vs severity",
-        lambda r, d, out: draw_by_severity(
-            by_severity(bda_sets(d.best_eval, d.ranked)), out, "fig4_1", "BDA"
-        ),
+        "(BDA) mean accuracy over corruptions vs severity (judged half; 95 % bands)",
+        _fig_by("bda", "severity", "fig4_1"),
         ("selection",),
     ),
     FigureSpec(
         "4.2",
-        "(BDA) accuracy per corruption",
-        lambda r, d, out: draw_by_corruption(
-            by_corruption(bda_sets(d.best_eval, d.ranked)), out, "fig4_2", "BDA"
-        ),
+        "(BDA) accuracy per corruption (judged half; 95 % error bars)",
+        _fig_by("bda", "corruption", "fig4_2"),
         ("selection",),
     ),
     FigureSpec(
         "4.3",
-        "(BDA) clean vs corrupted accuracy",
-        lambda r, d, out: draw_clean_vs_corrupt(
-            clean_vs_corrupt(bda_sets(d.best_eval, d.ranked)), out
-        ),
+        "(BDA) clean vs corrupted accuracy, joined sets beside their steps-matched controls "
+        "(judged half; 95 % error bars)",
+        _fig_4_3,
         ("selection",),
     ),
     FigureSpec(
         "4.4",
-        "(BDAD) mean accuracy over corruptions vs severity",
-        lambda r, d, out: draw_by_severity(
-            by_severity(chosen_cells(d.best_eval, d.ranked, "bdad")), out, "fig4_4", "BDAD"
-        ),
+        "(BDAD) mean accuracy over corruptions vs severity (judged half; 95 % bands)",
+        _fig_by("bdad", "severity", "fig4_4"),
         ("selection",),
     ),
     FigureSpec(
         "4.5",
-        "(BDADS) mean accuracy over corruptions vs severity",
-        lambda r, d, out: draw_by_severity(
-            by_severity(chosen_cells(d.best_eval, d.ranked, "bdads")), out, "fig4_5", "BDADS"
-        ),
+        "(BDADS) mean accuracy over corruptions vs severity (judged half; 95 % bands)",
+        _fig_by("bdads", "severity", "fig4_5"),
         ("selection",),
     ),
     FigureSpec(
         "4.6",
-        "(BDAD) accuracy per corruption",
-        lambda r, d, out: draw_by_corruption(
-            by_corruption(chosen_cells(d.best_eval, d.ranked, "bdad")), out, "fig4_6", "BDAD"
-        ),
+        "(BDAD) accuracy per corruption (judged half; 95 % error bars)",
+        _fig_by("bdad", "corruption", "fig4_6"),
         ("selection",),
     ),
     FigureSpec(
@@ -277,11 +319,25 @@ def _seeds(results: Results, derived: Derived) -> pd.DataFrame:
     return derived.chosen_seeds.merge(clean, on=["arch", "dataset", "train_set"], how="left")
 
 
+def _best_epochs(results: Results, derived: Derived) -> pd.DataFrame:
+    """Each model's in-sample best epoch beside its held-out one (:func:`epoch_choices`)."""
+    return epoch_choices(results.train_curve, results.evaluation)
+
+
+# Which test images chose what (lcc.evaluate.holdout): the selection half (even indices) and
+# all test images, the thesis' in-sample way.
+HELD_OUT = "chosen on the selection half of the test images (even indices)"
+IN_SAMPLE = "`in_sample_*`: chosen on all test images, as the thesis did"
+
+
 TABLES = (
     TableSpec(
         "claims",
         "Claims",
-        "the thesis' claims this sweep can test, with our numbers and a verdict",
+        "the thesis' claims this sweep can test: each claim's weakest comparison with its "
+        "one-sided 95 % bounds, the minimum detectable effect, the seeds and judged images it "
+        "used, the verdict (holds / does not hold / undecided / not testable) and the thesis' "
+        "own sentence",
         lambda r, d: claims_table(r, d),
     ),
     TableSpec(
@@ -313,27 +369,54 @@ TABLES = (
         ("cifar10c",),
     ),
     TableSpec(
-        "table4_2", "Table 4.2", "BDA ranking", lambda r, d: table_4_2(d.ranked), ("selection",)
+        "table4_2",
+        "Table 4.2",
+        f"BDA ranking: `level` / `score` {HELD_OUT}; {IN_SAMPLE}; `moved`: the two put "
+        "different levels at that rank",
+        lambda r, d: table_4_2(d.ranked, d.ranked_in_sample),
+        ("selection",),
     ),
     TableSpec(
         "table4_3",
         "Table 4.3",
-        "BDAD best level per corruption",
-        lambda r, d: table_4_3(d.ranked),
+        f"BDAD best level per corruption: `level` / `score` {HELD_OUT}; {IN_SAMPLE}; `moved`: "
+        "the two chose different levels",
+        lambda r, d: table_4_3(d.ranked, d.ranked_in_sample),
         ("selection",),
     ),
     TableSpec(
         "seeds",
         "Seeds",
-        "best of seeds (clean accuracy, max over epochs) and mean ± std over seeds",
+        "best of seeds (clean accuracy on all test images at each model's in-sample best "
+        "epoch, as the thesis chose) and mean ± std over seeds",
         _seeds,
+        ("training",),
+    ),
+    TableSpec(
+        "best_epochs",
+        "Best epochs",
+        "each model's best epoch in-sample (max clean accuracy on all test images, the "
+        "thesis' choice, and that maximum) beside held-out (chosen on the selection half, "
+        "what `best.pt` holds and the evaluate stage evaluated; `held_out_accuracy` on the "
+        "judged half); `optimism`: in-sample minus held-out accuracy",
+        _best_epochs,
+        ("training",),
+    ),
+    TableSpec(
+        "best_epochs_optimism",
+        "Best epochs: optimism",
+        "per architecture and dataset, the mean in-sample minus held-out clean accuracy of "
+        "the Best epochs table (how much choosing the epoch on the judging images flatters "
+        "the thesis' figure)",
+        lambda r, d: selection_optimism(_best_epochs(r, d)),
         ("training",),
     ),
     TableSpec(
         "selections",
         "Rankings",
-        "all BDA / BDAD / BDADS rankings",
-        lambda r, d: d.ranked,
+        f"all BDA / BDAD / BDADS rankings: `rank` / `score` {HELD_OUT}; `in_sample_rank` / "
+        "`in_sample_score` on all test images, as the thesis did; `moved`: the ranks differ",
+        lambda r, d: rankings_table(d.ranked, d.ranked_in_sample),
         ("selection",),
     ),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.accuracy import with_accuracy
+from analysis.accuracy import accuracy_column, with_accuracy
 from analysis.completeness import (
     MODEL_KEYS,
     RUN_KEYS,
@@ -21,21 +21,25 @@ from analysis.completeness import (
     raise_or_report,
 )
 from analysis.one_launch import check_one_launch
+from lcc.evaluate.holdout import JUDGE, SELECT
 
 # Columns describing a run that travel along with it.
 RUN_COLUMNS = [*RUN_KEYS, "codec", "level", "joined"]
 
 
-def best_epoch(train_curve: pd.DataFrame) -> pd.DataFrame:
+def best_epoch(train_curve: pd.DataFrame, part: str | None = None) -> pd.DataFrame:
     """Per model and eval set, the epoch with the maximum test accuracy (the thesis' metric).
 
-    ``train_curve`` has the columns of the ``train_curve`` table. Returns one row per
-    ``(arch, dataset, train_set, seed, eval_set)``: that epoch's row plus ``accuracy``. An
-    epoch with a NaN accuracy is never chosen over a measured one. Rows of two launches of one
-    model raise :class:`~analysis.one_launch.MixedLaunchesError`.
+    ``train_curve`` has the columns of the ``train_curve`` table. Accuracy is over all test
+    images (``part`` None: the thesis' in-sample choice) or over ``part`` of them
+    (``"select"``: the held-out choice the train loop makes for ``best.pt``;
+    :mod:`lcc.evaluate.holdout`). Returns one row per ``(arch, dataset, train_set, seed,
+    eval_set)``: that epoch's row plus ``accuracy``. An epoch with a NaN accuracy is never
+    chosen over a measured one. Rows of two launches of one model raise
+    :class:`~analysis.one_launch.MixedLaunchesError`.
     """
     check_one_launch(train_curve, "best epoch")
-    curve = with_accuracy(train_curve)
+    curve = with_accuracy(train_curve, part)
     keys = [*MODEL_KEYS, "eval_set"]
     ordered = curve.sort_values(
         [*keys, "accuracy", "epoch"],
@@ -54,7 +58,8 @@ def unsummarisable_runs(frame: pd.DataFrame, by_eval_set: str = "clean") -> pd.D
     if frame.empty:
         return empty_unavailable()
     frame = frame if "accuracy" in frame else with_accuracy(frame)
-    models = frame[[*RUN_COLUMNS, "seed"]].astype(object).drop_duplicates(MODEL_KEYS)
+    kind = ["control_for"] if "control_for" in frame else []
+    models = frame[[*RUN_COLUMNS, *kind, "seed"]].astype(object).drop_duplicates(MODEL_KEYS)
     chosen_rows = frame[frame["eval_set"] == by_eval_set]
     scored = chosen_rows[[*MODEL_KEYS, "accuracy"]].astype(object)
     merged = models.merge(scored, on=MODEL_KEYS, how="left", indicator=True)
@@ -64,7 +69,7 @@ def unsummarisable_runs(frame: pd.DataFrame, by_eval_set: str = "clean") -> pd.D
     nan = merged[(merged["_merge"] == "both") & merged["accuracy"].isna()]
     nan = nan.assign(reason=f"a seed has a NaN {by_eval_set} accuracy")
     bad = pd.concat([lacking, nan], ignore_index=True)
-    return bad.drop_duplicates(RUN_KEYS)[UNAVAILABLE_COLUMNS].reset_index(drop=True)
+    return bad.drop_duplicates(RUN_KEYS).reindex(columns=UNAVAILABLE_COLUMNS).reset_index(drop=True)
 
 
 def choose_seeds(
@@ -126,7 +131,7 @@ def _refused_runs(
 ) -> pd.DataFrame:
     parts = [unsummarisable_runs(frame, by_eval_set)]
     if unavailable is not None and len(unavailable):
-        parts.append(unavailable[UNAVAILABLE_COLUMNS])
+        parts.append(unavailable.reindex(columns=UNAVAILABLE_COLUMNS))
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_unavailable()
@@ -156,3 +161,97 @@ def seed_summary(
         mean=lambda s: s.mean(skipna=False), std=lambda s: s.std(skipna=False), n_seeds="size"
     )
     return summary.reset_index()
+
+
+EPOCH_CHOICE_COLUMNS = [
+    "in_sample_epoch",
+    "in_sample_accuracy",
+    "held_out_epoch",
+    "held_out_accuracy",
+    "evaluated_epoch",
+    "epoch_shift",
+    "optimism",
+]
+
+
+def epoch_choices(
+    train_curve: pd.DataFrame, evaluation: pd.DataFrame | None = None, eval_set: str = "clean"
+) -> pd.DataFrame:
+    """Per model, the thesis' in-sample best epoch beside the held-out one (issue 20).
+
+    ``in_sample_epoch`` / ``in_sample_accuracy``: :func:`best_epoch` on all test images of
+    ``eval_set`` and that maximum (what the thesis reports). ``held_out_epoch``: the best epoch
+    on the selection part (:func:`best_epoch` with ``part="select"``, what the train loop keeps
+    as ``best.pt``); ``held_out_accuracy``: that epoch's accuracy on the judged part, which took
+    no part in choosing it. ``evaluated_epoch``: the ``best_epoch`` of the model's
+    ``evaluation`` rows (the checkpoint actually evaluated; NA without them), which should equal
+    ``held_out_epoch``. ``epoch_shift``: held-out minus in-sample epoch; ``optimism``:
+    in-sample minus held-out accuracy (how much choosing and judging on the same images flatters
+    the figure). An epoch is NA where its accuracies are all NaN. Returns run columns,
+    ``seed`` and :data:`EPOCH_CHOICE_COLUMNS`, one row per model, sorted by model. Rows of a
+    sweep from before the held-out split (no ``select_*`` / ``judge_*`` columns) get NA
+    held-out columns.
+    """
+    curve = train_curve[train_curve["eval_set"] == eval_set]
+    parts = [accuracy_column(m, part) for part in (SELECT, JUDGE) for m in ("top1", "top5")]
+    curve = curve.reindex(columns=list(dict.fromkeys([*curve.columns, *parts])))  # old sweeps
+    run = [*RUN_COLUMNS, *(["control_for"] if "control_for" in curve else []), "seed"]
+    if curve.empty:
+        return pd.DataFrame(columns=[*run, *EPOCH_CHOICE_COLUMNS])
+    typed = {key: object for key in RUN_KEYS}
+    in_sample = _chosen_epoch(best_epoch(curve), "in_sample", None)
+    held_out = _chosen_epoch(best_epoch(curve, SELECT), "held_out", JUDGE)
+    table = in_sample.astype(typed).merge(
+        held_out[[*MODEL_KEYS, "held_out_epoch", "held_out_accuracy"]].astype(typed),
+        on=MODEL_KEYS,
+        how="outer",
+    )
+    evaluated = pd.DataFrame(columns=[*MODEL_KEYS, "evaluated_epoch"])
+    if evaluation is not None and len(evaluation) and "best_epoch" in evaluation:
+        rows = evaluation[evaluation["eval_set"] == eval_set].drop_duplicates(MODEL_KEYS)
+        evaluated = rows[[*MODEL_KEYS, "best_epoch"]].rename(
+            columns={"best_epoch": "evaluated_epoch"}
+        )
+    table = table.merge(evaluated.astype(typed), on=MODEL_KEYS, how="left")
+    table["evaluated_epoch"] = table["evaluated_epoch"].astype("Int64")
+    table["epoch_shift"] = table["held_out_epoch"] - table["in_sample_epoch"]
+    table["optimism"] = table["in_sample_accuracy"] - table["held_out_accuracy"]
+    table = table.sort_values(MODEL_KEYS, kind="stable")
+    return table[[*run, *EPOCH_CHOICE_COLUMNS]].reset_index(drop=True)
+
+
+def _chosen_epoch(best: pd.DataFrame, name: str, judged_on: str | None) -> pd.DataFrame:
+    """:func:`best_epoch` rows with ``<name>_epoch`` (NA where no accuracy was measured) and
+    ``<name>_accuracy``: that epoch's accuracy on all test images or on part ``judged_on``."""
+    measured = best["accuracy"].notna()
+    accuracy = best["accuracy"] if judged_on is None else with_accuracy(best, judged_on)["accuracy"]
+    return best.assign(
+        **{
+            f"{name}_epoch": best["epoch"].astype("Int64").where(measured),
+            f"{name}_accuracy": accuracy.where(measured),
+        }
+    )
+
+
+def selection_optimism(choices: pd.DataFrame) -> pd.DataFrame:
+    """Per ``(arch, dataset)``, how much in-sample epoch selection flatters accuracy.
+
+    ``choices`` is :func:`epoch_choices` rows. Columns: arch, dataset, n_models,
+    epochs_moved (models whose held-out epoch differs from the in-sample one),
+    mean_in_sample_accuracy, mean_held_out_accuracy, mean_optimism (their difference: the
+    mean of ``optimism``). A NaN accuracy makes the means NaN (never skipped).
+    """
+    columns = ["arch", "dataset", "n_models", "epochs_moved"]
+    means = ["mean_in_sample_accuracy", "mean_held_out_accuracy", "mean_optimism"]
+    if choices.empty:
+        return pd.DataFrame(columns=[*columns, *means])
+    rows = choices.astype({"arch": object, "dataset": object})
+    rows = rows.assign(_moved=(rows["epoch_shift"] != 0).fillna(False).astype(int))
+    summary = rows.groupby(["arch", "dataset"], sort=True).agg(
+        n_models=("seed", "size"),
+        epochs_moved=("_moved", "sum"),
+        mean_in_sample_accuracy=("in_sample_accuracy", lambda s: s.mean(skipna=False)),
+        mean_held_out_accuracy=("held_out_accuracy", lambda s: s.mean(skipna=False)),
+        mean_optimism=("optimism", lambda s: s.mean(skipna=False)),
+    )
+    return summary.reset_index()[[*columns, *means]]

@@ -1,8 +1,13 @@
 """BDA, BDAD and BDADS: ranking each augmentation's levels by accuracy on corrupted test data.
 
 Input: evaluation rows of the best seed of each run (:func:`analysis.seeds.best_of_seeds`),
-``eval_set == "cifar10c"``, single-level (not joined) training sets of augmentation codecs
-(every codec but ``identity``). Per ``(arch, dataset)``:
+``eval_set == "cifar10c"``, single-level training sets (:func:`analysis.arms.single_level`) of
+augmentation codecs (every codec but ``identity``). Accuracy is measured on the *selection*
+part of the test images (:mod:`lcc.evaluate.holdout`): the seed, the levels and the select
+stage's joined sets are chosen there, and the claims are judged on the other part, so the
+winner's curse of picking the best of many levels does not reach the verdicts. The thesis
+chose on all test images; ``part=None`` gives that in-sample ranking, shown beside. Per
+``(arch, dataset)``:
 
 - **BDA** ranks each codec's levels by mean accuracy over all corruptions and severities;
 - **BDAD** ranks them per corruption, by mean accuracy over severities;
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.accuracy import with_accuracy
+from analysis.arms import single_level
 from analysis.completeness import (
     RUN_KEYS,
     UNAVAILABLE_COLUMNS,
@@ -33,6 +40,7 @@ from analysis.one_launch import check_one_launch
 from analysis.seeds import best_of_seeds, refused_runs
 from grid.stage_table import SELECT_METHODS
 from grid.store.schemas import SELECTION
+from lcc.evaluate.holdout import SELECT
 
 METHODS = SELECT_METHODS  # declared in grid.stage_table
 GROUP_KEYS: dict[str, list[str]] = {
@@ -55,9 +63,9 @@ def check_methods(methods: list[str] | tuple[str, ...]) -> None:
 
 def corruption_rows(best: pd.DataFrame) -> pd.DataFrame:
     """The rows the selections rank: corrupted test cells of single-level augmentation sets."""
-    keep = (best["eval_set"] == "cifar10c") & ~best["joined"].astype(bool)
-    keep &= best["codec"] != "identity"
-    rows = best[keep.to_numpy()]
+    keep = (best["eval_set"] == "cifar10c").to_numpy() & single_level(best)
+    keep &= (best["codec"] != "identity").to_numpy()
+    rows = best[keep]
     columns = [*SCOPE, "train_set", "codec", "level", *CELL_KEYS, "accuracy"]
     return rows[columns].astype({c: object for c in (*SCOPE, "train_set", "codec", "corruption")})
 
@@ -86,7 +94,7 @@ def refused_groups(
         refused.append({**dict(zip(group, key, strict=True)), "reason": reason})
     refused_frame = pd.DataFrame(refused, columns=[*group, "reason"])
     if unavailable is not None and len(unavailable):
-        runs = unavailable[~unavailable["joined"].astype(bool)]
+        runs = unavailable[single_level(unavailable)]
         runs = runs[runs["codec"] != "identity"]
         runs = runs.drop_duplicates([*SCOPE, "codec"])[[*SCOPE, "codec", "reason"]]
         refused_frame = pd.concat([runs, refused_frame], ignore_index=True)
@@ -185,15 +193,19 @@ def select_levels(
     methods: list[str] | tuple[str, ...] = METHODS,
     missing: pd.DataFrame | None = None,
     on_incomplete: str = "raise",
+    part: str | None = SELECT,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Best-of-seeds then every method, from raw evaluation rows.
 
-    ``missing`` is :attr:`analysis.load.Results.missing`. Returns ``(rows, refused)``: the
-    rankings of all methods (``arch``, ``dataset`` + selection columns) and the refused
-    groups (:data:`REFUSED_COLUMNS`; empty in raise mode, which raises instead).
+    ``missing`` is :attr:`analysis.load.Results.missing`. Accuracy is that of the test-image
+    ``part`` (the selection part by default; None: all test images, the thesis' in-sample
+    choice). Returns ``(rows, refused)``: the rankings of all methods (``arch``, ``dataset`` +
+    selection columns) and the refused groups (:data:`REFUSED_COLUMNS`; empty in raise mode,
+    which raises instead).
     """
     check_methods(methods)
     check_one_launch(evaluation, "level selection")
+    evaluation = with_accuracy(evaluation, part)
     unavailable = unavailable_runs(missing, "evaluation")
     refused_seeds = refused_runs(evaluation, "clean", unavailable)
     raise_or_report(refused_seeds, on_incomplete, "best-of-seeds by clean accuracy")
@@ -208,7 +220,8 @@ def select_levels(
 def selection_rows(
     evaluation: pd.DataFrame, methods: list[str], top_k: int, joined: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """The ``select`` stage's rows: every method's full ranking for one ``(arch, dataset)``.
+    """The ``select`` stage's rows: every method's full ranking for one ``(arch, dataset)``,
+    on the selection part of the test images (:func:`select_levels`).
 
     Raises on incomplete cells, on evaluations of several ``(arch, dataset)`` pairs (the
     ``selection`` table has no column for them) and when a codec in ``joined`` has fewer

@@ -4,7 +4,8 @@ Imported as a default plugin (:data:`grid.runner.DEFAULT_PLUGINS`) by every plan
 job, under any executor, so grid knows these stages without importing analysis: every
 import arrow points down, lcc ← grid ← analysis (docs/ARCHITECTURE.md).
 
-- ``select``: best-of-seeds, then BDA/BDAD/BDADS rankings of one (arch, dataset). Config
+- ``select``: best-of-seeds, then BDA/BDAD/BDADS rankings of one (arch, dataset), on the
+  selection half of the test images (:mod:`lcc.evaluate.holdout`; version 2). Config
   ``{"methods": [...], "top_k": int, "joined": [codec...]}``; inputs ``{"evaluations":
   (evaluate sigs...)}``. Returns every method's full ranking (rank 1 = best); joined training
   reads the rows with method ``"bda"`` and ``rank <= top_k``. Incomplete or NaN cells raise
@@ -47,7 +48,7 @@ def report_disk(config: dict) -> int:
     return REPORT_BYTES
 
 
-@stage("select", version=1, resources="cpu", disk=select_disk)
+@stage("select", version=2, resources="cpu", disk=select_disk)
 def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     config = ctx.config
     evaluation = ctx.input_rows("evaluations", "evaluation")

@@ -6,6 +6,14 @@ into ``results/<sweep>/<table>/stage=<stage>/<signature>.parquet`` (each written
 ``job.json`` and done marker, as a launch leaves it), and optionally the encode jobs'
 ``images.npy``. Accuracies follow a smooth made-up law of the level plus seeded noise;
 they mean nothing beyond exercising the analysis.
+
+Each evaluate job also writes its ``predictions`` (one row per test image of each cell it
+evaluates, ``SweepSpec.test_images`` images), and its ``evaluation`` rows are computed from
+them: ``top1`` / ``top5`` over all images, ``select_*`` over the even and ``judge_*`` over the
+odd image indices (:mod:`lcc.evaluate.holdout`), so the per-image evidence and the aggregate
+rows agree exactly. ``SweepSpec.joined`` adds, per codec named, a joined set of its first two
+levels (``<codec>:top2``) and its steps-matched controls (``<codec>:top2:part<r>``, level the
+r-th listed, ``control_for`` the joined label), as a sweep with a selection plans them.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from grid.job import Job
 from grid.store.files import atomic_write_parquet
 from grid.store.folder import JobFolder
 from grid.store.rows import to_table, view_path
+from lcc.evaluate.holdout import JUDGE, SELECT, in_part
 
 
 @dataclass
@@ -43,6 +52,8 @@ class SweepSpec:
     compressed_archs: tuple[str, ...] = ()  # also tested on compressed test data
     skip: tuple[str, ...] = ()
     fourier: bool = False  # also a Fourier heat map (stage fourier) per model of 32x32 data
+    test_images: int = 20  # test images per evaluated cell (predictions rows; n_images)
+    joined: tuple[str, ...] = ()  # codecs given a joined set of their first two levels
 
 
 def _noise(*key) -> float:
@@ -51,6 +62,10 @@ def _noise(*key) -> float:
 
 
 def _write(root: Path, sweep: str, job: Job, table: str, rows: pd.DataFrame) -> None:
+    _write_tables(root, sweep, job, {table: rows})
+
+
+def _write_tables(root: Path, sweep: str, job: Job, tables: dict[str, pd.DataFrame]) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     provenance = {
         "signature": job.signature,
@@ -68,9 +83,10 @@ def _write(root: Path, sweep: str, job: Job, table: str, rows: pd.DataFrame) -> 
     # (analysis.load counts only rows of done jobs).
     folder = JobFolder.of(root, job)
     folder.write_spec(job.to_dict())
-    folder.mark_done({table: len(rows)})
-    path = view_path(root, sweep, table, job.stage, job.signature)
-    atomic_write_parquet(path, to_table(table, rows, provenance))
+    folder.mark_done({table: len(rows) for table, rows in tables.items()})
+    for table, rows in tables.items():
+        path = view_path(root, sweep, table, job.stage, job.signature)
+        atomic_write_parquet(path, to_table(table, rows, provenance))
 
 
 def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, level) -> Job:
@@ -83,6 +99,10 @@ def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, l
     rng = np.random.default_rng(zlib.crc32(job.signature.encode()))
     n = spec.images
     bpp = None if codec in ("identity", "noise", "blur") else 0.2 + 2.5 * quality
+    rate = None if bpp is None else bpp + 0.1 * rng.standard_normal(n)
+    # Coded bits: a learned codec's coded string is about 3 % above its estimate; JPEG's
+    # content bits are its rate.
+    coded = None if rate is None else rate * size * size * (1.03 if codec != "jpeg" else 1.0)
     rows = pd.DataFrame(
         {
             "dataset": dataset,
@@ -94,9 +114,9 @@ def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, l
             "label": np.arange(n) % 10,
             "pixels": size * size,
             "bits_estimated": None,
-            "bits_actual": None,
+            "bits_actual": coded,
             "bits_file": None,
-            "bpp": None if bpp is None else bpp + 0.1 * rng.standard_normal(n),
+            "bpp": rate,
             "mse": 50 * (1 - quality) + rng.random(n),
             "psnr": 20 + 15 * quality + rng.random(n),
             "ssim": 0.5 + 0.45 * quality + 0.02 * rng.random(n),
@@ -158,96 +178,130 @@ def _accuracy(base: float, *key) -> float:
     return float(np.clip(base + 0.05 * (_noise(*key) - 0.5), 0, 1))
 
 
-def _train_and_evaluate(root, sweep, spec, dataset, arch, seed, codec, level, encode) -> list[Job]:
-    label = "original" if level is None else f"{codec}:{level:g}"
+def _train_and_evaluate(
+    root, sweep, spec, dataset, arch, seed, codec, level, encode, kind=None
+) -> list[Job]:
+    """Train and evaluate jobs of one model. ``kind``: None for a single-level set; for a
+    joined set ``{"label", "joined": True, "inputs"}``; for a steps-matched control
+    ``{"label", "control_for", "rank", "inputs"}`` (level: the part's)."""
+    kind = kind or {}
+    label = kind.get("label") or ("original" if level is None else f"{codec}:{level:g}")
+    joined = bool(kind.get("joined", False))
+    control_for = kind.get("control_for")
     quality = 0.8 if level is None else _quality(codec, level)
-    eval_sets = ["clean", "compressed"] if arch in spec.compressed_archs else ["clean"]
+    if joined:
+        quality = 0.85
+    # As grid/expand.py: a training evaluates each epoch on the clean test set only; its
+    # evaluate job adds the compressed test set (single-level sets of compressed_archs).
+    eval_sets = ["clean"]
+    compressed = arch in spec.compressed_archs and not joined and not control_for
+    train_set = {"label": label, "codec": codec, "level": None if joined else level}
+    train_set["joined"] = joined
+    if control_for:
+        train_set.update(rank=kind["rank"], control_for=control_for)
     config = {
         "arch": arch,
         "dataset": {"name": dataset},
         "seed": seed,
-        "train_set": {"label": label, "codec": codec, "level": level, "joined": False},
+        "train_set": train_set,
         "eval_sets": eval_sets,
     }
-    train = Job(
-        "train",
-        config,
-        {"train_data": (encode.signature,)},
-        label=f"{dataset} {arch} {label} seed {seed}",
-    )
+    inputs = kind.get("inputs") or {"train_data": (encode.signature,)}
+    train = Job("train", config, inputs, label=f"{dataset} {arch} {label} seed {seed}")
     base = 0.5 + 0.4 * quality
+    model = {
+        "arch": arch,
+        "dataset": dataset,
+        "train_set": label,
+        "codec": codec,
+        "level": None if joined else level,
+        "joined": joined,
+        "seed": seed,
+        "control_for": control_for,
+    }
     if train.label not in spec.skip:
-        curve = [
-            {
-                "arch": arch,
-                "dataset": dataset,
-                "train_set": label,
-                "codec": codec,
-                "level": level,
-                "joined": False,
-                "seed": seed,
-                "epoch": epoch,
-                "train_loss": 1.0 / epoch,
-                "train_top1": 0.5,
-                "eval_set": eval_set,
-                "loss": 1.0,
-                "top1": _accuracy(base * epoch / spec.epochs, train.signature, epoch, eval_set),
-                "top5": _accuracy(min(1, 0.3 + base * epoch / spec.epochs), epoch, eval_set),
-                "lr": 0.01,
-                "seconds": 1.0,
-                "images_per_s": 100.0,
-            }
-            for epoch in range(1, spec.epochs + 1)
-            for eval_set in eval_sets
-        ]
+        curve = []
+        for epoch in range(1, spec.epochs + 1):
+            for eval_set in eval_sets:
+                top1 = _accuracy(base * epoch / spec.epochs, train.signature, epoch, eval_set)
+                top5 = _accuracy(min(1, 0.3 + base * epoch / spec.epochs), epoch, eval_set)
+                shift = 0.02 * (_noise(train.signature, epoch, eval_set, "part") - 0.5)
+                curve.append(
+                    {
+                        **model,
+                        "epoch": epoch,
+                        "train_loss": 1.0 / epoch,
+                        "train_top1": 0.5,
+                        "eval_set": eval_set,
+                        "loss": 1.0,
+                        "top1": top1,
+                        "top5": top5,
+                        "select_top1": float(np.clip(top1 + shift, 0, 1)),
+                        "select_top5": float(np.clip(top5 + shift, 0, 1)),
+                        "judge_top1": float(np.clip(top1 - shift, 0, 1)),
+                        "judge_top5": float(np.clip(top5 - shift, 0, 1)),
+                        "lr": 0.01,
+                        "seconds": 1.0,
+                        "images_per_s": 100.0,
+                    }
+                )
         _write(root, sweep, train, "train_curve", pd.DataFrame(curve))
     evaluate = Job(
         "evaluate",
-        {"eval_sets": ["clean", "cifar10c"]},
+        {"eval_sets": ["clean", *(["compressed"] if compressed else []), "cifar10c"]},
         {"model": (train.signature,)},
         label=train.label,
     )
     if evaluate.label in spec.skip or train.label in spec.skip:
         return [train, evaluate]
-    common = {
-        "arch": arch,
-        "dataset": dataset,
-        "train_set": label,
-        "codec": codec,
-        "level": level,
-        "joined": False,
-        "seed": seed,
-        "best_epoch": spec.epochs,
-        "n_images": 1000,
-        "loss": 1.0,
-    }
-    rows = [
-        {
-            **common,
-            "eval_set": "clean",
-            "corruption": None,
-            "severity": None,
-            "top1": _accuracy(base, evaluate.signature),
-            "top5": 1.0,
-        }
-    ]
+    cells = [("clean", None, None, _accuracy(base, evaluate.signature))]
+    if compressed:
+        cells.append(("compressed", None, None, _accuracy(base - 0.03, evaluate.signature, "c")))
     for corruption in spec.corruptions:
         for severity in spec.severities:
             acc = _accuracy(base - 0.08 * severity, evaluate.signature, corruption, severity)
-            rows.append(
-                {
-                    **common,
-                    "eval_set": "cifar10c",
-                    "corruption": corruption,
-                    "severity": severity,
-                    "top1": acc,
-                    "top5": min(1.0, acc + 0.2),
-                }
-            )
-    _write(root, sweep, evaluate, "evaluation", pd.DataFrame(rows))
+            cells.append(("cifar10c", corruption, severity, acc))
+    rows, predictions = [], []
+    for eval_set, corruption, severity, target in cells:
+        cell = {"eval_set": eval_set, "corruption": corruption, "severity": severity}
+        hits = _predictions(spec.test_images, target, evaluate.signature, corruption, severity)
+        predictions.append(pd.DataFrame({**model, **cell, **hits}))
+        extra = {"n_images": spec.test_images, "loss": 1.0, **_accuracies(hits)}
+        rows.append({**model, "best_epoch": spec.epochs, **cell, **extra})
+    tables = {
+        "evaluation": pd.DataFrame(rows),
+        "predictions": pd.concat(predictions, ignore_index=True),
+    }
+    _write_tables(root, sweep, evaluate, tables)
     if spec.fourier and dataset not in ("tinyimagenet", "synthetic-tiny"):
-        return [train, evaluate, _fourier(root, sweep, common, quality, train)]
+        return [train, evaluate, _fourier(root, sweep, model, quality, train)]
     return [train, evaluate]
+
+
+def _predictions(n: int, accuracy: float, *key) -> dict[str, np.ndarray]:
+    """Per-image columns of one evaluated cell of ``n`` test images, about ``accuracy`` of
+    them right (seeded by ``key``): image_index, predicted, top1, top5 (a superset of top1)."""
+    rng = np.random.default_rng(zlib.crc32(repr(key).encode()))
+    index = np.arange(n)
+    top1 = rng.random(n) < accuracy
+    labels = index % 10
+    return {
+        "image_index": index.astype(np.int32),
+        "predicted": np.where(top1, labels, (labels + 1) % 10).astype(np.int16),
+        "top1": top1,
+        "top5": top1 | (rng.random(n) < 0.6),
+    }
+
+
+def _accuracies(hits: dict[str, np.ndarray]) -> dict[str, float]:
+    """The evaluation row's accuracies from one cell's predictions: over all images and over
+    each part of them (lcc.evaluate.holdout)."""
+    out = {metric: float(hits[metric].mean()) for metric in ("top1", "top5")}
+    for part in (SELECT, JUDGE):
+        mask = in_part(hits["image_index"], part)
+        for metric in ("top1", "top5"):
+            out[f"{part}_{metric}"] = float(hits[metric][mask].mean()) if mask.any() else np.nan
+    return out
 
 
 def _fourier(root: Path, sweep: str, common: dict, quality: float, train: Job) -> Job:
@@ -259,18 +313,41 @@ def _fourier(root: Path, sweep: str, common: dict, quality: float, train: Job) -
     radius = np.hypot(fy, fx).ravel() / 16
     error = np.clip(0.1 + (1.2 - quality) * radius * (0.9 + 0.2 * _noise(job.signature)), 0, 1)
     rows = pd.DataFrame({"freq_y": fy.ravel(), "freq_x": fx.ravel(), "error": error})
-    keep = ("arch", "dataset", "train_set", "codec", "level", "joined", "seed")
-    for column in keep:
-        rows[column] = common[column]
+    for column, value in common.items():
+        rows[column] = value
     rows["norm"], rows["n_images"], rows["clean_error"] = 4.0, 100, 0.1
     _write(root, sweep, job, "fourier_sensitivity", rows)
     return job
+
+
+def _joined(root, sweep, spec, dataset: str, codec: str, encodes: dict) -> list[Job]:
+    """The joined set of ``codec``'s first two levels and its two steps-matched controls."""
+    levels = [float(lv) for lv in spec.codecs.get(codec, [])][:2]
+    if len(levels) < 2:
+        raise ValueError(f"SweepSpec.joined: codec {codec!r} needs two levels, has {levels}")
+    parts = tuple(encodes[(dataset, codec, lv)].signature for lv in levels)
+    label = f"{codec}:top2"
+    jobs: list[Job] = []
+    for arch in spec.archs:
+        for seed in range(spec.seeds):
+            kind = {"label": label, "joined": True, "inputs": {"candidates": parts}}
+            jobs += _train_and_evaluate(
+                root, sweep, spec, dataset, arch, seed, codec, None, None, kind
+            )
+            for rank, level in enumerate(levels, start=1):
+                kind = {"label": f"{label}:part{rank}", "control_for": label, "rank": rank,
+                        "inputs": {"candidates": parts}}  # fmt: skip
+                jobs += _train_and_evaluate(
+                    root, sweep, spec, dataset, arch, seed, codec, level, None, kind
+                )
+    return jobs
 
 
 def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None) -> Path:
     """Write the sweep's rows, images and ``plan.json`` under ``root``; returns ``root/sweep``."""
     spec = spec or SweepSpec()
     jobs: list[Job] = []
+    encodes: dict[tuple, Job] = {}
     for dataset in spec.datasets:
         sets = [
             ("identity", None),
@@ -281,11 +358,14 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
                 jobs.append(_gate(root, sweep, dataset, codec, level))
             encode = _encode(root, sweep, spec, dataset, codec, level)
             jobs.append(encode)
+            encodes[(dataset, codec, level)] = encode
             for arch in spec.archs:
                 for seed in range(spec.seeds):
                     jobs += _train_and_evaluate(
                         root, sweep, spec, dataset, arch, seed, codec, level, encode
                     )
+        for codec in spec.joined:
+            jobs += _joined(root, sweep, spec, dataset, codec, encodes)
     plan = {
         "sweep": sweep,
         "settings": {"synthetic": True, "seeds": spec.seeds},

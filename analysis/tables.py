@@ -131,43 +131,76 @@ def _thesis_level_common(bda: pd.DataFrame) -> pd.Series:
     return values
 
 
-def table_4_2(ranked: pd.DataFrame) -> pd.DataFrame:
+def table_4_2(ranked: pd.DataFrame, in_sample: pd.DataFrame | None = None) -> pd.DataFrame:
     """Our BDA ranking beside Table 4.2, one row per (arch, dataset, codec, rank).
 
-    ``ranked`` is :func:`analysis.selections.select_levels` rows. Columns: arch, dataset,
+    ``ranked`` is :func:`analysis.selections.select_levels` rows, chosen on the selection part
+    of the test images (:attr:`analysis.derived.Derived.ranked`). Columns: arch, dataset,
     codec, rank, level, setting, score, thesis_level, thesis_setting, thesis_level_common,
     agrees. Every rank of the thesis is listed; ``setting`` says ``not ranked`` where we have
     no level at that rank. A sweep may run a subset of Table 4.1's levels, so ranks are
     compared on the levels both sides ranked: ``thesis_level_common`` is the thesis' level at
     our level's position once both rankings keep only those levels, and ``agrees`` is
     ``level == thesis_level_common``, NA where the thesis did not rank our level.
+
+    With ``in_sample`` (the same rankings on all test images, the thesis' own way of choosing:
+    :attr:`~analysis.derived.Derived.ranked_in_sample`), the columns :data:`IN_SAMPLE_COLUMNS`
+    follow ``score``: the in-sample level at each rank, its setting and score, and ``moved``
+    (True where the two choices differ at that rank; NA where one side has no level there).
     """
-    bda = ranked[ranked["method"] == "bda"][[*SCOPE, "codec", "rank", "level", "score"]]
-    bda = bda.astype({"rank": "int64", "codec": object}).reset_index(drop=True)
+    keys = [*SCOPE, "codec", "rank"]
+    bda = _bda(ranked)
     bda["thesis_level_common"] = _thesis_level_common(bda)
+    if in_sample is not None:
+        bda = _beside_in_sample(bda, _bda(in_sample), keys)
     thesis = pd.DataFrame(
         [(c, r, float(lv)) for c, lvs in TABLE_4_2.items() for r, lv in enumerate(lvs, 1)],
         columns=["codec", "rank", "thesis_level"],
     )
     table = _with_scopes(bda, thesis, ["codec", "rank"])
     table["agrees"] = _agreement(table["level"], table["thesis_level_common"])
-    return _finish(table, ["codec", "rank"], ("thesis_level_common",))
+    return _finish(table, ["codec", "rank"], ("thesis_level_common",), in_sample is not None)
 
 
-def table_4_3(ranked: pd.DataFrame) -> pd.DataFrame:
+def _bda(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The BDA rows of ``ranked``: scope, codec, rank, level, score."""
+    bda = ranked[ranked["method"] == "bda"][[*SCOPE, "codec", "rank", "level", "score"]]
+    bda = bda.astype({"rank": "int64", "codec": object, **{c: object for c in SCOPE}})
+    return bda.reset_index(drop=True)
+
+
+IN_SAMPLE_COLUMNS = ["in_sample_level", "in_sample_setting", "in_sample_score", "moved"]
+
+
+def _beside_in_sample(ours: pd.DataFrame, in_sample: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``ours`` outer-joined on ``keys`` with ``in_sample``'s level and score (renamed
+    ``in_sample_level``, ``in_sample_score``), plus ``moved``: whether the levels differ
+    (nullable boolean, NA where either side lacks a level)."""
+    theirs = in_sample[[*keys, "level", "score"]].rename(
+        columns={"level": "in_sample_level", "score": "in_sample_score"}
+    )
+    merged = ours.merge(theirs, on=keys, how="outer")
+    merged["moved"] = ~_agreement(merged["level"], merged["in_sample_level"])
+    return merged
+
+
+def table_4_3(ranked: pd.DataFrame, in_sample: pd.DataFrame | None = None) -> pd.DataFrame:
     """Our BDAD choices (rank 1 per codec and corruption) beside Table 4.3.
 
+    ``ranked`` is chosen on the selection part of the test images, like :func:`table_4_2`.
     Columns: arch, dataset, codec, corruption, abbreviation, level, setting, score,
     thesis_level, thesis_setting, agrees. Every (codec, corruption) of the thesis is listed;
     ``setting`` says ``not ranked`` where we have no choice. ``agrees`` is
     ``level == thesis_level`` only where both sides ranked both levels (we ranked the thesis'
     choice for that corruption and our choice is one of the thesis' levels, Table 4.1), else NA.
+    With ``in_sample`` (rankings on all test images), :data:`IN_SAMPLE_COLUMNS` follow
+    ``score``: the in-sample choice, its setting and score, and whether the choice ``moved``.
     """
-    bdad = ranked[ranked["method"] == "bdad"].astype({"codec": object, "corruption": object})
     keys = [*SCOPE, "codec", "corruption"]
-    ranked_levels = bdad.groupby(keys, sort=False)["level"].agg(lambda s: {float(x) for x in s})
-    top = bdad[bdad["rank"] == 1][[*keys, "level", "score"]]
+    ranked_levels, top = _bdad_top(ranked)
     top = top.merge(ranked_levels.rename("ours_ranked").reset_index(), on=keys, how="left")
+    if in_sample is not None:
+        top = _beside_in_sample(top, _bdad_top(in_sample)[1], keys)
     thesis = pd.DataFrame(
         [(c, corruption, lv) for (c, corruption), lv in TABLE_4_3.items()],
         columns=["codec", "corruption", "thesis_level"],
@@ -183,7 +216,46 @@ def table_4_3(ranked: pd.DataFrame) -> pd.DataFrame:
     table["abbreviation"] = table["corruption"].map(CORRUPTION_ABBREVIATIONS)
     order = {name: i for i, name in enumerate(CORRUPTION_ABBREVIATIONS)}
     table["order"] = table["corruption"].map(order)
-    return _finish(table, ["codec", "order", "corruption", "abbreviation"]).drop(columns="order")
+    keys = ["codec", "order", "corruption", "abbreviation"]
+    return _finish(table, keys, (), in_sample is not None).drop(columns="order")
+
+
+def _bdad_top(ranked: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Of the BDAD rows of ``ranked``: the set of levels ranked per (scope, codec,
+    corruption), and the rank-1 rows (scope, codec, corruption, level, score)."""
+    bdad = ranked[ranked["method"] == "bdad"]
+    bdad = bdad.astype({"codec": object, "corruption": object, **{c: object for c in SCOPE}})
+    keys = [*SCOPE, "codec", "corruption"]
+    ranked_levels = bdad.groupby(keys, sort=False)["level"].agg(lambda s: {float(x) for x in s})
+    top = bdad[bdad["rank"] == 1][[*keys, "level", "score"]]
+    return ranked_levels, top
+
+
+def rankings_table(ranked: pd.DataFrame, in_sample: pd.DataFrame) -> pd.DataFrame:
+    """Every BDA / BDAD / BDADS ranking, held-out beside in-sample, one row per (group, level).
+
+    ``ranked`` (chosen on the selection part of the test images) and ``in_sample`` (on all
+    of them, as the thesis did) are :func:`analysis.selections.select_levels` rows. Columns:
+    arch, dataset, method, codec, corruption, severity, level, rank, score, in_sample_rank,
+    in_sample_score, moved (``rank != in_sample_rank``; NA where one side did not rank the
+    level), n_cells. A level ranked on one side only has blanks on the other.
+    """
+    keys = [*SCOPE, "method", "codec", "corruption", "severity", "level"]
+    typed = {c: object for c in (*SCOPE, "method", "codec", "corruption")}
+    theirs = in_sample[[*keys, "rank", "score", "n_cells"]].astype(typed)
+    theirs = theirs.rename(
+        columns={"rank": "in_sample_rank", "score": "in_sample_score", "n_cells": "_n_cells"}
+    )
+    table = ranked[[*keys, "rank", "score", "n_cells"]].astype(typed)
+    table = table.merge(theirs, on=keys, how="outer")
+    table["n_cells"] = table["n_cells"].fillna(table["_n_cells"])
+    for column in ("rank", "in_sample_rank", "n_cells"):
+        table[column] = table[column].astype("Int32")
+    table["moved"] = ~_agreement(table["rank"], table["in_sample_rank"])
+    order = [*keys[:-1], "rank", "in_sample_rank", "level"]
+    table = table.sort_values(order, kind="stable", na_position="last")
+    columns = [*keys, "rank", "score", "in_sample_rank", "in_sample_score", "moved", "n_cells"]
+    return table[columns].reset_index(drop=True)
 
 
 def _thesis_levels(codec: str) -> set[float]:
@@ -197,13 +269,31 @@ def _agreement(ours: pd.Series, theirs: pd.Series) -> pd.Series:
     return (ours == theirs).astype("boolean").where(both, pd.NA)
 
 
-def _finish(table: pd.DataFrame, keys: list[str], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+def _finish(
+    table: pd.DataFrame, keys: list[str], extra: tuple[str, ...] = (), in_sample: bool = False
+) -> pd.DataFrame:
     """Settings as the thesis writes them (``not ranked`` / ``not in thesis`` where absent),
-    rows sorted by scope then ``keys``, columns in the documented order."""
+    rows sorted by scope then ``keys``, columns in the documented order (the in-sample
+    columns after ``score`` when ``in_sample``)."""
     table["setting"] = _settings(table["codec"], table["level"], "not ranked")
     table["thesis_setting"] = _settings(table["codec"], table["thesis_level"], "not in thesis")
+    beside: list[str] = []
+    if in_sample:
+        table["in_sample_setting"] = _settings(
+            table["codec"], table["in_sample_level"], "not ranked"
+        )
+        beside = IN_SAMPLE_COLUMNS
     table = table.sort_values([*SCOPE, *keys], kind="stable", na_position="last")
-    columns = [*SCOPE, *keys, "level", "setting", "score", "thesis_level", "thesis_setting"]
+    columns = [
+        *SCOPE,
+        *keys,
+        "level",
+        "setting",
+        "score",
+        *beside,
+        "thesis_level",
+        "thesis_setting",
+    ]
     return table[[*columns, *extra, "agrees"]].reset_index(drop=True)
 
 

@@ -46,29 +46,38 @@ def test_rate_distortion_data_and_figure(tmp_path):
     _written(draw_rate_distortion(table, tmp_path), tmp_path, len(table))
 
 
+def _with_interval(frame: pd.DataFrame, half: float = 0.03) -> pd.DataFrame:
+    """``frame`` (with ``mean``) plus a 95 % interval of half-width ``half``, 2 seeds, 50
+    judged images: the columns every accuracy figure's table carries."""
+    return frame.assign(low=frame["mean"] - half, high=frame["mean"] + half, n_seeds=2,
+                        n_images=50)  # fmt: skip
+
+
 def _accuracy_table() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "arch": "vgg11",
-            "dataset": "cifar10",
-            "metric": "top1",
-            "codec": ["jpeg", "jpeg", "bls", "bls", "identity"],
-            "level": [10.0, 60.0, 0.012, 0.1, np.nan],
-            "train_set": ["jpeg:10", "jpeg:60", "bls:0.012", "bls:0.1", "original"],
-            "accuracy": [0.6, 0.8, 0.7, 0.85, 0.9],
-            "mean": [0.58, 0.79, 0.69, 0.84, 0.89],
-            "std": [0.01, 0.02, 0.01, 0.01, 0.01],
-            "n_seeds": 2,
-            "bpp": [0.7, 1.9, 1.0, 1.9, np.nan],
-            "psnr": [25.0, 31.0, 28.0, 33.0, np.nan],
-            "ssim": [0.7, 0.9, 0.85, 0.95, np.nan],
-        }
+    return _with_interval(
+        pd.DataFrame(
+            {
+                "arch": "vgg11",
+                "dataset": "cifar10",
+                "metric": "top1",
+                "part": "judge",
+                "codec": ["jpeg", "jpeg", "bls", "bls", "identity"],
+                "level": [10.0, 60.0, 0.012, 0.1, np.nan],
+                "train_set": ["jpeg:10", "jpeg:60", "bls:0.012", "bls:0.1", "original"],
+                "mean": [0.58, 0.79, 0.69, 0.84, 0.89],
+                "bpp": [0.7, 1.9, 1.0, 1.9, np.nan],
+                "psnr": [25.0, 31.0, 28.0, 33.0, np.nan],
+                "ssim": [0.7, 0.9, 0.85, 0.95, np.nan],
+            }
+        )
     )
 
 
 def test_accuracy_figures(tmp_path):
     _written(draw_accuracy_vs_rate(_accuracy_table(), tmp_path), tmp_path, 5)
     _written(draw_accuracy_vs_distortion(_accuracy_table(), tmp_path), tmp_path, 4)
+    csv = pd.read_csv(tmp_path / "fig3_4.csv")
+    assert {"mean", "low", "high", "n_seeds", "n_images"} <= set(csv.columns)
 
 
 def test_parameter_figure(tmp_path):
@@ -90,11 +99,12 @@ def test_parameter_figure(tmp_path):
 
 def _severity_table() -> pd.DataFrame:
     rows = [
-        ("vgg11", "cifar10", name, s, 0.9 - 0.1 * s - offset)
-        for name, offset in (("Original", 0.1), ("BLS λ=0.012 (BDA)", 0.0))
+        ("vgg11", "cifar10", name, kind, s, 0.9 - 0.1 * s - offset)
+        for name, kind, offset in (("Original", "original", 0.1), ("BLS λ=0.012 (BDA)", "bda", 0.0))
         for s in (1, 2, 3)
     ]
-    return pd.DataFrame(rows, columns=["arch", "dataset", "set", "severity", "accuracy"])
+    columns = ["arch", "dataset", "set", "kind", "severity", "mean"]
+    return _with_interval(pd.DataFrame(rows, columns=columns))
 
 
 def test_robustness_figures(tmp_path):
@@ -104,21 +114,30 @@ def test_robustness_figures(tmp_path):
             "arch": "vgg11",
             "dataset": "cifar10",
             "set": ["Original", "Original", "JPEG (BDAD)", "JPEG (BDAD)"],
+            "kind": ["original", "original", "bdad", "bdad"],
             "corruption": ["fog", "gaussian_noise", "fog", "gaussian_noise"],
-            "accuracy": [0.5, 0.4, 0.6, 0.55],
+            "mean": [0.5, 0.4, 0.6, 0.55],
         }
     )
-    _written(draw_by_corruption(per_corruption, tmp_path, "fig4_6", "BDAD"), tmp_path, 4)
+    _written(
+        draw_by_corruption(_with_interval(per_corruption), tmp_path, "fig4_6", "BDAD"),
+        tmp_path,
+        4,
+    )
+    sets = [  # set, kind, train_set, control_for, clean, corrupt
+        ("Original", "original", "original", None, 0.9, 0.6),
+        ("BLS joined bls:top2", "joined", "bls:top2", None, 0.88, 0.72),
+        ("BLS λ=0.1 ×2 epochs", "control", "bls:top2:part1", "bls:top2", 0.87, 0.7),
+    ]
     clean = pd.DataFrame(
-        {
-            "arch": "vgg11",
-            "dataset": "cifar10",
-            "set": ["Original", "BLS"],
-            "clean": [0.9, 0.85],
-            "corrupt": [0.6, 0.7],
-        }
-    )
-    _written(draw_clean_vs_corrupt(clean, tmp_path), tmp_path, 2)
+        [
+            {"arch": "vgg11", "dataset": "cifar10", "set": name, "kind": kind,
+             "train_set": train_set, "control_for": control, "eval_set": eval_set, "mean": mean}
+            for name, kind, train_set, control, *means in sets
+            for eval_set, mean in zip(("clean", "cifar10c"), means, strict=True)
+        ]
+    )  # fmt: skip
+    _written(draw_clean_vs_corrupt(_with_interval(clean), tmp_path), tmp_path, 6)
 
 
 def test_image_figures(tmp_path):

@@ -63,8 +63,14 @@ def grid(values: list[float]) -> dict[tuple[str, int], float]:
 
 
 def evaluation_frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows typed like the loaded ``evaluation`` table."""
+    """Rows typed like the loaded ``evaluation`` table; each held-out part of the test images
+    (``select_top1``, ``judge_top5``, ...; lcc.evaluate.holdout) as accurate as all of them
+    unless the rows say otherwise."""
     frame = pd.DataFrame(rows)
+    for part in ("select", "judge"):
+        for metric in ("top1", "top5"):
+            if f"{part}_{metric}" not in frame:
+                frame[f"{part}_{metric}"] = frame[metric]
     return frame.astype({"severity": "Int32", "seed": "int32", "level": "float64"})
 
 

@@ -260,7 +260,10 @@ def test_report_without_corrupted_evaluation_says_chapter_4_is_absent_and_why(tm
     assert not (sweep / "report" / "tables" / "table4_2.csv").exists()
     page = (sweep / "report" / "index.html").read_text()
     assert '<p class="absent">Absent: no selection in this sweep' in page
-    assert '<h3 id="figure-4-1-bda-mean-accuracy-over-corruptions-vs-severity">' in page
+    assert (
+        '<h3 id="figure-4-1-bda-mean-accuracy-over-corruptions-vs-severity-judged-half-95-bands">'
+        in page
+    )
     toc = page[page.index('<nav class="toc">') : page.index("</nav>")]
     assert '<li class="absent"><a href="#figure-4-1-bda-mean-accuracy' in toc  # greyed, marked
     assert '<li><a href="#figure-3-2-rate-distortion' in toc  # drawn: not marked

@@ -22,6 +22,28 @@ from grid.store.schemas import TABLES
 from tests.test_analysis_handmade import evaluation_frame, grid, model_rows, robustness_evaluation
 
 
+def with_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hand-made rows with the held-out columns (``select_top1``, ``judge_top5``, ...;
+    lcc.evaluate.holdout): each part as accurate as all test images, until a test sets one."""
+    out = frame.copy()
+    for part in ("select", "judge"):
+        for metric in ("top1", "top5"):
+            out[f"{part}_{metric}"] = out[metric]
+    return out
+
+
+def held_out_differs() -> pd.DataFrame:
+    """:func:`robustness_evaluation` with parts, where only the selection half differs: there
+    BLS λ=0.05 (seed 0) scores 0.9 on fog (0.4 on all images). In-sample BDA BLS: 0.012
+    (0.6), 0.1 (0.5), 0.05 (0.4); held-out: 0.05 (0.65), 0.012, 0.1. BDAD fog: in-sample
+    0.012, held-out 0.05; gaussian_noise: 0.1 both ways. JPEG is the same both ways."""
+    frame = with_parts(robustness_evaluation())
+    hit = (frame["train_set"] == "bls:0.05").to_numpy() & (frame["seed"] == 0).to_numpy()
+    hit &= (frame["corruption"] == "fog").fillna(False).to_numpy()
+    frame.loc[hit, "select_top1"] = 0.9
+    return frame
+
+
 def _ranking(rows: pd.DataFrame, codec: str, **where) -> list[float]:
     part = rows[rows["codec"] == codec]
     for column, value in where.items():
@@ -112,7 +134,7 @@ def test_a_missing_cell_is_refused_not_averaged():
     frame = robustness_evaluation()
     gap = (frame["train_set"] == "bls:0.05") & (frame["corruption"] == "fog")
     gap &= frame["severity"] == 2
-    frame = frame[~gap.fillna(False).to_numpy()]
+    frame = with_parts(frame[~gap.fillna(False).to_numpy()])
     with pytest.raises(IncompleteCellsError, match="bls"):
         bda(best_of_seeds(frame))
     rows, refused = select_levels(frame, ["bda", "bdad"], on_incomplete="drop")
@@ -128,6 +150,7 @@ def test_nan_accuracy_is_refused():
     frame = robustness_evaluation()
     hit = (frame["train_set"] == "jpeg:80") & (frame["corruption"] == "fog")
     frame.loc[hit.fillna(False).to_numpy(), "top1"] = np.nan
+    frame = with_parts(frame)
     with pytest.raises(IncompleteCellsError, match="NaN"):
         bda(best_of_seeds(frame))
     rows, refused = select_levels(frame, ["bda"], on_incomplete="drop")
@@ -155,29 +178,31 @@ def test_missing_planned_job_refuses_its_codec():
                 codec="bls",
                 level=0.005,
                 joined=False,
+                control_for=None,
                 seed=0,
                 reason="not run",
             )
         ]
     )
     with pytest.raises(IncompleteCellsError, match="abc123"):
-        select_levels(robustness_evaluation(), ["bda"], missing=missing)
+        select_levels(with_parts(robustness_evaluation()), ["bda"], missing=missing)
     rows, refused = select_levels(
-        robustness_evaluation(), ["bda"], missing=missing, on_incomplete="drop"
+        with_parts(robustness_evaluation()), ["bda"], missing=missing, on_incomplete="drop"
     )
     assert set(rows["codec"]) == {"jpeg"}
     assert refused["codec"].tolist() == ["bls"]
 
 
 def test_selection_rows_have_the_schema_columns_and_feed_joined_training():
-    rows = selection_rows(robustness_evaluation(), ["bda", "bdad", "bdads"], top_k=2)
+    evaluation = with_parts(robustness_evaluation())
+    rows = selection_rows(evaluation, ["bda", "bdad", "bdads"], top_k=2)
     assert set(rows.columns) == set(TABLES["selection"].names)
     assert top_levels(rows, "bls", 2) == [0.012, 0.1]
     with pytest.raises(ValueError, match="top_k=3"):
-        selection_rows(robustness_evaluation(), ["bda"], top_k=3, joined=("bls", "jpeg"))
-    assert len(selection_rows(robustness_evaluation(), ["bda"], top_k=3))  # no joined codec
+        selection_rows(evaluation, ["bda"], top_k=3, joined=("bls", "jpeg"))
+    assert len(selection_rows(evaluation, ["bda"], top_k=3))  # no joined codec
     with pytest.raises(ValueError, match="unknown selection method 'best'"):
-        selection_rows(robustness_evaluation(), ["best"], top_k=1)
+        selection_rows(evaluation, ["best"], top_k=1)
     with pytest.raises(KeyError, match="ranked codecs: bls, jpeg"):
         top_levels(rows, "noise", 1)
 
@@ -221,6 +246,23 @@ def test_best_epoch_takes_the_earliest_maximum_and_the_dataset_metric():
     assert best.loc["cifar10", "epoch"] == 2 and best.loc["cifar10", "accuracy"] == 0.7
     assert best.loc["tinyimagenet", "epoch"] == 2  # top-5 = 1 - top-1 is largest at epoch 2
     assert math.isclose(best.loc["tinyimagenet", "accuracy"], 0.8)
+
+
+def test_levels_are_chosen_on_the_selection_half_unless_asked_for_the_in_sample_choice():
+    held_out, _ = select_levels(held_out_differs())
+    in_sample, _ = select_levels(held_out_differs(), part=None)
+    bda_held, bda_in = (
+        held_out[held_out["method"] == "bda"],
+        in_sample[in_sample["method"] == "bda"],
+    )
+    assert _ranking(bda_held, "bls") == [0.05, 0.012, 0.1]
+    assert _ranking(bda_in, "bls") == [0.012, 0.1, 0.05]
+    assert _ranking(bda_held, "jpeg") == _ranking(bda_in, "jpeg") == [20.0, 80.0]
+    top = bda_held[(bda_held["codec"] == "bls") & (bda_held["rank"] == 1)].iloc[0]
+    assert math.isclose(top["score"], 0.65)  # the selection half's mean, not all images'
+    bdad_held = held_out[held_out["method"] == "bdad"]
+    assert _ranking(bdad_held, "bls", corruption="fog")[0] == 0.05
+    assert _ranking(bdad_held, "bls", corruption="gaussian_noise")[0] == 0.1
 
 
 def test_seed_summary_is_mean_and_sample_std_and_keeps_nan():

@@ -8,9 +8,18 @@ import pandas as pd
 
 from analysis.seeds import best_of_seeds
 from analysis.selections import select_levels
-from analysis.tables import table_3_1, table_4_1, table_4_2, table_4_3, table_model_sizes
+from analysis.tables import (
+    IN_SAMPLE_COLUMNS,
+    rankings_table,
+    table_3_1,
+    table_4_1,
+    table_4_2,
+    table_4_3,
+    table_model_sizes,
+)
 from analysis.thesis_numbers import TABLE_4_2, TABLE_4_3
 from tests.test_analysis_handmade import robustness_evaluation
+from tests.test_analysis_selections import held_out_differs, with_parts
 
 
 def _rd(dataset: str, codec: str, level: float, bpps: list[float], split: str = "train"):
@@ -40,7 +49,7 @@ def test_table_3_1_puts_the_published_bit_rate_beside_the_same_dataset_codec_and
 
 
 def test_table_4_2_and_4_3_line_up_by_codec_rank_and_corruption():
-    ranked, _ = select_levels(robustness_evaluation())
+    ranked, _ = select_levels(with_parts(robustness_evaluation()))
     t42 = table_4_2(ranked).set_index(["codec", "rank"])
     assert t42.loc[("bls", 1), "level"] == 0.012 and t42.loc[("bls", 1), "thesis_level"] == 0.012
     assert bool(t42.loc[("bls", 1), "agrees"])
@@ -139,3 +148,57 @@ def test_tables_4_2_and_4_3_without_rankings_list_every_thesis_level_as_not_rank
     for table in (t42, t43):
         assert set(table["setting"]) == {"not ranked"}
         assert table["agrees"].isna().all() and table["thesis_level"].notna().all()
+
+
+def test_tables_4_2_4_3_and_rankings_show_the_held_out_choice_beside_the_in_sample_one():
+    # held_out_differs: the selection half ranks BLS λ=0.05 first; all test images, last.
+    ranked, _ = select_levels(held_out_differs())
+    in_sample, _ = select_levels(held_out_differs(), part=None)
+    t42 = table_4_2(ranked, in_sample).set_index(["codec", "rank"])
+    first = t42.loc[("bls", 1)]
+    assert first["level"] == 0.05 and first["in_sample_level"] == 0.012
+    assert first["in_sample_setting"] == "λ=0.012" and math.isclose(first["score"], 0.65)
+    assert math.isclose(first["in_sample_score"], 0.6)
+    assert _verdict(first["moved"]) is True
+    assert _verdict(first["agrees"]) is False  # the thesis put 0.012 first, as in-sample did
+    assert _verdict(t42.loc[("bls", 3), "moved"]) is True  # 0.1 held-out, 0.05 in-sample
+    assert _verdict(t42.loc[("jpeg", 1), "moved"]) is False
+    assert _verdict(t42.loc[("bls", 4), "moved"]) is None  # a thesis rank neither side has
+    assert t42.loc[("bls", 4), "in_sample_setting"] == "not ranked"
+    columns = list(t42.reset_index().columns)
+    assert columns[columns.index("score") + 1 : columns.index("thesis_level")] == IN_SAMPLE_COLUMNS
+    assert not set(IN_SAMPLE_COLUMNS) & set(table_4_2(ranked).columns)  # only when asked
+
+    t43 = table_4_3(ranked, in_sample).set_index(["codec", "corruption"])
+    assert t43.loc[("bls", "fog"), "level"] == 0.05
+    assert t43.loc[("bls", "fog"), "in_sample_level"] == 0.012
+    assert _verdict(t43.loc[("bls", "fog"), "moved"]) is True
+    assert _verdict(t43.loc[("bls", "gaussian_noise"), "moved"]) is False
+    assert _verdict(t43.loc[("bls", "snow"), "moved"]) is None
+
+    rankings = rankings_table(ranked, in_sample)
+    assert len(rankings) == len(ranked) == len(in_sample)
+    bda = rankings[(rankings["method"] == "bda")].set_index(["codec", "level"])
+    assert bda.loc[("bls", 0.05), "rank"] == 1 and bda.loc[("bls", 0.05), "in_sample_rank"] == 3
+    assert math.isclose(bda.loc[("bls", 0.05), "in_sample_score"], 0.4)
+    assert _verdict(bda.loc[("bls", 0.05), "moved"]) is True
+    assert not bda.loc["jpeg", "moved"].any()
+    bdads = rankings[rankings["method"] == "bdads"]
+    assert bdads["in_sample_rank"].notna().all()  # matched on corruption and severity
+
+
+def test_a_level_ranked_on_one_side_only_has_blanks_on_the_other():
+    held_out = _ranked("bda", "bls", [0.1, 0.05])
+    in_sample = _ranked("bda", "bls", [0.05, 0.012])
+    rankings = rankings_table(held_out, in_sample).set_index("level")
+    assert rankings.loc[0.1, "rank"] == 1 and pd.isna(rankings.loc[0.1, "in_sample_rank"])
+    assert _verdict(rankings.loc[0.1, "moved"]) is None
+    assert pd.isna(rankings.loc[0.012, "rank"]) and rankings.loc[0.012, "in_sample_rank"] == 2
+    assert rankings.loc[0.012, "n_cells"] == 10
+    assert _verdict(rankings.loc[0.05, "moved"]) is True
+    t42 = table_4_2(held_out, in_sample).set_index(["codec", "rank"])
+    assert t42.loc[("bls", 2), "level"] == 0.05 and t42.loc[("bls", 2), "in_sample_level"] == 0.012
+    assert _verdict(t42.loc[("bls", 2), "moved"]) is True
+    empty = _ranked("bda", "bls", [])
+    assert t42.index.equals(table_4_2(held_out, empty).set_index(["codec", "rank"]).index)
+    assert set(table_4_2(empty, empty)["in_sample_setting"]) == {"not ranked"}

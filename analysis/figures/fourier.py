@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.arms import single_level
 from analysis.figures.common import facet_values, new_figure, require_rows, save
 from analysis.labels import CODEC_ORDER, codec_name, set_label
 
@@ -38,7 +39,7 @@ def fourier_data(rows: pd.DataFrame, ranked: pd.DataFrame) -> pd.DataFrame:
     top = ranked[(ranked["method"] == "bda") & (ranked["rank"] == 1)] if len(ranked) else ranked
     if len(top):
         top = top[[*SCOPE, "codec", "level"]].astype({"arch": object, "dataset": object})
-        single = rows[~rows["joined"]]
+        single = rows[single_level(rows)]
         chosen = single.merge(top, on=[*SCOPE, "codec", "level"])
         original = single[single["codec"] == "identity"]
         rows = pd.concat([original, chosen, rows[rows["joined"]]], ignore_index=True)

@@ -1,9 +1,12 @@
 """Figure 3.6: accuracy and % change in accuracy as the classifier shrinks (Tables 3.2/3.3).
 
 Models trained on compressed data are tested on test data compressed the same way; models
-trained on the original data on the original test data. Per run the best seed is chosen by
-that test accuracy (maximum over epochs). Model sizes are the parameter counts of Tables
-3.2/3.3 (32x32 inputs, 10 classes), so only 32x32 ten-class datasets are drawn.
+trained on the original data on the original test data. Accuracy is that of each model's best
+checkpoint (its epoch chosen on the selection half of the clean test images) on the judged half
+of the test images (:mod:`lcc.evaluate.holdout`); per run the best seed is chosen by it (the
+thesis: the maximum over epochs of the test accuracy, chosen and measured on the same images).
+Model sizes are the parameter counts of Tables 3.2/3.3 (32x32 inputs, 10 classes), so only
+32x32 ten-class datasets are drawn.
 """
 
 from __future__ import annotations
@@ -13,34 +16,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.accuracy import with_accuracy
+from analysis.completeness import MODEL_KEYS
 from analysis.figures.common import facet_values, new_figure, require_rows, save
 from analysis.seeds import choose_seeds
 from analysis.tables import table_model_sizes
+from lcc.evaluate.holdout import JUDGE
 
 FAMILY_NAMES = {"3.2": "VGG11", "3.3": "ResNet18"}
 FULL_MODEL = {"VGG11": "vgg11", "ResNet18": "resnet18"}
 DATASETS_32 = ("cifar10", "synthetic")
 
 
-def parameter_data(epochs: pd.DataFrame, unavailable: pd.DataFrame | None = None) -> pd.DataFrame:
+def parameter_data(
+    evaluation: pd.DataFrame, unavailable: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Accuracy of every (model, training set) with the model's size and % change vs full size.
 
-    ``epochs`` is :func:`analysis.seeds.best_epoch` rows. Columns: family, arch, params,
-    dataset, train_set, codec, level, accuracy, pct_change (100 · (acc − full) / full, NaN
+    ``evaluation`` is the evaluation rows (accuracy: the judged half's). Columns: family, arch,
+    params, dataset, train_set, codec, level, accuracy, pct_change (100 · (acc − full) / full, NaN
     when the full-size model of that training set is absent).
     """
     sizes = table_model_sizes().rename(columns={"model": "arch"})
     sizes = sizes.assign(family=sizes["table"].map(FAMILY_NAMES))[["arch", "params", "family"]]
-    rows = epochs[epochs["dataset"].isin(DATASETS_32) & epochs["arch"].isin(sizes["arch"])]
+    rows = with_accuracy(evaluation, JUDGE)
+    rows = rows[rows["dataset"].isin(DATASETS_32) & rows["arch"].isin(sizes["arch"])]
     # Models trained on the original data are tested on it as their "compressed" test set
     # (grid/expand.py), so only a compressed training set shows a sweep tested compressed data.
-    tested = (rows["eval_set"] == "compressed") & (rows["codec"] != "identity")
-    compressed_runs = rows[tested.to_numpy()][["arch", "dataset"]].drop_duplicates()
-    rows = rows.merge(compressed_runs.astype(object), on=["arch", "dataset"])
-    matched = (rows["eval_set"] == "compressed") | (
-        (rows["codec"] == "identity") & (rows["eval_set"] == "clean")
-    )
-    rows = rows[matched.to_numpy()].assign(eval_set="matched")
+    # Only the "compressed" rows count: a model's other evaluations (CIFAR-10-C, in another
+    # part of the sweep) are other jobs, and their clean rows would be a second cell.
+    rows = rows[(rows["eval_set"] == "compressed").to_numpy()]
+    # Two parts of one sweep (classification, param_reduction) may each evaluate the same
+    # trained model on compressed data, in evaluate jobs that differ elsewhere (CIFAR-10-C): the
+    # same checkpoint on the same images, so one of them stands for the model.
+    if "signature" in rows:
+        rows = rows.sort_values("signature", kind="stable")
+    rows = rows.drop_duplicates([*MODEL_KEYS, "eval_set"])
+    tested = rows[(rows["codec"] != "identity").to_numpy()][["arch", "dataset"]]
+    rows = rows.merge(tested.drop_duplicates().astype(object), on=["arch", "dataset"])
+    rows = rows.assign(eval_set="matched")
     if rows.empty:
         return pd.DataFrame(columns=["family", "arch", "params", "train_set", "accuracy"])
     chosen = choose_seeds(rows, "matched", unavailable, on_incomplete="drop")
