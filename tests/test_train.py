@@ -25,7 +25,7 @@ from lcc.train import (
     train,
 )
 from lcc.train.augment import crop_flip, rotate_flip
-from lcc.train.loop import _Run, end_epoch
+from lcc.train.loop import _Run, end_epoch, learning_rate, loss_of, steps_per_epoch
 from lcc.train.progress import BarProgress, LogProgress
 
 TIMING = ("seconds", "images_per_s")
@@ -94,8 +94,8 @@ def test_recipe_rejects_bad_settings():
         recipe.with_settings({"augment": "mixup"})
     with pytest.raises(RecipeError, match=r"'imagenet'.*cifar10"):
         recipe.with_settings({"normalize": "imagenet"})
-    with pytest.raises(RecipeError, match="'fast'"):
-        Recipe.for_dataset("cifar10", "vgg11", preset="fast")
+    with pytest.raises(RecipeError, match="'faster'"):
+        Recipe.for_dataset("cifar10", "vgg11", preset="faster")
     bad = {"epochs": 0, "lr": 0, "momentum": 1.0, "weight_decay": -1, "batch_size": 0,
            "crop_padding": -1, "rotation_degrees": 200, "flip_probability": 1.5,
            "eval_batch_size": 0, "best_metric": "top3", "precision": "fp8",
@@ -103,6 +103,81 @@ def test_recipe_rejects_bad_settings():
     for key, value in bad.items():
         with pytest.raises(RecipeError, match=f"train.{key} "):
             resolve_recipe("cifar10", 32, "vgg11", overrides={key: value})
+
+
+def test_fast_preset_sets_schedule_smoothing_and_nesterov():
+    thesis = Recipe.for_dataset("cifar10", "vgg11-4")
+    assert (thesis.schedule, thesis.warmup_fraction, thesis.nesterov, thesis.label_smoothing) == (
+        "constant",
+        0.0,
+        False,
+        0.0,
+    )
+    fast = Recipe.for_dataset("cifar10", "vgg11-4", preset="fast", epochs=8)
+    assert (fast.lr, fast.schedule, fast.warmup_fraction) == (0.05, "cosine", 0.05)
+    assert (fast.nesterov, fast.label_smoothing, fast.epochs) == (True, 0.1, 8)
+    config = resolve_recipe("cifar10", 32, "vgg11-4", "fast")
+    assert tuple(config) == RECIPE_KEYS and Recipe.from_config(config).to_config() == config
+    with pytest.raises(RecipeError, match="missing \\['label_smoothing'\\]"):
+        Recipe.from_config({k: v for k, v in config.items() if k != "label_smoothing"})
+    bad = {"schedule": "step", "warmup_fraction": 1.0, "nesterov": 1, "label_smoothing": 1.0}
+    for key, value in bad.items():
+        with pytest.raises(RecipeError, match=f"train.{key} "):
+            resolve_recipe("cifar10", 32, "vgg11", "fast", overrides={key: value})
+    with pytest.raises(RecipeError, match=r"train\.warmup_fraction needs train\.schedule=cosine"):
+        resolve_recipe("cifar10", 32, "vgg11", overrides={"warmup_fraction": 0.1})
+    with pytest.raises(RecipeError, match=r"train\.nesterov needs train\.momentum > 0"):
+        resolve_recipe("cifar10", 32, "vgg11", overrides={"nesterov": True, "momentum": 0.0})
+
+
+def test_learning_rate_schedules_per_step():
+    thesis = Recipe.for_dataset("cifar10", "vgg11")
+    assert {learning_rate(thesis, s, 100) for s in range(100)} == {0.01}
+    fast = Recipe.for_dataset("cifar10", "vgg11", preset="fast")  # peak 0.05, 5 % warm-up
+    rates = [learning_rate(fast, s, 100) for s in range(100)]
+    assert rates[:5] == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
+    assert rates[5] == pytest.approx(0.05) and max(rates) == pytest.approx(0.05)
+    assert all(a >= b for a, b in itertools.pairwise(rates[5:]))  # decays
+    assert 0 < rates[-1] < 0.001
+    # a steps-matched control (k x the epochs on 1/k of the images) takes the same rates
+    # a joined set of two 1,000-image parts for 4 epochs, a part alone for 8: same steps
+    assert steps_per_epoch(2000, 128) * 4 == steps_per_epoch(1000, 128) * 8 == 64
+    assert steps_per_epoch(257, 128) == 2 and steps_per_epoch(256, 128) == 2
+    assert steps_per_epoch(1, 128) == 1
+
+
+def test_label_smoothing_mixes_a_uniform_target():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]])
+    labels = torch.tensor([0, 2])
+    hard = loss_of(logits, labels, None, 0.0)
+    assert hard == pytest.approx(torch.nn.functional.cross_entropy(logits, labels).item())
+    logp = torch.log_softmax(logits, 1)
+    expected = (0.9 * -logp[[0, 1], labels] + 0.1 * -logp.mean(1)).mean()
+    assert loss_of(logits, labels, None, 0.1).item() == pytest.approx(expected.item())
+    weights = torch.tensor([1.0, 0.0])  # weighted mean: only the first image counts
+    assert loss_of(logits, labels, weights, 0.1).item() == pytest.approx(
+        (0.9 * -logp[0, 0] + 0.1 * -logp[0].mean()).item()
+    )
+
+
+def test_fast_recipe_trains_and_resumes_exactly(synthetic, tmp_path):
+    (x, y), (xt, yt) = synthetic
+    recipe = small_recipe(epochs=3).with_settings(
+        {"schedule": "cosine", "warmup_fraction": 0.2, "nesterov": True, "label_smoothing": 0.1}
+    )
+    args = ("vgg11-5", (x[:300], y[:300]), {"clean": (xt[:100], yt[:100])}, recipe)
+    whole = train(*args, num_classes=10, seed=1, workdir=tmp_path / "a", progress="off")
+    assert whole.history[0].lr > whole.history[1].lr > whole.history[2].lr > 0
+
+    def stop_after_two(epoch: int) -> None:
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(*args, num_classes=10, seed=1, workdir=tmp_path / "b", on_epoch=stop_after_two,
+              progress="off")  # fmt: skip
+    resumed = train(*args, num_classes=10, seed=1, workdir=tmp_path / "b", progress="off")
+    assert curve(resumed) == curve(whole)
 
 
 def test_crop_flip_takes_a_window_of_the_zero_padded_image():

@@ -13,6 +13,7 @@ uninterrupted one, with no RNG state to carry.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from lcc.evaluate import evaluate_tensors, to_device_images, to_device_labels
 from lcc.evaluate.device_images import autocast, model_input
@@ -147,9 +149,48 @@ def make_model(
         torch.backends.cudnn.benchmark = True
         model.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(
-        model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay
+        model.parameters(),
+        lr=recipe.lr,
+        momentum=recipe.momentum,
+        weight_decay=recipe.weight_decay,
+        nesterov=recipe.nesterov,
     )
     return model, optimizer
+
+
+def steps_per_epoch(n_images: int, batch_size: int) -> int:
+    """Optimiser steps of one epoch on ``n_images`` (a last batch of one image is skipped)."""
+    return max(1, math.ceil(n_images / batch_size) - (n_images % batch_size == 1))
+
+
+def learning_rate(recipe: Recipe, step: int, total_steps: int) -> float:
+    """The rate of optimiser step ``step`` (0-based) of ``total_steps`` under ``recipe.schedule``.
+
+    ``constant``: ``recipe.lr``. ``cosine``: a linear warm-up to ``recipe.lr`` over the first
+    ``warmup_fraction`` of the steps (step ``s`` of ``w`` takes ``lr (s + 1) / w``), then
+    ``lr (1 + cos(pi t)) / 2`` with ``t`` going from 0 at the first step after the warm-up to 1
+    past the last step. A function of the step alone: a resumed run needs no scheduler state.
+    """
+    if recipe.schedule == "constant":
+        return recipe.lr
+    warmup = int(recipe.warmup_fraction * total_steps)
+    if step < warmup:
+        return recipe.lr * (step + 1) / warmup
+    t = (step - warmup) / max(1, total_steps - warmup)
+    return recipe.lr * 0.5 * (1.0 + math.cos(math.pi * t))
+
+
+def loss_of(
+    logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor | None, smoothing: float
+) -> torch.Tensor:
+    """The batch's training loss: :func:`weighted_cross_entropy`, with ``smoothing`` > 0 against
+    targets that put ``smoothing`` of their mass uniformly on all classes."""
+    if not smoothing:
+        return weighted_cross_entropy(logits, labels, weights)
+    losses = F.cross_entropy(logits, labels, reduction="none", label_smoothing=smoothing)
+    if weights is None:
+        return losses.mean()
+    return (losses * weights).sum() / weights.sum().clamp_min(torch.finfo(weights.dtype).tiny)
 
 
 def run_epoch(
@@ -168,7 +209,7 @@ def run_epoch(
     device = data[0].device
     started = time.perf_counter()
     args = (model, optimizer, *data, recipe, generator, normalization, reporter, weights)
-    train_loss, train_top1, n_seen = train_epoch(*args)
+    train_loss, train_top1, n_seen = train_epoch(*args, epoch=epoch)
     train_seconds = elapsed(started, device)
     scores = {
         name: evaluate_tensors(
@@ -202,13 +243,17 @@ def train_epoch(
     normalization: Normalization,
     reporter: Progress,
     weights: torch.Tensor | None = None,
+    epoch: int = 1,
 ) -> tuple[float, float, int]:
-    """One pass over device uint8 ``(N, 3, H, W)`` images in a random order.
+    """One pass (epoch ``epoch``, 1-based) over device uint8 ``(N, 3, H, W)`` images in a random
+    order, each step at its :func:`learning_rate`.
 
     Returns (mean loss, top-1 fraction, images trained on). A final batch of a single image is
     skipped (BatchNorm cannot normalise one sample).
     """
     model.train()
+    per_epoch = steps_per_epoch(len(images), recipe.batch_size)
+    step = (epoch - 1) * per_epoch
     order = torch.randperm(len(images), generator=generator, device=images.device)
     totals = torch.zeros(3, dtype=torch.float64, device=images.device)  # loss sum, hits, images
 
@@ -223,7 +268,11 @@ def train_epoch(
         y = labels[index]
         with autocast(images.device, recipe.precision):
             logits = model(x).float()
-        loss = weighted_cross_entropy(logits, y, None if weights is None else weights[index])
+        batch_weights = None if weights is None else weights[index]
+        loss = loss_of(logits, y, batch_weights, recipe.label_smoothing)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(recipe, step, per_epoch * recipe.epochs)
+        step += 1
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
