@@ -3,9 +3,16 @@ its range) and the verdict, on a hand-made JPEG curve."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from lcc.codecs.gate import curve_value, describe, gate_verdict
+from lcc.codecs.gate import (
+    GATE_JPEG_QUALITIES,
+    curve_value,
+    describe,
+    downsample_2x,
+    gate_verdict,
+)
 
 # A hand-made JPEG curve: (coded bpp, PSNR dB, SSIM).
 JPEG = [
@@ -57,3 +64,32 @@ def test_the_gate_line_says_how_far_above_or_below_jpeg() -> None:
     line = describe("bls", 0.001, gate_verdict(point(0.25, 16.8, 0.40), JPEG))
     assert line.startswith("bls λ=0.001: FAILS the JPEG gate: 1.20 dB below JPEG")
     assert "extrapolated" in line
+
+
+def test_the_reference_curve_is_jpeg_at_every_fifth_quality_from_1_to_95() -> None:
+    assert GATE_JPEG_QUALITIES == (1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75,
+                                   80, 85, 90, 95)  # fmt: skip
+
+
+def test_margins_at_the_header_free_rate_read_jpegs_curve_shifted_left() -> None:
+    bare = [{**p, "bpp_no_header": p["bpp_coded"] - 0.25} for p in JPEG]
+    verdict = gate_verdict({**point(0.75, 23.0, 0.75), "bpp_no_header": 0.75}, bare)
+    assert verdict["psnr_margin"] == pytest.approx(1.0)  # headline: JPEG 22 dB at 0.75 bpp
+    # header-free, JPEG's points sit at 0.25, 0.75, 1.75 bpp: JPEG is 24 dB at 0.75 bpp
+    assert verdict["psnr_margin_no_header"] == pytest.approx(-1.0)
+    assert verdict["ssim_margin_no_header"] == pytest.approx(-0.05)
+    assert np.isnan(gate_verdict(point(0.75, 23.0, 0.75), JPEG)["psnr_margin_no_header"])
+
+
+def test_the_tiny_reference_downsamples_by_exact_2x2_box_means() -> None:
+    images = np.array([[[0, 1], [2, 3]], [[255, 255], [254, 255]]], dtype=np.uint8)
+    images = np.repeat(images[..., None], 3, axis=-1)  # (2, 2, 2, 3)
+    small = downsample_2x(images)
+    assert small.shape == (2, 1, 1, 3) and small.dtype == np.uint8
+    assert small[:, 0, 0, 0].tolist() == [2, 255]  # 6/4 = 1.5 rounds up; 1019/4 = 254.75
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    want = np.floor(big.reshape(3, 32, 2, 32, 2, 3).mean(axis=(2, 4)) + 0.5)
+    assert (downsample_2x(big) == want).all()
+    with pytest.raises(ValueError, match="even sides"):
+        downsample_2x(big[:, :63])

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from lcc.codecs.jpeg import JpegCodec
+from lcc.codecs.jpeg import JpegCodec, scan_header_bits
 
 
 def _independent_sos_bits(data: bytes) -> int:
@@ -43,3 +43,12 @@ def test_processes_give_the_same_result_as_one_process():
     assert np.array_equal(serial.reconstructions, parallel.reconstructions)
     assert np.array_equal(serial.bits_actual, parallel.bits_actual)
     assert np.array_equal(serial.bits_file, parallel.bits_file)
+
+
+def test_the_scan_header_is_128_bits_of_the_content_bits(real_images):
+    """SOS segment (marker, length 12, 3 component tables: 14 bytes) and EOI (2 bytes)."""
+    for quality in (1, 50, 95):
+        data = _pillow(real_images[0], quality)
+        sos = data.index(b"\xff\xda")
+        assert data[sos + 2 : sos + 4] == b"\x00\x0c" and data[-2:] == b"\xff\xd9"
+        assert scan_header_bits(data) == 128 == JpegCodec(quality).header_bits

@@ -34,6 +34,15 @@ def start_of_scan(data: bytes) -> int:
     raise ValueError("corrupt JPEG: no start-of-scan marker")
 
 
+def scan_header_bits(data: bytes) -> int:
+    """Bits of a JPEG file's scan overhead inside its content bits: the first start-of-scan
+    segment (marker, length field and component table: 14 bytes for 3 components) and the
+    end-of-image marker (2 bytes); 128 bits for Pillow's baseline RGB files, whatever the
+    image size (0.125 bpp at 32x32). Content bits minus these are the entropy-coded data."""
+    sos = start_of_scan(data)
+    return 8 * (2 + int.from_bytes(data[sos + 2 : sos + 4], "big") + 2)
+
+
 def encode_one(image: np.ndarray, quality: int) -> tuple[np.ndarray, int, int]:
     """JPEG round trip of one uint8 ``(H, W, 3)`` image: (decoded image, content bits, file bits).
 
@@ -67,6 +76,15 @@ class JpegCodec:
         self.level = float(self.quality)
         self.workers = default_workers() if workers is None else workers
         self.min_per_worker = min_per_worker
+
+    @property
+    def header_bits(self) -> int:
+        """Scan-overhead bits per image inside :func:`encode_one`'s content bits
+        (:func:`scan_header_bits`): the same for every image Pillow writes baseline, so read
+        once off an 8x8 file at this quality."""
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buffer, format="JPEG", quality=self.quality)
+        return scan_header_bits(buffer.getvalue())
 
     def encode(self, images: np.ndarray, first_index: int = 0) -> EncodeResult:
         """JPEG round trip of uint8 ``(N, H, W, 3)`` images with per-image content/file bits."""
