@@ -14,7 +14,7 @@ from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from lcc.codecs import fit, objective_of
 from lcc.codecs.architectures import param_count
-from lcc.codecs.fit_recipe import FIT_KEYS
+from lcc.codecs.fit_recipe import BASE_KEYS, FIT_KEYS
 from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
 
@@ -41,10 +41,12 @@ def fit_codec_disk(config: dict) -> int:
 @stage("fit-codec", version=1, resources="gpu", disk=fit_codec_disk)
 def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
-    into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch."""
+    into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch.
+    ``config.fit`` holds the plateau settings only for schedule ``plateau`` (so fits of the
+    other schedules kept their signatures)."""
     cfg = ctx.config
     task = objective_of(cfg["codec"]) == "task"  # one-line error listing the learned codecs
-    missing = [k for k in FIT_KEYS if k not in cfg["fit"]]
+    missing = [k for k in BASE_KEYS if k not in cfg["fit"]]
     if missing:
         raise KeyError(f"fit-codec config.fit lacks {', '.join(missing)}")
     classifier = frozen_classifier(ctx) if task else None
@@ -54,7 +56,7 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
         cfg["codec"],
         cfg["level"],
         data.images,
-        **{k: cfg["fit"][k] for k in FIT_KEYS},
+        **{k: cfg["fit"][k] for k in FIT_KEYS if k in cfg["fit"]},  # plateau keys: if plateau
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
         device=ctx.device,

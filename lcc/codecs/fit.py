@@ -6,9 +6,10 @@ Adam on the network (learning rate by step, :func:`lcc.codecs.fit_recipe.learnin
 second Adam on the entropy bottleneck's quantiles for the auxiliary loss, random crops, inputs
 padded to the architecture's multiple, ``update()`` before the final weights are saved.
 Optionally the last ``held_out`` training images are kept out of training, scored after every
-epoch (eval mode: rounded latents, so deterministic) and used for early stopping. A rerun in
-the same ``workdir`` resumes from the last epoch's checkpoint (model, optimisers, RNG and
-early-stopping state) and ends bit-for-bit equal on CPU.
+epoch (eval mode: rounded latents, so deterministic) and used for early stopping or, with
+schedule ``plateau``, for the reduce-on-plateau rate and the stop rule (:func:`plateau_epoch`).
+A rerun in the same ``workdir`` resumes from the last epoch's checkpoint (model, optimisers,
+RNG, early-stopping and plateau state) and ends bit-for-bit equal on CPU.
 """
 
 from __future__ import annotations
@@ -159,26 +160,32 @@ def fit(
     held_out: int = 0,
     patience: int | None = None,
     min_delta: float = 0.0,
+    decay_factor: float | None = None,
+    decay_patience: int | None = None,
+    stop_window: int | None = None,
+    stop_delta: float | None = None,
     labels: np.ndarray | None = None,
     classifier: FrozenClassifier | None = None,
     objective: dict | None = None,
 ) -> list[dict]:
     """Train learned codec ``codec`` at ``lmbda`` on uint8 ``(N, H, W, 3)`` images.
 
-    The settings are those of :mod:`lcc.codecs.fit_recipe`. The last
-    :func:`held_out_count` images are held out; each epoch visits a fresh permutation of the
-    others in batches of ``batch_size`` random ``crop`` x ``crop`` crops (at most
-    ``max_steps_per_epoch`` steps), scores the held-out images, saves
-    ``workdir/checkpoint.pt`` and then calls ``on_epoch(epoch)`` (1-based). With ``patience``,
-    training stops once the held-out loss has not fallen by a fraction ``min_delta`` of its
-    best for ``patience`` epochs. The loss is the codec's objective with settings
-    ``objective`` (:func:`lcc.codecs.objectives.resolve_objective`); the ``task`` objective
-    reads the images' int ``labels`` ``(N,)`` and a frozen ``classifier`` and needs crops of
-    the whole image (the classifier's input size). Finally writes ``model.pt`` (state dict
-    after ``update()``) and ``meta.json`` ``{codec, level, arch, epochs}``. Returns one row
-    per epoch: ``codec, level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate), aux_loss,
-    seconds, lr (at the epoch's last step), val_loss, val_mse, val_bpp`` (None without
-    held-out images), ``stopped`` (early stop after this epoch).
+    The settings are those of :mod:`lcc.codecs.fit_recipe`. The last :func:`held_out_count`
+    images are held out; each epoch visits a fresh permutation of the others in batches of
+    ``batch_size`` random ``crop`` x ``crop`` crops (at most ``max_steps_per_epoch`` steps),
+    scores the held-out images, saves ``workdir/checkpoint.pt`` and then calls
+    ``on_epoch(epoch)`` (1-based). With ``patience``, training stops once the held-out loss has
+    not fallen by a fraction ``min_delta`` of its best for ``patience`` epochs. With schedule
+    ``plateau`` the rate and the end of the fit follow the held-out loss
+    (:func:`plateau_epoch`; ``epochs`` is then a cap). The loss is the codec's objective with
+    settings ``objective`` (:func:`lcc.codecs.objectives.resolve_objective`); the ``task``
+    objective reads the images' int ``labels`` ``(N,)`` and a frozen ``classifier`` and needs
+    crops of the whole image (the classifier's input size). Finally writes ``model.pt`` (state
+    dict after ``update()``) and ``meta.json`` ``{codec, level, arch, epochs}``. Returns one
+    row per epoch: ``codec, level, epoch, steps, loss, mse (on [0, 1]), bpp (estimate),
+    aux_loss, seconds, lr (at the epoch's last step), val_loss, val_mse, val_bpp`` (None
+    without held-out images), ``stopped`` (early stop after this epoch). ``meta.json`` also
+    says why the fit ended (``stop_reason``: patience, plateau, floor, or cap).
     """
     kind = objective_of(codec)
     lmbda = lagrange_multiplier(codec, lmbda)
@@ -196,8 +203,16 @@ def fit(
     else:
         labels = None
     n_val = held_out_count(len(images), held_out)
-    if patience is not None and n_val == 0:
+    if (patience is not None or schedule == "plateau") and n_val == 0:
         raise ValueError(f"early stopping needs held-out images; {len(images)} images give none")
+    plateau = {
+        "decay_factor": decay_factor,
+        "decay_patience": decay_patience,
+        "stop_window": stop_window,
+        "stop_delta": stop_delta,
+    }
+    if schedule == "plateau" and None in plateau.values():
+        raise ValueError(f"schedule plateau needs every plateau setting; got {plateau}")
     validation = images[len(images) - n_val :]
     images = images[: len(images) - n_val]
     val_labels = None
@@ -224,6 +239,8 @@ def fit(
         "patience": patience,
         "min_delta": min_delta,
     }
+    if schedule == "plateau":  # only plateau fits: older checkpoints stay resumable
+        settings.update(plateau)
     if objective:  # only objectives with settings (task): older checkpoints stay resumable
         settings["objective"] = dict(objective)
 
@@ -233,7 +250,7 @@ def fit(
     optimizer, aux_optimizer = _optimizers(model, lr, aux_lr)
     rows: list[dict] = []
     steps = 0
-    early = {"best": math.inf, "bad_epochs": 0, "stopped": False}
+    early = {"best": math.inf, "bad_epochs": 0, "stopped": False, **PLATEAU_START}
     checkpoint_file = workdir / CHECKPOINT
     if checkpoint_file.exists():
         saved = torch.load(checkpoint_file, map_location=device, weights_only=True)
@@ -242,7 +259,7 @@ def fit(
         optimizer.load_state_dict(saved["optimizer"])
         aux_optimizer.load_state_dict(saved["aux_optimizer"])
         _restore_rng_states(saved["rng"], rng)
-        rows, steps, early = saved["rows"], saved["steps"], saved["early"]
+        rows, steps, early = saved["rows"], saved["steps"], {**PLATEAU_START, **saved["early"]}
 
     steps_per_epoch = max(1, len(images) // batch_size)  # full batches; one when N < batch
     if max_steps_per_epoch is not None:
@@ -256,7 +273,9 @@ def fit(
         order = rng.permutation(len(images))
         sums = np.zeros(4)
         for step in range(steps_per_epoch):
-            rate = learning_rate(steps + step, total_steps, lr, schedule, warmup_steps, lr_floor)
+            rate = learning_rate(
+                steps + step, total_steps, lr, schedule, warmup_steps, lr_floor, early["scale"]
+            )
             for group in optimizer.param_groups:
                 group["lr"] = rate
             batch = np.sort(order[step * batch_size : (step + 1) * batch_size])
@@ -274,6 +293,10 @@ def fit(
             else:
                 early["bad_epochs"] += 1
             early["stopped"] = patience is not None and early["bad_epochs"] >= patience
+            if early["stopped"]:
+                early["reason"] = "patience"
+            elif schedule == "plateau":
+                plateau_epoch(early, epoch, val[0], plateau, min_delta, lr_floor)
         rows.append(
             {
                 "codec": codec,
@@ -308,11 +331,55 @@ def fit(
         if on_epoch is not None:
             on_epoch(epoch)
 
-    _write_final(model, workdir, codec, lmbda, rows, steps, early["stopped"])
+    reason = early["reason"] or ("cap" if len(rows) >= epochs else None)
+    _write_final(model, workdir, codec, lmbda, rows, steps, early["stopped"], reason)
     return rows
 
 
-def _write_final(model, workdir: Path, codec: str, lmbda: float, rows, steps, stopped) -> None:
+# The plateau state of a fit's start (kept in the checkpoint with the early-stopping state).
+PLATEAU_START = {
+    "scale": 1.0,  # the rate's multiplier: the product of the decays so far
+    "decays": 0,
+    "last_decay": 0,  # the epoch after which the last decay took effect (0: none yet)
+    "best_at_decay": None,  # the best held-out loss when it did
+    "reason": None,  # why the fit ended: patience, plateau, floor (cap is decided at the end)
+}
+
+
+def plateau_epoch(
+    state: dict, epoch: int, val_loss: float, plateau: dict, min_delta: float, lr_floor: float
+) -> None:
+    """Update the plateau ``state`` after epoch ``epoch`` scored ``val_loss``.
+
+    ``state["best"]`` and ``state["bad_epochs"]`` are already updated (epochs since the
+    held-out loss last fell by a fraction ``min_delta`` of its best). In order:
+
+    1. ``stop_window`` epochs after a decay, stop ("plateau") if the best held-out loss fell
+       by less than a fraction ``stop_delta`` of its value at the decay: the decay bought
+       too little, so the fit has converged at this rate.
+    2. After ``decay_patience`` bad epochs, multiply the rate by ``decay_factor`` (not below
+       ``lr_floor`` of the peak) and reset the bad epochs; if the rate is already at the
+       floor, stop ("floor").
+    """
+    if state["decays"] and epoch - state["last_decay"] == plateau["stop_window"]:
+        before = state["best_at_decay"]
+        if before - state["best"] < plateau["stop_delta"] * abs(before):
+            state["stopped"], state["reason"] = True, "plateau"
+            return
+    if state["bad_epochs"] >= plateau["decay_patience"]:
+        if state["scale"] <= lr_floor:
+            state["stopped"], state["reason"] = True, "floor"
+            return
+        state["scale"] = max(lr_floor, state["scale"] * plateau["decay_factor"])
+        state["decays"] += 1
+        state["last_decay"] = epoch
+        state["best_at_decay"] = state["best"]
+        state["bad_epochs"] = 0
+
+
+def _write_final(
+    model, workdir: Path, codec: str, lmbda: float, rows, steps, stopped, reason=None
+) -> None:
     model.update(force=True)
     _save_atomically(model.state_dict(), workdir / MODEL)
     meta = {
@@ -322,6 +389,7 @@ def _write_final(model, workdir: Path, codec: str, lmbda: float, rows, steps, st
         "epochs": len(rows),
         "steps": steps,
         "stopped_early": stopped,
+        "stop_reason": reason,
     }
     (workdir / META).write_text(json.dumps(meta, indent=2))
 
@@ -342,5 +410,6 @@ def finish_from_checkpoint(workdir: str | Path) -> list[dict]:
         saved["rows"],
         saved["steps"],
         True,
+        saved["early"].get("reason") or "budget",
     )
     return saved["rows"]

@@ -1,6 +1,6 @@
 """Fit recipes for learned codecs: every setting that changes the fitted weights, and presets.
 
-Two presets (docs/CODEC_FIT.md has the convergence curves behind them):
+Three presets (docs/CODEC_FIT.md has the convergence curves behind them):
 
 - ``thesis``: the author's setup (FACTS.md §2): batch 8, Adam 1e-4 at a constant rate, the
   auxiliary (entropy-model quantile) loss at 1e-3; full passes over the training images.
@@ -8,6 +8,16 @@ Two presets (docs/CODEC_FIT.md has the convergence curves behind them):
   the peak over a fixed step budget; 500 training images held out to track a validation
   loss. On 2 CPU cores it reaches and passes JPEG at middle rates in minutes, where the
   thesis recipe needs hours (measured in ``benchmarks/bench_fit_convergence.py``).
+- ``converge``: ``fast``'s batch, peak rate and warm-up, then a budget that follows the
+  held-out curve instead of a fixed total (schedule ``plateau``): the rate stays constant
+  and is multiplied by ``decay_factor`` whenever the held-out loss has not fallen by a
+  fraction ``min_delta`` of its best for ``decay_patience`` epochs; the fit stops when the
+  ``stop_window`` epochs after a decay cut the held-out loss by less than a fraction
+  ``stop_delta`` ("plateau"), when a decay is due at the rate floor ``lr_floor`` ("floor"),
+  or after ``epochs`` epochs (the cap, "cap"). So a high λ gets the steps it needs.
+
+The plateau settings (:data:`PLATEAU_KEYS`) only exist for schedule ``plateau``: other
+schedules resolve without them, so adding them changed no other fit job's signature.
 
 A recipe is resolved once, at plan time, into the fit job's config, so every value here is
 part of the job's signature: changing a preset changes exactly the fit jobs that use it.
@@ -19,7 +29,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-SCHEDULES = ("constant", "cosine")
+SCHEDULES = ("constant", "cosine", "plateau")
+# The settings of schedule "plateau" (None, and absent from the resolved recipe, otherwise).
+PLATEAU_KEYS = ("decay_factor", "decay_patience", "stop_window", "stop_delta")
 
 # Every fit setting, in the order the fit-codec config lists them. None where the value is
 # decided elsewhere (crop: the dataset's image size; max_steps_per_epoch: a full pass).
@@ -37,6 +49,7 @@ FIT_KEYS = (
     "patience",
     "min_delta",
     "seed",
+    *PLATEAU_KEYS,
 )
 
 _THESIS: dict[str, Any] = {
@@ -53,6 +66,7 @@ _THESIS: dict[str, Any] = {
     "patience": None,
     "min_delta": 0.0,
     "seed": 0,
+    **dict.fromkeys(PLATEAU_KEYS),
 }
 
 FIT_PRESETS: dict[str, dict[str, Any]] = {
@@ -70,7 +84,18 @@ FIT_PRESETS: dict[str, dict[str, Any]] = {
         "min_delta": 0.002,
     },
 }
+FIT_PRESETS["converge"] = {
+    **FIT_PRESETS["fast"],
+    "epochs": 60,  # the cap: 60 x 400 = 24,000 steps, 3.75 x fast's budget
+    "schedule": "plateau",
+    "decay_factor": 0.3,
+    "decay_patience": 2,
+    "stop_window": 2,
+    "stop_delta": 0.005,
+}
 DEFAULT_FIT_PRESET = "fast"
+# The settings every schedule has (FIT_KEYS without the plateau ones).
+BASE_KEYS = tuple(k for k in FIT_KEYS if k not in PLATEAU_KEYS)
 
 
 class FitRecipeError(ValueError):
@@ -97,8 +122,20 @@ def resolve_fit_recipe(
             recipe[key] = value
     if recipe["crop"] is None:
         recipe["crop"] = image_size
+    if recipe["schedule"] == "plateau":  # unset plateau settings: the converge preset's
+        for key in PLATEAU_KEYS:
+            if recipe[key] is None:
+                recipe[key] = FIT_PRESETS["converge"][key]
+    else:
+        given = [k for k in PLATEAU_KEYS if (overrides or {}).get(k) is not None]
+        if given:
+            raise FitRecipeError(
+                f"fit.{given[0]} only applies to fit.schedule plateau; got schedule "
+                f"{recipe['schedule']!r}"
+            )
     check_fit_recipe(recipe)
-    return {key: recipe[key] for key in FIT_KEYS}
+    keys = FIT_KEYS if recipe["schedule"] == "plateau" else BASE_KEYS
+    return {key: recipe[key] for key in keys}
 
 
 def check_fit_recipe(recipe: Mapping[str, Any]) -> None:
@@ -129,21 +166,49 @@ def check_fit_recipe(recipe: Mapping[str, Any]) -> None:
         raise FitRecipeError("fit.patience needs held-out images to watch; set fit.held_out > 0")
     if recipe["min_delta"] < 0:
         raise FitRecipeError(f"fit.min_delta must be >= 0; got {recipe['min_delta']!r}")
+    if recipe["schedule"] == "plateau":
+        check_plateau(recipe)
+
+
+def check_plateau(recipe: Mapping[str, Any]) -> None:
+    """One-line :class:`FitRecipeError` unless the plateau settings of ``recipe`` are valid."""
+    if recipe["held_out"] == 0:
+        raise FitRecipeError("fit.schedule plateau needs held-out images; set fit.held_out > 0")
+    factor = recipe.get("decay_factor")
+    if not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        raise FitRecipeError(f"fit.decay_factor must be in (0, 1); got {factor!r}")
+    for key in ("decay_patience", "stop_window"):
+        value = recipe.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise FitRecipeError(f"fit.{key} must be an integer >= 1; got {value!r}")
+    delta = recipe.get("stop_delta")
+    if not isinstance(delta, (int, float)) or not 0 <= delta <= 1:
+        raise FitRecipeError(f"fit.stop_delta must be in [0, 1]; got {delta!r}")
 
 
 def learning_rate(
-    step: int, total_steps: int, lr: float, schedule: str, warmup_steps: int, lr_floor: float
+    step: int,
+    total_steps: int,
+    lr: float,
+    schedule: str,
+    warmup_steps: int,
+    lr_floor: float,
+    scale: float = 1.0,
 ) -> float:
     """The network's learning rate at optimizer step ``step`` (0-based) of ``total_steps``.
 
     Linear warm-up from ``lr / warmup_steps`` to ``lr`` over the first ``warmup_steps``
-    steps, then ``lr`` (constant) or a cosine from ``lr`` down to ``lr * lr_floor`` at the
-    last step. A pure function of the step, so a resumed fit follows the same schedule.
+    steps, then ``lr`` (constant), ``lr * scale`` (plateau: ``scale`` is the product of the
+    decays so far, kept in the fit's checkpoint) or a cosine from ``lr`` down to
+    ``lr * lr_floor`` at the last step. A pure function of the step (and, for plateau, the
+    scale), so a resumed fit follows the same schedule.
     """
     if step < warmup_steps:
         return lr * (step + 1) / warmup_steps
     if schedule == "constant":
         return lr
+    if schedule == "plateau":
+        return lr * scale
     span = max(1, total_steps - 1 - warmup_steps)
     progress = min(1.0, (step - warmup_steps) / span)
     floor = lr * lr_floor
