@@ -32,6 +32,7 @@ from analysis.figures.accuracy import (
     draw_accuracy_vs_rate,
     training_quality,
 )
+from analysis.figures.codec_fit import codec_fit_data, draw_codec_fit
 from analysis.figures.common import NoDataError
 from analysis.figures.examples import draw_examples, example_data
 from analysis.figures.fourier import draw_fourier, fourier_data
@@ -222,6 +223,11 @@ def _fig_by(method: str, grouping: str, name: str) -> Callable[[Results, Derived
 
 
 FIGURES = (
+    FigureSpec(
+        "3.1",
+        "Codec fits: held-out loss and PSNR vs steps per λ, each fit's end marked (plateau / cap)",
+        lambda r, d, out: draw_codec_fit(codec_fit_data(r.codec_fit), out),
+    ),
     FigureSpec(
         "3.2",
         "Rate-distortion curves (±1 std over training images)",

@@ -32,8 +32,9 @@ SKIPPED_0 = "cifar10 vgg11 jpeg:60 seed 0"
 TABLES_ON_DISK = ("rate_distortion", "codec_gate", "train_curve", "evaluation")
 # The thesis' figures and tables (and the seed and ranking tables behind them) in the report.
 THESIS_TABLES = {"Table 3.1", "Tables 3.2 / 3.3", "Table 4.1", "Table 4.2", "Table 4.3"}
+# Figure 3.1 (codec-fit convergence) is absent: the synthetic rows hold no codec fits.
 THESIS_ITEMS = (
-    {f"Figure {spec.number}" for spec in FIGURES}
+    {f"Figure {spec.number}" for spec in FIGURES} - {"Figure 3.1"}
     | THESIS_TABLES
     | {"Seeds", "Rankings", "Codec gate"}
 )
@@ -151,7 +152,7 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, report_pri
     for spec in FIGURES:
         assert f"Figure {spec.number}" in text
     pngs = sorted(p.stem for p in (sweep_dir / "report" / "figures").glob("*.png"))
-    assert len(pngs) == len(FIGURES)
+    assert len(pngs) == len(FIGURES) - 1  # all but Figure 3.1 (no codec fits)
     for stem in pngs:
         assert (sweep_dir / "report" / "figures" / f"{stem}.csv").exists()
     refused = pd.read_csv(sweep_dir / "report" / "refused.csv")

@@ -79,7 +79,7 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
 # Tables of the report that chapter 3 (and the codec quality gate) draw from.
 CH3_TABLES = {"Table 3.1", "Tables 3.2 / 3.3", "Seeds", "Codec gate", "Claims"}
 CH3_TABLES |= {"Best epochs", "Best epochs: optimism"}
-CH3_FIGURES = {"Figure 3.2", "Figure 3.3", "Figure 3.4", "Figure 3.5"}
+CH3_FIGURES = {"Figure 3.1", "Figure 3.2", "Figure 3.3", "Figure 3.4", "Figure 3.5"}
 CH4 = {"Table 4.1", "Table 4.2", "Table 4.3", "Rankings"} | {f"Figure 4.{n}" for n in range(1, 8)}
 # Every figure and table of the report.
 EVERYTHING = CH3_TABLES | CH4 | {f"Figure {spec.number}" for spec in FIGURES}
