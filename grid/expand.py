@@ -1,13 +1,14 @@
 """Expansion of one sweep part's settings into the DAG of jobs.
 
-fit-codec → check-codec (quality gate) → encode → prepare-cifar10c → train → evaluate → select
-→ train/evaluate of joined sets and of their steps-matched controls → report. Each job's config
-holds only what its stage reads, so jobs that are the same work get the same signature and are
-shared between cells and sweeps.
+fit-codec → gate-reference (JPEG's curve, shared) → check-codec (quality gate) → encode
+→ prepare-cifar10c → train → evaluate → select → train/evaluate of joined sets and of their
+steps-matched controls → report. Each job's config holds only what its stage reads, so jobs
+that are the same work get the same signature and are shared between cells and sweeps.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from lcc.data.corruptions import SEVERITIES, generation_settings
 from lcc.evaluate.fourier import check_settings as check_fourier_settings
 from lcc.train.recipe import resolve_recipe
 from lcc.train.weights import check_rule
+
+log = logging.getLogger(__name__)
 
 # Settings of `fit` that are no part of the fit recipe: objective settings (lcc.codecs.objectives).
 OBJECTIVE_KEYS = ("task_beta",)
@@ -58,6 +61,7 @@ class DatasetJobs:
     train_sets: list[TrainSet] = field(default_factory=list)
     test_clean: Job | None = None
     cifar10c: Job | None = None
+    gate_references: list[Job] = field(default_factory=list)  # JPEG's gate curves (shared)
 
 
 def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, Any]:
@@ -108,19 +112,51 @@ def _fit(settings, dataset: str, image_size: int, codec: str, level, classifier)
     return Job("fit-codec", config, inputs, label=f"{dataset} {codec}:{level}")
 
 
-def _check(settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Job) -> Job:
-    """The quality gate of one fitted codec on the first ``gate.images`` test images (its own
-    limit, not ``data.test_limit``: the gate measures the codec, not a classifier)."""
+def gate_references(settings: Mapping[str, Any], dataset: str, image_size: int) -> list[Job]:
+    """JPEG's gate curves for ``dataset``'s check-codec jobs, one gate-reference job per image
+    set, shared by every codec and λ (and by datasets with the same images): the first
+    ``gate.images`` test images (their own limit, not ``data.test_limit``: the gate measures
+    the codec, not a classifier), and for 32x32 datasets the first ``gate.images`` Tiny ImageNet
+    validation images downsampled 2x (``tiny-2x``), planned only where ``data.tinyimagenet``
+    is set: without it that reference is skipped with a one-line log note."""
+    common = {
+        "jpeg_qualities": list(GATE_JPEG_QUALITIES),
+        "batch_size": settings["encode"]["batch_size"],
+    }
+    ref = data_ref(settings, dataset, "test")
+    ref["limit"] = settings["gate"]["images"]
+    jobs = [
+        Job("gate-reference", {"reference": "test", "dataset": ref, **common},
+            label=f"{dataset} gate JPEG reference")
+    ]  # fmt: skip
+    if image_size != 32:
+        return jobs
+    root = settings["data"].get("tinyimagenet")
+    if root is None:
+        log.info("gate: no data.tinyimagenet, so no tiny-2x reference for %s", dataset)
+        return jobs
+    tiny = {"name": "tinyimagenet", "root": root, "limit": settings["gate"]["images"]}
+    jobs.append(
+        Job("gate-reference", {"reference": "tiny-2x", "dataset": tiny, **common},
+            label="tiny-2x gate JPEG reference")
+    )  # fmt: skip
+    return jobs
+
+
+def _check(
+    settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Job, references: list[Job]
+) -> Job:
+    """The quality gate of one fitted codec against JPEG's curves of ``references``
+    (:func:`gate_references`), on their images."""
     ref = data_ref(settings, dataset, "test")
     ref["limit"] = settings["gate"]["images"]
     config = {
         "codec": codec,
         "level": level,
         "dataset": ref,
-        "jpeg_qualities": list(GATE_JPEG_QUALITIES),
         "batch_size": settings["encode"]["batch_size"],
     }
-    inputs = {"model": (fit.signature,)}
+    inputs = {"model": (fit.signature,), "reference": tuple(j.signature for j in references)}
     return Job("check-codec", config, inputs, label=f"{dataset} {codec}:{level} gate")
 
 
@@ -176,7 +212,13 @@ def dataset_jobs(
             continue
         for level in levels:
             fit = _fit(settings, dataset, image_size, codec, level, classifier) if learned else None
-            gate = _check(settings, dataset, codec, level, fit) if learned else None
+            if learned and not out.gate_references:
+                out.gate_references = gate_references(settings, dataset, image_size)
+            gate = (
+                _check(settings, dataset, codec, level, fit, out.gate_references)
+                if learned
+                else None
+            )
             train = _encode(settings, dataset, "train", codec, level, fit, gate)
             test = None
             if settings["test_on_compressed"]:
@@ -297,6 +339,8 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
         data = dataset_jobs(settings, dataset, info.image_size, (classifier or [None])[-1])
         add(data.test_clean)
         add(data.cifar10c)
+        for job in data.gate_references:
+            add(job)
         evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
         for tset in data.train_sets:
             add(tset.fit)

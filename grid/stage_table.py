@@ -11,7 +11,11 @@ from __future__ import annotations
 # downstream, reruns. Plain data, importable without torch.
 STAGE_VERSIONS: dict[str, int] = {
     "fit-codec": 1,
-    "check-codec": 1,
+    # gate-reference 1: JPEG's gate curve (q1, q5..q95) once per image set, read by check-codec.
+    "gate-reference": 1,
+    # check-codec 2: reads JPEG's curve from gate-reference jobs, one candidate row per image
+    # set (column reference: test, tiny-2x), header-free rate and margins beside the headline.
+    "check-codec": 2,
     "encode": 1,
     "prepare-cifar10c": 1,
     # train 2, evaluate 2: the best epoch is chosen on the selection part of the test images
@@ -30,6 +34,7 @@ STAGE_VERSIONS: dict[str, int] = {
 # there is missing, analysis.plan.STAGE_TABLES; evaluate's predictions are read on demand).
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "fit-codec": ("codec_fit",),
+    "gate-reference": ("codec_gate",),
     "check-codec": ("codec_gate",),
     "encode": ("rate_distortion",),
     "prepare-cifar10c": (),

@@ -42,11 +42,19 @@ def test_gate_rows_compare_the_codec_with_jpeg_on_the_same_images(tmp_path: Path
     assert not outcome.failed
     rows = pd.read_parquet(tmp_path / "classification" / "codec_gate")
     reference = rows[rows["role"] == "reference"]
-    assert sorted(reference["level"]) == [1, 5, 10, 20, 40, 60]
+    assert sorted(reference["level"]) == [1, *range(5, 100, 5)]
+    assert set(reference["stage"]) == {"gate-reference"} and set(reference["reference"]) == {"test"}
+    # JPEG's content rate counts 128 bits of scan header per 32x32 image; the learned codec none
+    assert (reference["bpp_coded"] - reference["bpp_no_header"]).to_numpy() == pytest.approx(0.125)
     assert (rows["n_images"] == 60).all()
-    candidate = rows[rows["role"] == "candidate"].iloc[0]
+    candidates = rows[rows["role"] == "candidate"]
+    assert list(candidates["reference"]) == ["test"]  # no data.tinyimagenet: no tiny-2x rows
+    candidate = candidates.iloc[0]
     assert candidate["codec"] == "bls" and not candidate["passes"]
     assert candidate["psnr_margin"] == pytest.approx(candidate["psnr"] - candidate["jpeg_psnr"])
+    assert candidate["bpp_no_header"] == pytest.approx(candidate["bpp_coded"])
+    # without its header JPEG reaches each PSNR at 0.125 bpp less: the codec's margin shrinks
+    assert candidate["psnr_margin_no_header"] < candidate["psnr_margin"]
 
 
 def test_status_prints_one_gate_line_per_codec(tmp_path: Path, capsys) -> None:

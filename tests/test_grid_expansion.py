@@ -22,6 +22,7 @@ def test_classification_counts() -> None:
     trains = 2 * per_dataset_sets * 2 * SEEDS  # datasets × sets × archs × seeds
     assert stage_counts("classification") == {
         "fit-codec": 2 * LAMBDAS,  # BLS on CIFAR-10, BMHJ on Tiny ImageNet
+        "gate-reference": 2,  # JPEG's gate curve on each dataset's test images, shared
         "check-codec": 2 * LAMBDAS,  # one quality gate per fitted codec
         "encode": 2 * (per_dataset_sets + 1),  # + the clean test split of each dataset
         "train": trains,
@@ -36,6 +37,7 @@ def test_param_reduction_counts() -> None:
     trains = (lambdas + 1) * archs * SEEDS
     assert stage_counts("param_reduction") == {
         "fit-codec": lambdas,
+        "gate-reference": 1,
         "check-codec": lambdas,
         "encode": (lambdas + 1) + lambdas + 1,  # train sets, compressed tests, clean test
         "train": trains,
@@ -50,6 +52,7 @@ def test_robustness_counts() -> None:
     trains = sets * SEEDS + SEEDS + 2 * SEEDS
     assert stage_counts("robustness") == {
         "fit-codec": LAMBDAS,
+        "gate-reference": 1,
         "check-codec": LAMBDAS,
         "encode": sets + 1,
         "prepare-cifar10c": 1,
@@ -75,6 +78,21 @@ def test_thesis_shares_identical_jobs() -> None:
         and j.config["split"] == "train"
     ]
     assert len(jpeg20) == 1
+
+
+def test_one_jpeg_gate_reference_per_image_set_read_by_every_gate() -> None:
+    the_plan = grid.plan("classification", ["datasets=[cifar10]"])
+    refs = [j for j in the_plan.jobs if j.stage == "gate-reference"]
+    assert [j.config["reference"] for j in refs] == ["test"]  # no data.tinyimagenet: skipped
+    assert refs[0].config["jpeg_qualities"] == [1, *range(5, 100, 5)]
+    gates = [j for j in the_plan.jobs if j.stage == "check-codec"]
+    assert gates and all(j.inputs["reference"] == (refs[0].signature,) for j in gates)
+    tiny = grid.plan("classification", ["datasets=[cifar10]", "data.tinyimagenet=/nowhere/tiny"])
+    refs = [j for j in tiny.jobs if j.stage == "gate-reference"]
+    assert [j.config["reference"] for j in refs] == ["test", "tiny-2x"]
+    assert refs[1].config["dataset"]["name"] == "tinyimagenet"
+    gates = [j for j in tiny.jobs if j.stage == "check-codec"]
+    assert all(len(j.inputs["reference"]) == 2 for j in gates)
 
 
 def test_encode_shared_by_every_arch_and_seed() -> None:

@@ -1,31 +1,26 @@
 """Stage ``check-codec``: the codec quality gate (lcc.codecs.gate) of one fitted codec.
 
-Codes the held-out test images with the fitted codec and with JPEG at the thesis' qualities
-and writes ``codec_gate`` rows: one ``reference`` row per JPEG quality and one ``candidate``
-row with JPEG's PSNR/SSIM at the codec's coded rate, the margins and the verdict. With
+Codes each gate image set of its ``reference`` inputs (gate-reference jobs: the held-out test
+images, and Tiny ImageNet downsampled 2x where planned) with the fitted codec, reads JPEG's
+curve on the same images from that job's rows, and writes one ``candidate`` row per reference
+(column ``reference``) with JPEG's PSNR/SSIM at the codec's coded rate, the margins (also at
+the header-free rate) and the verdict; the JPEG rows themselves are the reference job's. With
 ``gate.enforce=true`` the codec's encode jobs read this job and refuse a failed codec
 (:func:`require_passed`), so no classifier is trained on it.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from grid.context import JobContext
 from grid.disk import ROWS_FILE
 from grid.stages.fitted import fit_job_folder
+from grid.stages.gate_reference import TABLE, gate_images
 from grid.stages.registry import stage
 from grid.store.folder import JobFolder
 from lcc.codecs import get
 from lcc.codecs.gate import describe, gate_verdict, rd_point
-from lcc.data import load
-
-TABLE = "codec_gate"
-NO_VERDICT = dict.fromkeys(("jpeg_psnr", "jpeg_ssim", "psnr_margin", "ssim_margin"), np.nan) | {
-    "extrapolated": None,
-    "passes": None,
-}
 
 
 class GateFailed(RuntimeError):
@@ -37,35 +32,34 @@ def check_codec_disk(config: dict) -> int:
     return ROWS_FILE
 
 
-@stage("check-codec", version=1, resources="gpu", disk=check_codec_disk)
+@stage("check-codec", version=2, resources="gpu", disk=check_codec_disk)
 def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
-    """Gate ``config.codec`` at ``config.level`` on ``config.dataset`` (a test split)."""
+    """Gate ``config.codec`` at ``config.level`` against each ``reference`` input's JPEG curve,
+    on that reference's images."""
     cfg = ctx.config
-    ref = cfg["dataset"]
-    images = np.asarray(
-        load(ref["name"], "test", root=ref.get("root"), limit=ref.get("limit")).images
-    )
+    references = ctx.input_jobs("reference")
+    if not references:
+        raise ValueError("check-codec needs at least one 'reference' input (a gate-reference job)")
     codec = get(cfg["codec"], cfg["level"], weights=fit_job_folder(ctx), device=ctx.device)
-    point = rd_point(codec, images, chunk=cfg["batch_size"])
-    jpeg = [
-        rd_point(get("jpeg", q), images, chunk=cfg["batch_size"]) for q in cfg["jpeg_qualities"]
-    ]
-    verdict = gate_verdict(point, jpeg)
-    rows = [
-        {"codec": "jpeg", "level": float(q), "role": "reference", **p, **NO_VERDICT}
-        for q, p in zip(cfg["jpeg_qualities"], jpeg, strict=True)
-    ]
-    rows.append(
-        {
-            "codec": cfg["codec"],
-            "level": float(cfg["level"]),
-            "role": "candidate",
-            **point,
-            **verdict,
-        }
-    )
+    rows = []
+    for job in references:
+        jpeg = ctx.folder_of(job).read_rows(TABLE)
+        if jpeg.empty:
+            raise FileNotFoundError(f"gate reference {job.label} has no rows (did it finish?)")
+        point = rd_point(codec, gate_images(job.config), chunk=cfg["batch_size"])
+        verdict = gate_verdict(point, jpeg.to_dict("records"))
+        rows.append(
+            {
+                "codec": cfg["codec"],
+                "level": float(cfg["level"]),
+                "role": "candidate",
+                "reference": job.config["reference"],
+                **point,
+                **verdict,
+            }
+        )
     table = pd.DataFrame(rows)
-    table.insert(0, "dataset", ref["name"])
+    table.insert(0, "dataset", cfg["dataset"]["name"])
     return {TABLE: table.astype({"n_images": "int64"})}
 
 
@@ -75,7 +69,7 @@ def require_passed(gate: JobFolder) -> None:
     rows = gate.read_rows(TABLE)
     if rows.empty:
         raise FileNotFoundError(f"codec gate {gate.path} has no rows (did check-codec finish?)")
-    row = rows[rows["role"] == "candidate"].iloc[0]
+    row = rows[rows["role"] == "candidate"].iloc[0]  # the first reference: the test images
     if not row["passes"]:
         raise GateFailed(
             describe(row["codec"], row["level"], row.to_dict()) + " (gate.enforce=true)"

@@ -64,6 +64,7 @@ STAGES: dict[str, Stage] = {}
 # is "not available yet" (its module is not installed) and the launcher says so.
 STAGE_ORDER = (
     "fit-codec",
+    "gate-reference",
     "check-codec",
     "encode",
     "prepare-cifar10c",

@@ -176,16 +176,22 @@ CODEC_GATE = pa.schema(
         ("codec", pa.string()),
         ("level", pa.float64()),  # lambda, or JPEG quality
         ("role", pa.string()),  # "candidate" | "reference"
+        # the gate image set: "test" (the dataset's test images) | "tiny-2x" (Tiny ImageNet
+        # validation images downsampled 2x); reference rows' dataset is the images' source
+        ("reference", pa.string()),
         ("n_images", pa.int64()),
         ("bpp", pa.float64()),  # the thesis' rate: estimated (learned) or content (JPEG)
         ("bpp_coded", pa.float64()),  # coded string (learned) or content (JPEG) bits / pixels
         ("bpp_std", pa.float64()),  # of bpp_coded over the images
+        ("bpp_no_header", pa.float64()),  # bpp_coded less JPEG's scan header (0.125 at 32x32)
         ("psnr", pa.float64()),  # mean over images, dB, peak 255
         ("ssim", pa.float64()),  # mean over images
         ("jpeg_psnr", pa.float64()),  # JPEG's PSNR at the candidate's coded rate
         ("jpeg_ssim", pa.float64()),
         ("psnr_margin", pa.float64()),  # candidate minus JPEG, dB
         ("ssim_margin", pa.float64()),
+        ("psnr_margin_no_header", pa.float64()),  # the margins with both rates header-free
+        ("ssim_margin_no_header", pa.float64()),
         ("extrapolated", pa.bool_()),  # the rate lies outside JPEG's range of rates
         ("passes", pa.bool_()),  # both margins > 0
     ]
