@@ -6,6 +6,7 @@ appear with blanks on the missing side (outer joins), so nothing is silently lef
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.labels import level_text
@@ -17,6 +18,7 @@ from analysis.thesis_numbers import (
     TABLE_4_2,
     TABLE_4_3,
 )
+from lcc.specs.bd import bd_psnr, bd_rate, local_reference
 from lcc.specs.models import get_spec, thesis_param_table
 
 SCOPE = ["arch", "dataset"]
@@ -308,42 +310,104 @@ GATE_COLUMNS = [
     "dataset",
     "codec",
     "level",
+    "reference",
     "n_images",
     "bpp",
     "bpp_coded",
+    "bpp_no_header",
     "psnr",
     "jpeg_psnr",
     "psnr_margin",
+    "psnr_margin_no_header",
     "ssim",
     "jpeg_ssim",
     "ssim_margin",
     "extrapolated",
     "passes",
 ]
+BD_COLUMNS = ["bd_psnr", "bd_rate", "bd_psnr_no_header", "bd_rate_no_header"]
 
 
 def gate_table(codec_gate: pd.DataFrame, codec_fit: pd.DataFrame) -> pd.DataFrame:
-    """The codec quality gate, one row per gated codec and λ (the ``candidate`` rows of table
-    ``codec_gate``): estimated and coded bpp, PSNR (dB) and SSIM beside JPEG's at the coded
-    rate, margins (codec minus JPEG), whether JPEG was extrapolated, the verdict, and the
-    fit's optimizer steps and wall time in minutes (from ``codec_fit``)."""
-    candidates = codec_gate[codec_gate["role"] == "candidate"][GATE_COLUMNS]
+    """The codec quality gate, one row per gated codec, λ and gate image set (the ``candidate``
+    rows of table ``codec_gate``; ``reference``: ``test`` or ``tiny-2x``): estimated, coded and
+    header-free bpp, PSNR (dB) and SSIM beside JPEG's at the coded rate, margins (codec minus
+    JPEG; PSNR also with both rates header-free), whether JPEG was extrapolated, the verdict,
+    the codec's Bjøntegaard deltas against JPEG over all its λ (:func:`gate_bd`, the same on
+    each of its rows), and the fit's optimizer steps and wall time in minutes (``codec_fit``)."""
+    gate = _with_reference(codec_gate)
+    candidates = gate[gate["role"] == "candidate"][GATE_COLUMNS]
     keys = ["dataset", "codec", "level"]
     fits = codec_fit.astype({"dataset": object, "codec": object}).groupby(keys, as_index=False)
     fits = fits.agg(fit_steps=("steps", "max"), fit_minutes=("seconds", "sum"))
     fits["fit_minutes"] = fits["fit_minutes"] / 60
-    table = candidates.astype({"dataset": object, "codec": object}).merge(fits, on=keys, how="left")
-    table = table.sort_values(keys).reset_index(drop=True)
+    table = candidates.merge(fits, on=keys, how="left")
+    table = table.merge(gate_bd(gate), on=["dataset", "codec", "reference"], how="left")
+    table = table.sort_values(["dataset", "codec", "reference", "level"]).reset_index(drop=True)
     return table.round(
         {
             "bpp": 3,
             "bpp_coded": 3,
+            "bpp_no_header": 3,
             "psnr": 2,
             "jpeg_psnr": 2,
             "psnr_margin": 2,
+            "psnr_margin_no_header": 2,
             "ssim": 4,
             "jpeg_ssim": 4,
             "ssim_margin": 4,
+            "bd_psnr": 2,
+            "bd_rate": 1,
+            "bd_psnr_no_header": 2,
+            "bd_rate_no_header": 1,
             "fit_minutes": 1,
         }
     )
+
+
+def _with_reference(codec_gate: pd.DataFrame) -> pd.DataFrame:
+    """``codec_gate`` with object-typed keys and every gate column present, ``reference``
+    filled (rows without one: the test images, the only gate set before the column existed)."""
+    gate = codec_gate.astype({"dataset": object, "codec": object, "role": object})
+    for column in ("reference", "bpp_no_header", "psnr_margin_no_header"):
+        if column not in gate:
+            gate[column] = np.nan
+    reference = gate["reference"].astype(object)
+    gate["reference"] = reference.where(reference.notna(), "test")
+    return gate
+
+
+def gate_bd(codec_gate: pd.DataFrame) -> pd.DataFrame:
+    """Bjøntegaard deltas (lcc.specs.bd; VCEG-M33) of each gated codec's λ curve against
+    JPEG's on the same gate images: one row per (dataset, codec, reference) with ``bd_psnr``
+    (dB) and ``bd_rate`` (%, negative: fewer bits than JPEG) at the coded rates, and the same
+    with both rates header-free. JPEG's curve is that of the reference rows of the same image
+    set and image count (for ``test`` also the same dataset), over the codec's rates and one
+    point beyond each end (:func:`lcc.specs.bd.local_reference`). NaN where the codec has
+    fewer than two λ or the curves do not overlap."""
+    gate = _with_reference(codec_gate)
+    jpeg = gate[gate["role"] == "reference"]
+    rows = []
+    candidates = gate[gate["role"] == "candidate"]
+    for (dataset, codec, reference), group in candidates.groupby(
+        ["dataset", "codec", "reference"], sort=True
+    ):
+        curve = jpeg[(jpeg["reference"] == reference) & jpeg["n_images"].isin(group["n_images"])]
+        if reference == "test":
+            curve = curve[curve["dataset"] == dataset]
+        curve = curve.drop_duplicates("level")
+        row = {"dataset": dataset, "codec": codec, "reference": reference}
+        for suffix, rate in (("", "bpp_coded"), ("_no_header", "bpp_no_header")):
+            row[f"bd_psnr{suffix}"], row[f"bd_rate{suffix}"] = _bd(curve, group, rate)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["dataset", "codec", "reference", *BD_COLUMNS])
+
+
+def _bd(jpeg: pd.DataFrame, codec: pd.DataFrame, rate: str) -> tuple[float, float]:
+    """(BD-PSNR, BD-rate) of one codec's rows against JPEG's rows at column ``rate``."""
+    ours = codec.dropna(subset=[rate, "psnr"]).sort_values(rate)
+    theirs = jpeg.dropna(subset=[rate, "psnr"])
+    if len(ours) < 2 or len(theirs) < 2 or (ours[rate] <= 0).any() or (theirs[rate] <= 0).any():
+        return np.nan, np.nan
+    r, p = local_reference(theirs[rate], theirs["psnr"], ours[rate])
+    return bd_psnr(r, p, ours[rate], ours["psnr"]), bd_rate(r, p, ours[rate], ours["psnr"])

@@ -73,11 +73,16 @@ def test_rows(rate_distortion: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def gate_candidates(codec_gate: pd.DataFrame | None) -> pd.DataFrame:
-    """The gate's candidate rows of the learned codecs, sorted by dataset, codec, level."""
+    """The gate's candidate rows of the learned codecs on the test images (reference ``test``
+    or none; the ``tiny-2x`` set is not the images C1 is about), sorted by dataset, codec,
+    level."""
     if codec_gate is None or codec_gate.empty:
         return pd.DataFrame(columns=["dataset", "codec", "level"])
     rows = objects(codec_gate, ["dataset", "codec", "role"])
-    rows = rows[(rows["role"] == "candidate") & rows["codec"].isin(LEARNED_CODECS)]
+    on_test = (
+        rows["reference"].isna() | (rows["reference"] == "test") if "reference" in rows else True
+    )
+    rows = rows[(rows["role"] == "candidate") & rows["codec"].isin(LEARNED_CODECS) & on_test]
     return rows.sort_values(["dataset", "codec", "level"], kind="stable").reset_index(drop=True)
 
 
