@@ -8,8 +8,20 @@ images; throughput does not depend on content). Epoch 1 warms up (cuDNN autotuni
 from epoch 1's checkpoint to epoch 2's is one full epoch. Prints training images/s, the
 epoch's time split, peak GPU memory and the projected time for ``--epochs`` epochs.
 
-    python benchmarks/gpu_train_projection.py                 # on the GPU machine
+``--sweep NAME`` also projects a whole sweep's training and evaluation on this device: it
+plans the sweep (no data needed) and sums, per architecture, the training images of every
+train job (epochs x images: a joined set trains on top_k x the images, a steps-matched control
+for top_k x the epochs), its per-epoch clean evaluation, and the images of every evaluate job
+(clean, compressed test split, 50 CIFAR-10-C cells), at the rates measured above, plus each
+job's measured start-up (setup and the warm-up epoch's excess). Jobs run one at a time on the
+one GPU. Codec fits, encodes and CIFAR-10-C generation are not included (printed as counts).
+``--rates arch=train/eval,...`` projects from given images/s instead of measuring (no
+training): a projection from assumed rates, labelled so.
+
+    python benchmarks/gpu_train_projection.py --sweep reproduce_gpu   # on the GPU machine
     .venv/bin/python benchmarks/gpu_train_projection.py --quick   # a CPU smoke run (tiny sizes)
+    .venv/bin/python benchmarks/gpu_train_projection.py --sweep reproduce_gpu \
+        --rates vgg11=20000/60000,resnet18=8000/25000   # assumed rates, no device
 """
 
 from __future__ import annotations
@@ -17,6 +29,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +50,17 @@ def random_set(n: int, size: int, classes: int, seed: int) -> tuple[np.ndarray, 
     return rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8), rng.integers(0, classes, n)
 
 
-def project(arch: str, dataset: str, n_train: int, n_test: int, opts) -> None:
-    """Train two epochs of ``arch`` and print the measured rates and the projection."""
+@dataclass(frozen=True)
+class Rates:
+    """Measured (or assumed) throughput of one architecture on this device."""
+
+    train_per_s: float  # training images per second
+    eval_per_s: float  # evaluated images per second
+    startup_s: float  # per job: setup and the first epoch's excess over a warm epoch
+
+
+def project(arch: str, dataset: str, n_train: int, n_test: int, opts) -> Rates:
+    """Train two epochs of ``arch``, print the measured rates and the projection."""
     _, _, size, classes = SIZES[dataset]
     recipe = Recipe.for_dataset(dataset, arch).with_settings({"epochs": 2})
     train_set = random_set(n_train, size, classes, 0)
@@ -67,6 +90,92 @@ def project(arch: str, dataset: str, n_train: int, n_test: int, opts) -> None:
         f"peak GPU {peak:5.2f} GiB | {opts.epochs} epochs ~ {total_min:6.1f} min",
         flush=True,
     )
+    return Rates(record.images_per_s, n_test * opts.eval_sets / eval_s, setup_and_warmup - epoch_s)
+
+
+# Images per evaluate-job eval set, by name; CIFAR-10-C is 50 cells of the test split.
+CIFAR10C_CELLS = 50
+
+
+def sweep_workload(sweep: str) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
+    """Per architecture: training images, per-epoch eval images, evaluate-job images and job
+    counts of every train and evaluate job of ``sweep``'s plan; and the count of every stage."""
+    import grid
+
+    the_plan = grid.plan(sweep, [])
+    work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    stages: dict[str, int] = defaultdict(int)
+    train_arch: dict[str, str] = {}
+    for job in the_plan.jobs:
+        stages[job.stage] += 1
+        if job.stage != "train":
+            continue
+        config = job.config
+        name = config["dataset"]["name"]
+        n_train, n_test, _, _ = SIZES[name]
+        settings = the_plan.settings[next(iter(the_plan.settings))]
+        n_train = settings["data"]["train_limit"] or n_train
+        n_test = settings["data"]["test_limit"] or n_test
+        tset = config["train_set"]
+        images = n_train * (tset["top_k"] if tset.get("joined") else 1)
+        epochs = config["recipe"]["epochs"]
+        arch = config["arch"]
+        train_arch[job.signature] = arch
+        work[arch]["train_jobs"] += 1
+        work[arch]["train_images"] += epochs * images
+        work[arch]["epoch_eval_images"] += epochs * n_test * len(config["eval_sets"])
+        work[arch]["n_test"] = n_test
+    for job in the_plan.jobs:
+        if job.stage != "evaluate":
+            continue
+        trained = [s for sigs in job.inputs.values() for s in sigs if s in train_arch]
+        arch = train_arch[trained[0]]
+        n_test = work[arch]["n_test"]
+        sets = job.config["eval_sets"]
+        cells = len(job.config.get("corruptions") or range(10)) * len(job.config["severities"])
+        work[arch]["evaluate_jobs"] += 1
+        work[arch]["evaluate_images"] += n_test * (
+            sum(1 for s in sets if s != "cifar10c") + (cells if "cifar10c" in sets else 0)
+        )
+    return work, dict(stages)
+
+
+def project_sweep(sweep: str, rates: dict[str, Rates], device: str) -> None:
+    """Print the projected one-device time of ``sweep``'s training and evaluation."""
+    work, stages = sweep_workload(sweep)
+    total_s = 0.0
+    print(f"sweep {sweep} on {device}: " + ", ".join(f"{n} {s}" for s, n in stages.items()))
+    for arch, w in work.items():
+        if arch not in rates:
+            print(f"  {arch}: no rate measured (add it to --archs or --rates)")
+            continue
+        r = rates[arch]
+        train_s = w["train_images"] / r.train_per_s
+        eval_images = w["epoch_eval_images"] + w["evaluate_images"]
+        eval_s = eval_images / r.eval_per_s
+        startup = (w["train_jobs"] + w["evaluate_jobs"]) * max(r.startup_s, 0.0)
+        total_s += train_s + eval_s + startup
+        print(
+            f"  {arch:<9} {int(w['train_jobs'])} train jobs, {w['train_images'] / 1e6:7.1f} M "
+            f"training images ({train_s / 3600:5.2f} h) | {int(w['evaluate_jobs'])} evaluate "
+            f"jobs + per-epoch evaluation, {eval_images / 1e6:6.1f} M images "
+            f"({eval_s / 3600:5.2f} h) | start-up {startup / 3600:4.2f} h"
+        )
+    print(
+        f"  projected training + evaluation: {total_s / 3600:.1f} h on one {device} "
+        "(codec fits, encodes and CIFAR-10-C generation not included)",
+        flush=True,
+    )
+
+
+def parse_rates(text: str) -> dict[str, Rates]:
+    """``vgg11=20000/60000,resnet18=8000/25000`` -> train/eval images per second per arch."""
+    rates = {}
+    for item in text.split(","):
+        arch, value = item.split("=")
+        train_rate, eval_rate = value.split("/")
+        rates[arch] = Rates(float(train_rate), float(eval_rate), 0.0)
+    return rates
 
 
 def main() -> None:
@@ -78,15 +187,24 @@ def main() -> None:
                         help="test sets evaluated per epoch (2: clean + compressed)")  # fmt: skip
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--quick", action="store_true", help="512 train / 256 test images")
+    parser.add_argument("--sweep", help="also project this sweep's training and evaluation")
+    parser.add_argument("--rates", help="arch=train/eval images/s,...: assumed, not measured")
     opts = parser.parse_args()
+    if opts.rates:
+        if not opts.sweep:
+            parser.error("--rates needs --sweep")
+        project_sweep(opts.sweep, parse_rates(opts.rates), "device at ASSUMED rates " + opts.rates)
+        return
     n_train, n_test, _, _ = SIZES[opts.dataset]
     if opts.quick:
         n_train, n_test = 512, 256
     name = torch.cuda.get_device_name() if opts.device == "cuda" else "cpu"
     print(f"device {name}, torch {torch.__version__}, {n_train} train / {n_test} test images, "
           f"bf16 autocast + channels-last: {opts.device == 'cuda'}")  # fmt: skip
-    for arch in opts.archs.split(","):
-        project(arch, opts.dataset, n_train, n_test, opts)
+    rates = {arch: project(arch, opts.dataset, n_train, n_test, opts)
+             for arch in opts.archs.split(",")}  # fmt: skip
+    if opts.sweep:
+        project_sweep(opts.sweep, rates, name)
 
 
 if __name__ == "__main__":
