@@ -64,6 +64,8 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
     "demo_cifar": [],
     "demo_tiny": [],
     "reproduce": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS],
+    "reproduce_v2": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS],
+    "reproduce_gpu": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS],
     "future_work": [
         "datasets=[synthetic]",
         "archs=[vgg11-5]",
@@ -98,6 +100,8 @@ DRAWN: dict[str, set[str]] = {
     "demo_cifar": EVERYTHING,
     "demo_tiny": CH3_TABLES | CH3_FIGURES,
     "reproduce": EVERYTHING - FUTURE,
+    "reproduce_v2": CH3_TABLES | CH3_FIGURES | CH4,  # no compressed test split: no Fig 3.6
+    "reproduce_gpu": EVERYTHING - FUTURE,
     "future_work": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
     "future_cpu": CH3_TABLES | CH3_FIGURES | CH4 | FUTURE,
     "future_codecs": CH3_TABLES | CH3_FIGURES | CH4,
