@@ -116,8 +116,8 @@ CASES = [
     (["train.best_metric=top3"], "train.best_metric"),
     (["train.precision=fp8"], "train.precision"),
     (["train.normalize=imagenet"], "train.normalize"),
-    (["recipe=fast"], "recipe"),
-    (["train.recipe=fast"], "recipe"),
+    (["recipe=faster"], "recipe"),
+    (["train.recipe=faster"], "recipe"),
     # counts, booleans and lists of the sweep settings
     (["max_parallel=0"], "max_parallel"),
     (["max_parallel=two"], "max_parallel"),
