@@ -34,7 +34,9 @@ def _rows(level: float, epochs: int, stopped_last: bool) -> list[dict]:
 
 
 def test_every_fit_is_a_curve_with_its_end_marked(tmp_path) -> None:
-    fits = pd.DataFrame(_rows(0.1, 4, stopped_last=True) + _rows(0.01, 3, stopped_last=False))
+    # as loaded: categorical names, and one frame per fit job (their indexes overlap)
+    parts = [pd.DataFrame(_rows(0.1, 4, True)), pd.DataFrame(_rows(0.01, 3, False))]
+    fits = pd.concat(parts).astype({"dataset": "category", "codec": "category"})
     table = codec_fit_data(fits)
     ends = table[table["end"] != ""].set_index("level")["end"].to_dict()
     assert ends == {0.1: "plateau", 0.01: "cap"}

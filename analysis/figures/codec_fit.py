@@ -27,13 +27,15 @@ def codec_fit_data(codec_fit: pd.DataFrame) -> pd.DataFrame:
     rows = codec_fit[codec_fit["val_loss"].notna()] if len(codec_fit) else codec_fit
     if rows.empty:
         return pd.DataFrame(columns=[*COLUMNS, "val_bpp", "end"])
-    rows = rows.astype({"dataset": object, "codec": object})
+    rows = rows.astype({"dataset": object, "codec": object}).reset_index(drop=True)
     table = rows[["dataset", "codec", "level", "epoch", "steps", "lr", "val_loss", "val_bpp"]]
-    table = table.assign(val_psnr=-10 * np.log10(rows["val_mse"].astype(float)))
+    table = table.assign(
+        val_psnr=-10 * np.log10(rows["val_mse"].astype(float)),
+        stopped=rows["stopped"].astype("boolean").fillna(False).astype(bool),
+    )
     table = table.sort_values(["dataset", "codec", "level", "epoch"], kind="stable")
     last = ~table.duplicated(["dataset", "codec", "level"], keep="last")
-    stopped = rows.loc[table.index, "stopped"].fillna(False).astype(bool)
-    end = np.where(stopped, "plateau", "cap")
+    end = np.where(table["stopped"], "plateau", "cap")
     table = table.assign(end=np.where(last, end, ""))
     return table[[*COLUMNS, "val_bpp", "end"]].reset_index(drop=True)
 
