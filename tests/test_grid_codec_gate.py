@@ -84,3 +84,19 @@ def test_without_enforcement_encodes_do_not_read_the_gate(tmp_path: Path) -> Non
     the_plan = grid.plan("classification", TINY)
     encodes = [j for j in the_plan.jobs if j.stage == "encode" and j.config["codec"] == "bls"]
     assert encodes and all("gate" not in j.inputs for j in encodes)
+
+
+def test_with_tiny_imagenet_the_gate_also_reads_jpeg_on_its_2x_downsampled_images(
+    tmp_path: Path, tinyimagenet_folder: Path
+) -> None:
+    outcome = launch.launch(sweep(tmp_path, f"data.tinyimagenet={tinyimagenet_folder}"))
+    assert not outcome.failed
+    rows = pd.read_parquet(tmp_path / "classification" / "codec_gate")
+    reference = rows[rows["role"] == "reference"]
+    tiny = reference[reference["reference"] == "tiny-2x"]
+    assert len(tiny) == 20 and set(tiny["dataset"]) == {"tinyimagenet"}
+    assert (tiny["n_images"] == 60).all()
+    candidates = rows[rows["role"] == "candidate"].set_index("reference")
+    assert sorted(candidates.index) == ["test", "tiny-2x"]
+    assert set(candidates["dataset"]) == {"synthetic"}
+    assert candidates.loc["tiny-2x", "psnr"] != candidates.loc["test", "psnr"]  # other images
