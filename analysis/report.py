@@ -74,10 +74,10 @@ TIES = (
     "Best epoch: the earliest epoch reaching the maximum clean accuracy, on the selection half "
     "of the test images for `best.pt` and everything evaluated from it, on all test images for "
     "the thesis' in-sample figures (NaN epochs never win).",
-    "Held-out split: test images with an even index are the selection half (epochs, seeds and "
-    "levels are chosen there), odd ones the judged half (the claims and the figures' accuracies "
-    "are measured there); `moved`: the held-out and in-sample choices differ (blank where one "
-    "side has no level).",
+    "Held-out split: a fixed hash of each test image's row puts it in the selection half "
+    "(epochs, seeds and levels are chosen there) or the judged half (the claims and the "
+    "figures' accuracies are measured there); `moved`: the held-out and in-sample choices "
+    "differ (blank where one side has no level).",
     "Claims: each comparison's estimate is a mean difference over the seeds both arms have and "
     "the judged images, with one-sided 95 % bounds from the seed-to-seed and image-to-image "
     "variance (`analysis/stats.py`); a claim holds when every comparison's lower bound clears "
@@ -330,9 +330,9 @@ def _best_epochs(results: Results, derived: Derived) -> pd.DataFrame:
     return epoch_choices(results.train_curve, results.evaluation)
 
 
-# Which test images chose what (lcc.evaluate.holdout): the selection half (even indices) and
+# Which test images chose what (lcc.evaluate.holdout): the selection half and
 # all test images, the thesis' in-sample way.
-HELD_OUT = "chosen on the selection half of the test images (even indices)"
+HELD_OUT = "chosen on the selection half of the test images"
 IN_SAMPLE = "`in_sample_*`: chosen on all test images, as the thesis did"
 
 

@@ -9,8 +9,8 @@ they mean nothing beyond exercising the analysis.
 
 Each evaluate job also writes its ``predictions`` (one row per test image of each cell it
 evaluates, ``SweepSpec.test_images`` images), and its ``evaluation`` rows are computed from
-them: ``top1`` / ``top5`` over all images, ``select_*`` over the even and ``judge_*`` over the
-odd image indices (:mod:`lcc.evaluate.holdout`), so the per-image evidence and the aggregate
+them: ``top1`` / ``top5`` over all images, ``select_*`` over the selection and ``judge_*``
+over the judged images (:mod:`lcc.evaluate.holdout`), so the per-image evidence and the aggregate
 rows agree exactly. ``SweepSpec.joined`` adds, per codec named, a joined set of its first two
 levels (``<codec>:top2``) and its steps-matched controls (``<codec>:top2:part<r>``, level the
 r-th listed, ``control_for`` the joined label), as a sweep with a selection plans them.

@@ -14,8 +14,10 @@ from analysis.claims.base import Inputs
 from analysis.evidence import Evidence
 from analysis.load import Results, empty_missing
 from analysis.stats import FAILS, HOLDS, UNDECIDED, UNTESTABLE
+from lcc.evaluate.holdout import JUDGE, SELECT, in_part, part_mask
 
-N_IMAGES = 600  # 300 judged images (odd indices)
+N_IMAGES = 600
+N_JUDGED = int(part_mask(N_IMAGES, JUDGE).sum())  # about half (lcc.evaluate.holdout)
 SCOPE = {"arch": "vgg11", "dataset": "cifar10"}
 
 
@@ -89,7 +91,7 @@ def test_c3_holds_when_every_level_beats_jpeg_at_its_coded_rate():
     outcome = accuracy_at_rate.check(_c3(0.9))
     assert outcome.verdict == HOLDS
     assert len(outcome.comparisons) == 2
-    assert all(c.n_seeds == 3 and c.n_images == N_IMAGES // 2 for c in outcome.comparisons)
+    assert all(c.n_seeds == 3 and c.n_images == N_JUDGED for c in outcome.comparisons)
     assert "estimated rates" in outcome.detail
 
 
@@ -217,7 +219,7 @@ def test_c5_is_not_testable_without_steps_matched_controls():
 
 
 def test_claims_are_judged_on_the_judged_images_only():
-    """BLS is perfect on the selection images (even indices) and poor on the judged ones (odd):
+    """BLS is perfect on the selection images and poor on the judged ones:
     the evidence keeps odd indices only, and C4 follows the judged half."""
     frames = [
         _model(t, c, lv, p, 3, ("cifar10c",))
@@ -227,10 +229,10 @@ def test_claims_are_judged_on_the_judged_images_only():
         ]
     ]  # fmt: skip
     bls = _model("bls:0.01", "bls", 0.01, 0.35, 3, ("cifar10c",))
-    bls.loc[bls["image_index"] % 2 == 0, "top1"] = True
+    bls.loc[in_part(bls["image_index"].to_numpy(), SELECT), "top1"] = True
     inputs = _inputs([*frames, bls], ranked=_ranked(CHOSEN))
     for arm in inputs.evidence.scores.values():
-        assert all((s.image_index % 2 == 1).all() for s in arm.values())
+        assert all(in_part(s.image_index, JUDGE).all() for s in arm.values())
     outcome = robustness.check(inputs)
     assert outcome.verdict == FAILS
-    assert all(c.n_images == N_IMAGES // 2 for c in outcome.comparisons)
+    assert all(c.n_images == N_JUDGED for c in outcome.comparisons)

@@ -10,6 +10,7 @@ from analysis.claims import CLAIM_COLUMNS, CLAIMS, claims_markdown, claims_table
 from analysis.load import load
 from analysis.stats import UNTESTABLE, VERDICTS
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
+from lcc.evaluate.holdout import JUDGE, part_mask
 
 SPEC = SweepSpec(
     codecs={"jpeg": [5.0, 60.0], "bls": [0.012, 0.05], "noise": [0.1], "blur": [3.0]},
@@ -32,7 +33,7 @@ def test_claims_table_of_a_synthetic_sweep_has_intervals_mde_and_sample_sizes(tm
         assert row["verdict"] != UNTESTABLE, row["detail"]
         assert row["lower"] <= row["estimate"] <= row["upper"]
         assert np.isfinite(row["mde"]) and row["mde"] > 0 and row["unit"] == "pp"
-        assert row["seeds"] == 3 and row["images"] == SPEC.test_images // 2
+        assert row["seeds"] == 3 and row["images"] == part_mask(SPEC.test_images, JUDGE).sum()
     assert rows.loc["C5", "measured"].count("×2 epochs") == 4  # 2 parts x {clean, corrupt}
     for claim in CLAIMS:
         assert claim.sentence in rows.loc[claim.id, "thesis"]

@@ -28,6 +28,7 @@ from analysis.load import load
 from analysis.report import write_report
 from analysis.stats import arm_interval
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
+from lcc.evaluate.holdout import JUDGE, in_part
 
 CORRUPTIONS = ("fog", "gaussian_noise")
 SEVERITIES = (1, 2)
@@ -77,7 +78,7 @@ def _runs(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def _judged(rows: pd.DataFrame) -> np.ndarray:
     """(seeds, judged images) of the mean hit per image over ``rows``' cells, by hand."""
-    rows = rows[rows["image_index"] % 2 == 1]
+    rows = rows[in_part(rows["image_index"].to_numpy(), JUDGE)]
     table = rows.groupby(["seed", "image_index"])["top1"].mean().unstack("image_index")
     return table.sort_index().to_numpy(dtype=float)
 
@@ -241,7 +242,7 @@ def test_synthetic_predictions_agree_with_the_evaluation_rows(joined_sweep):
         for key in keys:
             value = getattr(row, key)
             rows = rows[rows[key].isna()] if pd.isna(value) else rows[rows[key] == value]
-        odd = rows["image_index"] % 2 == 1
+        odd = in_part(rows["image_index"].to_numpy(), JUDGE)
         assert row.top1 == pytest.approx(rows["top1"].mean())
         assert row.judge_top1 == pytest.approx(rows.loc[odd, "top1"].mean())
         assert row.select_top1 == pytest.approx(rows.loc[~odd, "top1"].mean())

@@ -19,6 +19,7 @@ from grid.stages.train import train_stage
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.data import load
+from lcc.evaluate.holdout import PARTS, part_mask
 from lcc.train import resolve_recipe
 from tests.stage_folders import write_encoded, write_job
 
@@ -84,9 +85,11 @@ def test_train_stage_rows_artifacts_and_epoch_calls(synthetic, tmp_path):
     assert (curve["level"] == 20.0).all() and (curve["train_set"] == "jpeg:20").all()
     assert curve["control_for"].isna().all()
     assert curve["top1"].between(0, 1).all() and (curve["top5"] >= curve["top1"]).all()
-    for part in ("select", "judge"):  # 50 images in each part of the 100 test images
+    for part in ("select", "judge"):
         assert curve[f"{part}_top1"].between(0, 1).all()
-    np.testing.assert_allclose((curve["select_top1"] + curve["judge_top1"]) / 2, curve["top1"])
+    shares = [part_mask(100, part).mean() for part in PARTS]  # the parts of the 100 test images
+    whole = shares[0] * curve["select_top1"] + shares[1] * curve["judge_top1"]
+    np.testing.assert_allclose(whole, curve["top1"])
     by_set = {name: part["loss"].to_numpy() for name, part in curve.groupby("eval_set")}
     assert not np.allclose(by_set["clean"], by_set["compressed"])  # really two test splits
     meta = json.loads((ctx.workdir / "meta.json").read_text())

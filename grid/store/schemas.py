@@ -90,8 +90,8 @@ TRAINED_MODEL = [
 ]
 
 # Accuracies over each part of the held-out split of the test images (lcc.evaluate.holdout):
-# the selection part (even image indices; best epochs and levels are chosen on it) and the
-# judged part (odd indices; claims are decided on it). Fractions in [0, 1].
+# the selection part (best epochs and levels are chosen on it) and the judged part (claims
+# are decided on it), about half the images each. Fractions in [0, 1].
 PART_ACCURACIES = [
     ("select_top1", pa.float64()),
     ("select_top5", pa.float64()),
@@ -162,7 +162,7 @@ SELECTION = pa.schema(
         ("level", pa.float64()),
         # mean accuracy (the dataset's metric: top-1 on CIFAR-10, top-5 on Tiny ImageNet) over
         # the cells the method averages, on the selection part of the test images
-        # (even indices; lcc.evaluate.holdout)
+        # (lcc.evaluate.holdout)
         ("score", pa.float64()),
         ("n_cells", pa.int32()),
     ]

@@ -6,20 +6,23 @@ which grows with the number of candidates compared). So the best epoch of a trai
 selection part, and the claims are decided on the judged part (docs/ARCHITECTURE.md,
 "Held-out split and per-image predictions").
 
-The rule: the test image at index ``i`` (its 0-based row in the test split) is in part
-:data:`SELECT` when ``i`` is even and in :data:`JUDGE` when it is odd. Parity rather than a
-random draw or a cut at N/2 because it is
+The rule: the test image at row ``i`` of the test split is in part :data:`SELECT` when the
+lowest bit of ``splitmix64(i)`` (:func:`mix`, a fixed 64-bit integer hash) is 0, and in
+:data:`JUDGE` when it is 1. A hash of the row rather than its parity, a random draw or a cut at
+N/2 because it is
 
 - deterministic, with no seed to record;
-- disjoint and covering by construction;
-- independent of the number of images and of a ``limit``: an image's part depends on its
-  index alone, so a run on the first 2,000 test images and one on all 10,000 put every shared
-  image in the same part, and each part holds about half of any prefix (``ceil(N/2)``
-  selection, ``floor(N/2)`` judged images);
-- the same in every eval set: each CIFAR-10-C block (one corruption at one severity) holds
-  the test images in test-set order (the release in CIFAR-10's, ours generated from the first
-  N test images in order; :mod:`lcc.data.cifar10c`), and the compressed test sets keep the
-  split's order, so an image has the same index, hence the same part, in every eval set.
+- disjoint and covering by construction, each part about half of the images (a coin flip per
+  image: 5,000 ± 50 of 10,000);
+- free of any order the split has: a ``limit`` keeps images in class-interleaved order
+  (:func:`lcc.data.dataset.balanced_order`: class = row mod 10 on CIFAR-10), where parity would
+  give every even class to the selection part and every odd class to the judged one; the hash
+  splits every class about in half;
+- independent of the number of images: an image's part depends on its row alone;
+- the same in every eval set: each CIFAR-10-C block (one corruption at one severity) holds the
+  test images in the test split's order (the release in CIFAR-10's, ours generated from the
+  split in order; :mod:`lcc.data.cifar10c`), and the compressed test sets keep the split's
+  order, so an image has the same row, hence the same part, in every eval set.
 """
 
 from __future__ import annotations
@@ -37,11 +40,20 @@ def check_part(part: str) -> str:
     return part
 
 
+def mix(rows: np.ndarray) -> np.ndarray:
+    """splitmix64 of each integer in ``rows`` (uint64, same shape): Steele, Lea and Flood's
+    finaliser (OOPSLA 2014), whose every output bit depends on every input bit."""
+    z = np.asarray(rows).astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 def in_part(image_index: np.ndarray, part: str) -> np.ndarray:
-    """bool, shape of ``image_index``: whether each test image index (integer, >= 0) is in
+    """bool, shape of ``image_index``: whether each test image row (integer, >= 0) is in
     ``part``."""
-    remainder = 0 if check_part(part) == SELECT else 1
-    return np.asarray(image_index) % 2 == remainder
+    bit = 0 if check_part(part) == SELECT else 1
+    return (mix(image_index) & np.uint64(1)) == np.uint64(bit)
 
 
 def part_mask(n: int, part: str) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The training loop: device-resident uint8 data, batched augmentation, per-epoch evaluation.
 
 The best epoch (kept as ``best.pt``) is chosen on the selection part of the first eval set
-(:mod:`lcc.evaluate.holdout`: the test images of even index), by ``select_<best_metric>``, so
-that the judged part (odd indices), on which claims are decided, played no part in choosing
+(:mod:`lcc.evaluate.holdout`: about half the test images), by ``select_<best_metric>``, so
+that the judged part, on which claims are decided, played no part in choosing
 the weights it judges (docs/ARCHITECTURE.md, "Held-out split and per-image predictions").
 
 Randomness: the weights are initialised from ``seed``; epoch ``e`` draws its shuffle and
