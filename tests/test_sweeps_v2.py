@@ -55,7 +55,7 @@ def test_reproduce_v2_plans_all_test_images_three_seeds_and_the_fast_recipe(v2):
         "fit-codec": 7,
         "gate-reference": 1,
         "check-codec": 7,
-        "encode": 21,
+        "encode": 40,
         "prepare-cifar10c": 1,
         "train": 69,
         "evaluate": 69,

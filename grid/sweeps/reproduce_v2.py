@@ -8,7 +8,7 @@ the lever), all 10,000 test images (5,000 choose, 5,000 judge), and one architec
 What runs
 ---------
 - Codecs: all seven BLS λ, fitted with the ``converge`` fit recipe (held-out plateau rule;
-  its cap lowered here to 16,000 steps, see "Size and time") on the first 10,000 training
+  its cap lowered here to 14,000 steps, see "Size and time") on the first 10,000 training
   images; gated against JPEG on all 10,000 test images.
 - Classifier: VGG11-4 (Table 3.2, 113,610 parameters; v1's better small variant), the
   ``fast`` training preset (lcc.train.recipe.PRESETS: cosine schedule with 5 % warm-up to lr
@@ -27,7 +27,9 @@ What runs
 - Tests: clean on all 10,000 test images; CIFAR-10-C generated from all 10,000, the ten
   corruptions at severities 1, 3 and 5 (30 of the 50 cells: the C-10-C score is the mean over
   these 30; the grid generates CIFAR-10-C from the test split it tests on, so cells rather
-  than images are what can be subsampled). No compressed test split (no claim reads it).
+  than images are what can be subsampled). The test split compressed at each of the 19
+  levels (``test_on_compressed``): C1 compares BLS with JPEG image by image there, and every
+  model is also tested on the test split compressed like its training set (Fig 3.6's data).
 - Seeds: 3 on every arm.
 
 Why 3 seeds everywhere, not "2 everywhere and 6 on the claim arms"
@@ -78,10 +80,12 @@ stay undecided at 3 seeds: the report then prints what size would decide them).
 Size and time
 -------------
 Dry run (``python -m grid.launch sweep=reproduce_v2 data.cifar10=<root> dry_run=true``,
-without ``data.tinyimagenet``; tests/test_sweeps_v2.py keeps these counts): 177 jobs: 7
-fit-codec, 1 gate-reference, 7 check-codec, 21 encode (the training images at each of the 19
-levels, and the original training and test splits), 1 prepare-cifar10c, 69 train (23 arms
-x 3 seeds), 69 evaluate, 1 select, 1 report.
+without ``data.tinyimagenet``; tests/test_sweeps_v2.py keeps these counts): 196 jobs: 7
+fit-codec, 1 gate-reference, 7 check-codec, 40 encode (the training and the test images at
+each of the 19 levels, and the original training and test splits), 1 prepare-cifar10c, 69
+train (23 arms x 3 seeds), 69 evaluate, 1 select, 1 report. With ``data.tinyimagenet`` (the
+gate's second reference set, Tiny ImageNet downsampled 2x: docs/CODEC_FIT.md) one more
+gate-reference job: 197.
 
 Projected wall time on 2 cores (two jobs at a time, one torch thread each), from v1's
 measured cost (docs/reproduction: 71 min; codec fits 45 core-min; its 56 trainings and
@@ -90,17 +94,18 @@ core, start-up included) scaled by images x epochs x seeds
 (``benchmarks/gpu_train_projection.py --sweep reproduce_v2 --rates vgg11-4=1400/5700``):
 training 6.2 M images (74 core-min), evaluation 27.4 M images (80 core-min: per-epoch clean
 tests and 69 evaluate jobs of 10,000 clean + 300,000 CIFAR-10-C images), encodes, gates and
-CIFAR-10-C generation about 20 core-min, codec fits about 75 core-min if the plateau rule
-stops them at about 10,000 steps on average (v1: 4,736 steps, 5 min per λ; the cap here is
-``fit.epochs`` 40 x 400 = 16,000 steps, 17 min per λ): about 250 core-min, **about 125
-minutes** on 2 cores; 147 minutes if every fit ran to its cap. The cap is lower than the
-``converge`` preset's 24,000 steps so that the worst case still fits 150 minutes; the report
-shows each fit's convergence curve and whether it stopped on the plateau rule or the cap.
+CIFAR-10-C generation about 20 core-min, the 19 compressed test splits and their
+evaluations about 12 core-min, codec fits about 75 core-min if the plateau rule stops them at
+about 10,000 steps on average (v1: 4,736 steps, 5 min per λ; the cap here is ``fit.epochs``
+35 x 400 = 14,000 steps, 15 min per λ): about 260 core-min, **about 130 minutes** on 2 cores;
+about 145 minutes if every fit ran to its cap. The cap is lower than the ``converge``
+preset's 24,000 steps so that the worst case still fits 150 minutes; the report shows each
+fit's convergence curve and whether it stopped on the plateau rule or the cap.
 
 Run it from a separate clone of main, with nothing else on the machine:
 
-    python -m grid.launch sweep=reproduce_v2 data.cifar10=/path/to/cifar10 executor=local \\
-        max_parallel=2
+    python -m grid.launch sweep=reproduce_v2 data.cifar10=/path/to/cifar10-jpeg75 \\
+        data.tinyimagenet=/path/to/tiny-imagenet-200 executor=local max_parallel=2
 """
 
 from grid.sweeps import JPEG_CH4, LAMBDAS
@@ -110,12 +115,12 @@ SWEEP = {
     "archs": ["vgg11-4"],
     "seeds": 3,
     "codecs": {"bls": LAMBDAS, "jpeg": JPEG_CH4, "noise": [0.3, 0.1, 0.05], "blur": [5, 3]},
-    "test_on_compressed": False,
+    "test_on_compressed": True,  # C1 compares BLS and JPEG image by image on the test split
     "cifar10c": True,
     "severities": [1, 3, 5],
     "select": {"methods": ["bda", "bdad", "bdads"], "top_k": 2, "joined": ["bls"]},
     "data": {"train_limit": 10000, "test_limit": None},
     "gate": {"images": None},
-    "fit": {"recipe": "converge", "epochs": 40},  # cap 40 x 400 = 16,000 steps (see above)
+    "fit": {"recipe": "converge", "epochs": 35},  # cap 35 x 400 = 14,000 steps (see above)
     "train": {"recipe": "fast", "epochs": 8},
 }
