@@ -47,7 +47,7 @@ from analysis.accuracy import accuracy_metric
 from analysis.load import Results
 from analysis.row_files import read_row_files
 from analysis.view import table_files
-from lcc.evaluate.holdout import JUDGE, PARTS, in_part, part_mask
+from lcc.evaluate.holdout import JUDGE, check_part, in_part, part_mask
 
 TABLE = "predictions"
 MODEL_COLUMNS = ["arch", "dataset", "train_set", "codec", "level", "joined", "control_for", "seed"]
@@ -108,6 +108,9 @@ class Evidence:
         default_factory=dict
     )
 
+    def __post_init__(self) -> None:
+        check_part(self.part)
+
     @classmethod
     def of(
         cls,
@@ -124,26 +127,18 @@ class Evidence:
         docstring) to group instead of one arm per model (named by its train_set), and the
         only models read. Without either, exactly the scores above.
         """
-        if part not in PARTS:
-            raise ValueError(f"unknown test-image part {part!r}; valid: {', '.join(PARTS)}")
         groupings = groupings_of(by)
         routes = _Routes(arms)
         files = table_files(results.results_dir, TABLE, results.plan).current
         evidence = cls(part)
         sums = _GroupSums(groupings, routes)
         columns = [*READ_COLUMNS, *GROUP_COLUMNS] if groupings else READ_COLUMNS
-        models = []
-        for file in files:
-            if not routes.may_hold(results.plan, file.signature):
-                continue
-            frame = _read(results, file, columns)
-            if len(frame) and routes.holds(frame.iloc[0]):
-                models.append(evidence._add(frame))
-                sums.add(frame, evidence.part)
-        if models:
-            evidence.models = pd.DataFrame(models, columns=MODEL_COLUMNS)
-        evidence.grouped = sums.finish()
-        return evidence
+        chunks = (
+            _read(results, file, columns)
+            for file in files
+            if routes.may_hold(results.plan, file.signature)
+        )
+        return evidence._collect(chunks, routes, sums)
 
     @classmethod
     def from_frame(
@@ -160,15 +155,21 @@ class Evidence:
         routes = _Routes(arms)
         sums = _GroupSums(groupings_of(by), routes)
         keys = ["arch", "dataset", "train_set", "seed"]
+        chunks = (rows for _, rows in frame.groupby(keys, sort=True, observed=True))
+        return evidence._collect(chunks, routes, sums)
+
+    def _collect(self, chunks, routes: _Routes, sums: _GroupSums) -> Evidence:
+        """Keep each chunk (one model's rows) that ``routes`` wants, as :meth:`_add` and in the
+        group sums, one chunk in memory at a time; the models table and the groups at the end."""
         models = []
-        for _, rows in frame.groupby(keys, sort=True, observed=True):
-            if routes.holds(rows.iloc[0]):
-                models.append(evidence._add(rows))
-                sums.add(rows, evidence.part)
+        for rows in chunks:
+            if len(rows) and routes.holds(rows.iloc[0]):
+                models.append(self._add(rows))
+                sums.add(rows, self.part)
         if models:
-            evidence.models = pd.DataFrame(models, columns=MODEL_COLUMNS)
-        evidence.grouped = sums.finish()
-        return evidence
+            self.models = pd.DataFrame(models, columns=MODEL_COLUMNS)
+        self.grouped = sums.finish()
+        return self
 
     def _add(self, rows: pd.DataFrame) -> dict:
         """Keep one model's rows (all its eval sets) as :class:`ImageScores`; its model row."""

@@ -99,6 +99,20 @@ def test_c3_does_not_hold_when_a_level_is_below_jpeg():
     assert accuracy_at_rate.check(_c3(0.3)).verdict == FAILS
 
 
+def test_c3_does_not_hold_when_one_level_of_several_is_below_jpeg():
+    """The thesis says "at all levels": one λ clearly above JPEG and one clearly below is not
+    a majority question."""
+    frames = [
+        _model("jpeg:10", "jpeg", 10, 0.5),
+        _model("jpeg:50", "jpeg", 50, 0.6),
+        _model("bls:0.01", "bls", 0.01, 0.9),
+        _model("bls:0.1", "bls", 0.1, 0.2),
+    ]
+    outcome = accuracy_at_rate.check(_inputs(frames, _rates(RATES)))
+    assert sorted(c.verdict for c in outcome.comparisons) == [FAILS, HOLDS]
+    assert outcome.verdict == FAILS
+
+
 def test_c3_is_undecided_with_one_seed_and_says_why():
     outcome = accuracy_at_rate.check(_c3(0.9, seeds=1))
     assert outcome.verdict == UNDECIDED

@@ -161,22 +161,8 @@ def test_scheduled_early_stopping_fit_resumes_bit_for_bit(images, tmp_path) -> N
         },
         image_size=32,
     )
-    whole = codecs.fit("bls", 0.02, images, **recipe, workdir=tmp_path / "whole")
-
-    def stop_after_epoch_2(epoch: int) -> None:
-        if epoch == 2:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        codecs.fit(
-            "bls", 0.02, images, **recipe, workdir=tmp_path / "cut", on_epoch=stop_after_epoch_2
-        )
-    resumed = codecs.fit("bls", 0.02, images, **recipe, workdir=tmp_path / "cut")
-
-    def strip(rows):
-        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
-
-    assert strip(resumed) == strip(whole)
+    whole, resumed = _whole_and_resumed(images, 0.02, recipe, tmp_path, stop_after=2)
+    assert resumed == whole
     assert len({r["lr"] for r in whole}) == 4  # the rate changes every epoch (schedule)
     a = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)
     b = torch.load(tmp_path / "cut" / "model.pt", weights_only=True)
@@ -272,22 +258,8 @@ def test_plateau_fit_resumes_bit_for_bit_with_its_decay_state(images, tmp_path) 
     # Interrupted after epoch 4 (after the decay, inside the stop window): the resumed fit
     # must keep the decayed rate and the loss at the decay, and stop after epoch 5 too.
     recipe = _plateau_recipe(min_delta=1.0, decay_patience=2, stop_window=2, stop_delta=0.5)
-    whole = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path / "whole")
-
-    def stop_after_epoch_4(epoch: int) -> None:
-        if epoch == 4:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        codecs.fit(
-            "bls", 0.01, images, **recipe, workdir=tmp_path / "cut", on_epoch=stop_after_epoch_4
-        )
-    resumed = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path / "cut")
-
-    def strip(rows):
-        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
-
-    assert strip(resumed) == strip(whole) and len(whole) == 5
+    whole, resumed = _whole_and_resumed(images, 0.01, recipe, tmp_path, stop_after=4)
+    assert resumed == whole and len(whole) == 5
     a = torch.load(tmp_path / "whole" / "model.pt", weights_only=True)
     b = torch.load(tmp_path / "cut" / "model.pt", weights_only=True)
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -307,3 +279,22 @@ def test_a_sweep_plans_converge_fits_and_refuses_plateau_settings_elsewhere(tmp_
     assert default and not any(set(PLATEAU_KEYS) & set(f) for f in default)
     with pytest.raises(Exception, match=r"fit\.stop_window only applies to fit\.schedule plateau"):
         plan("demo", ["fit.stop_window=3", f"results={tmp_path}"])
+
+
+def _whole_and_resumed(images, lmbda, recipe, tmp_path, stop_after: int):
+    """The rows (without ``seconds``) of one uninterrupted BLS fit and of one interrupted after
+    epoch ``stop_after`` and resumed from its checkpoint."""
+    whole = codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "whole")
+
+    def stop(epoch: int) -> None:
+        if epoch == stop_after:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "cut", on_epoch=stop)
+    resumed = codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "cut")
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+    return strip(whole), strip(resumed)
