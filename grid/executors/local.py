@@ -218,7 +218,8 @@ class LocalExecutor(Executor):
 
     def _start(self, job: Job) -> None:
         launch = self.launch
-        resources = launch.profile.resources_for(job.stage, get_stage(job.stage).resources)
+        resource_class = get_stage(job.stage).resource_class(dict(job.config))
+        resources = launch.profile.resources_for(job.stage, resource_class)
         task = Task(
             job.to_dict(),
             str(launch.results_root),

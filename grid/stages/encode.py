@@ -29,7 +29,14 @@ def encode_disk(config: dict) -> int:
     return n * side * side * 3 + n * 8 + ROWS_FILE + n * ROW_BYTES
 
 
-@stage("encode", version=1, resources="gpu", disk=encode_disk)
+def encode_resources(config: dict) -> str:
+    """The resource class of one encode job: ``"gpu"`` for a learned codec (a network runs
+    on every image), ``"cpu"`` for JPEG, noise, blur and the identity (no network: a GPU
+    would sit idle)."""
+    return "gpu" if is_learned(config["codec"]) else "cpu"
+
+
+@stage("encode", version=1, resources=encode_resources, disk=encode_disk)
 def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Encode ``config.split`` of ``config.dataset`` with ``config.codec`` at ``config.level``,
     ``config.batch_size`` images at a time (a seeded codec, Gaussian noise, draws from

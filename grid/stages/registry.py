@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from grid.context import JobContext
 
 StageFn = Callable[["JobContext"], dict[str, pd.DataFrame]]
+# A stage's resource class (a cluster profile's ``[resources.<class>]``): one name for every
+# job of the stage, or a function of a job's resolved config returning it (encode: a learned
+# codec needs the GPU, JPEG, noise and blur do not). Stage.resource_class reads either.
+ResourcesFn = Callable[[dict], str]
 # A stage's disk estimate: the bytes one job of it writes into its job folder (artifacts and
 # rows), from its resolved config alone (grid/disk.py sums them over a launch).
 DiskFn = Callable[[dict], int]
@@ -31,6 +35,7 @@ __all__ = [
     "STAGE_TABLES",
     "STAGE_VERSIONS",
     "DiskFn",
+    "ResourcesFn",
     "Stage",
     "get_stage",
     "stage",
@@ -42,9 +47,11 @@ __all__ = [
 class Stage:
     """A registered stage.
 
-    ``tables`` are the result tables its rows go to; ``resources`` names the cluster-profile
-    resource class its jobs ask for (``"cpu"`` or ``"gpu"``). A stage with ``partial_inputs``
-    (the report) runs once every input has ended, done or failed, and reads what finished.
+    ``tables`` are the result tables its rows go to; ``resources`` is the cluster-profile
+    resource class its jobs ask for (``"cpu"`` or ``"gpu"``), or a function of a job's
+    config returning it: read it with :meth:`resource_class`, never directly. A stage with
+    ``partial_inputs`` (the report) runs once every input has ended, done or failed, and
+    reads what finished.
     ``version`` is its entry of :data:`STAGE_VERSIONS`. ``disk`` estimates the bytes one job
     writes from its config (None: no estimate; :mod:`grid.disk` counts it as 0 and says so).
     """
@@ -52,10 +59,14 @@ class Stage:
     name: str
     fn: StageFn
     tables: tuple[str, ...]
-    resources: str
+    resources: str | ResourcesFn
     partial_inputs: bool = False
     version: int = 1
     disk: DiskFn | None = None
+
+    def resource_class(self, config: dict) -> str:
+        """The resource class one job of this stage, of resolved ``config``, asks for."""
+        return self.resources(config) if callable(self.resources) else self.resources
 
 
 STAGES: dict[str, Stage] = {}
@@ -96,7 +107,7 @@ def stage(
     *,
     version: int,
     tables: tuple[str, ...] | None = None,
-    resources: str = "cpu",
+    resources: str | ResourcesFn = "cpu",
     partial_inputs: bool = False,
     disk: DiskFn | None = None,
 ) -> Callable:
@@ -104,7 +115,9 @@ def stage(
 
     ``version`` must equal :data:`STAGE_VERSIONS`'s entry (so a bump is seen where the code
     changes); ``tables`` defaults to :data:`STAGE_TABLES`'s. A stage not declared there (a
-    plugin's) enters both tables with the values given. ``disk(config) -> int`` is the bytes
+    plugin's) enters both tables with the values given. ``resources`` is the resource class
+    of every job (``"cpu"``, ``"gpu"``) or ``resources(config) -> str``, the class of one job
+    from its resolved config (:meth:`Stage.resource_class`). ``disk(config) -> int`` is the bytes
     one job writes (a plain function beside the stage, saying what it counts), read by the
     launcher's disk estimate (:mod:`grid.disk`).
     """
