@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +69,8 @@ from analysis.tables import (
 )
 from analysis.thesis_numbers import ROBUSTNESS_SETTING
 from grid.code import stale_jobs
+from grid.usage import COLUMNS as USAGE_COLUMNS
+from grid.usage import stage_usage
 
 TIES = (
     "Best epoch: the earliest epoch reaching the maximum clean accuracy, on the selection half "
@@ -466,6 +468,7 @@ def write_report(
     blocks += _stale_section(results, out)
     blocks += tables + figures
     blocks += [Heading(2, "Tie-breaking and refusal rules"), Bullets(TIES)]
+    blocks += _usage_section(results, out)
     blocks += _settings_section(results, out)
     blocks += _provenance_section(results, out)
     index = out / INDEX_MD
@@ -594,6 +597,27 @@ def _figure_section(
         dict(kind="figure", name=name, title=spec.title, status="drawn", reason="", file=rel)
     )
     return [*heading, Figure(name, rel, f"{rel[:-4]}.csv")]
+
+
+def _usage_section(results: Results, out: Path) -> list[Block]:
+    """What the planned jobs used per stage (grid/usage.py), from the attempts recorded so
+    far: the report may run before every job has ended."""
+    jobs = list(results.plan.jobs.values()) if results.plan else []
+    usage = stage_usage(jobs, results.results_root)
+    pd.DataFrame([asdict(u) for u in usage]).to_csv(out / "usage.csv", index=False)
+    frame = pd.DataFrame([u.cells() for u in usage], columns=list(USAGE_COLUMNS))
+    blocks: list[Block] = [Heading(2, "Usage per stage")]
+    blocks.append(
+        Text(
+            "CPU-, GPU- and wall-hours summed over every recorded attempt (done, failed, "
+            "killed by the scheduler) of the planned jobs, the longest attempt and the largest "
+            "peak memory of any. GPU-hours are wall time × the GPUs an attempt had. The CSV "
+            "has the numbers unrounded (hours, seconds, GB)."
+        )
+    )
+    if frame.empty:
+        return [*blocks, Text("No attempt has recorded its usage yet.")]
+    return [*blocks, Link("CSV", "usage.csv"), Table(frame)]
 
 
 def _settings_section(results: Results, out: Path) -> list[Block]:

@@ -29,6 +29,7 @@ from grid import code
 from grid.cli import SettingsError
 from grid.context import JobContext, Preempted
 from grid.job import Job
+from grid.meter import AttemptMeter
 from grid.plan import launched_signatures
 from grid.stages.registry import get_stage
 from grid.store.files import atomic_write_parquet, no_space_error
@@ -120,7 +121,9 @@ def _run_claimed(
     on_start: Callable[[Job], None] | None,
     log_path: str | None,
 ) -> None:
-    """The body of :func:`run_job`, run while this attempt holds the job's claim."""
+    """The body of :func:`run_job`, run while this attempt holds the job's claim. What the
+    attempt used (:class:`grid.meter.AttemptMeter`) goes into its done or failed record."""
+    meter = AttemptMeter.start()
     results_root = folder.root
     folder.write_spec(job.to_dict())
     started = _now()
@@ -137,7 +140,13 @@ def _run_claimed(
         short = no_space_error(err) if isinstance(err, OSError) else err
         error = f"{type(short).__name__}: {short}".splitlines()[0]
         try:
-            folder.mark_failed(error, **attempt, log=log_path, traceback=traceback.format_exc())
+            folder.mark_failed(
+                error,
+                **attempt,
+                log=log_path,
+                traceback=traceback.format_exc(),
+                usage=meter.usage(),
+            )
         except OSError as mark_err:  # a full disk: the launcher records what it can
             log.error("%s %s: failure not recorded: %s", job.stage, job.signature, mark_err)
         if short is not err:
@@ -150,7 +159,8 @@ def _run_claimed(
     for table, frame in rows.items():
         atomic_write_parquet(folder.rows_path(table), to_table(table, frame, prov))
     partial = {"missing_inputs": missing} if missing else {}
-    folder.mark_done({t: len(f) for t, f in rows.items()}, code=code_of(job), **partial)
+    tables = {t: len(f) for t, f in rows.items()}
+    folder.mark_done(tables, code=code_of(job), usage=meter.usage(), **partial)
     # Rows reach the view only once the job is done, and only while the sweep's launched
     # plan holds the job (grid.store.rows.supersede explains the order).
     publish(folder, sweep)

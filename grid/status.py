@@ -26,6 +26,7 @@ from grid.store.intents import open_intents, settle
 from grid.store.lock import launch_lock_if_free
 from grid.store.rows import superseded_note, superseded_signatures
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, SlurmQueue
+from grid.usage import print_usage
 from grid.why import RERUN_STATES, print_reasons, print_stale
 from lcc.specs.gate import describe
 
@@ -174,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if superseded:
         note = superseded_note(root, the_plan.sweep)
         print(f"{len(superseded)} jobs of earlier launches superseded; {note}")
+    print_usage(the_plan.jobs, root)
     return 0
 
 

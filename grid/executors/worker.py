@@ -49,7 +49,6 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
-import resource
 import signal
 import socket
 import sys
@@ -65,6 +64,7 @@ from pathlib import Path
 
 import grid
 from grid.job import Job
+from grid.meter import cpu_seconds
 from grid.runner import DEFAULT_PLUGINS, import_plugins, isolated_job, run_job, run_with_retries
 from grid.store.folder import ClaimedElsewhere
 from grid.store.state import process_alive_here
@@ -138,12 +138,6 @@ def check_code(code_dir: str | None) -> None:
     imported = Path(grid.__file__).resolve().parent
     if not imported.is_relative_to(Path(code_dir).resolve()):
         raise ImportError(f"imported grid from {imported}, not from the code snapshot {code_dir}")
-
-
-def cpu_seconds() -> float:
-    """CPU time (user + system, every thread) this process has used so far, in seconds."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def exit_with_launcher(conn: Connection) -> None:

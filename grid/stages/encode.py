@@ -32,8 +32,9 @@ def encode_disk(config: dict) -> int:
 def encode_resources(config: dict) -> str:
     """The resource class of one encode job: ``"gpu"`` for a learned codec (a network runs
     on every image), ``"cpu"`` for JPEG, noise, blur and the identity (no network: a GPU
-    would sit idle)."""
-    return "gpu" if is_learned(config["codec"]) else "cpu"
+    would sit idle). A config naming no codec asks for ``"cpu"`` (the stage itself refuses
+    it with the valid codecs)."""
+    return "gpu" if "codec" in config and is_learned(config["codec"]) else "cpu"
 
 
 @stage("encode", version=1, resources=encode_resources, disk=encode_disk)
