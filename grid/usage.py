@@ -120,18 +120,25 @@ def duration(seconds: float) -> str:
 
 
 def usage_lines(jobs: Iterable[Any], root: Path | str) -> list[str]:
-    """The per-stage usage table as aligned text lines, headed; no lines when no attempt of
-    ``jobs`` recorded usage."""
-    rows = [usage.cells() for usage in stage_usage(jobs, root)]
-    if not rows:
+    """The per-stage usage as text, a heading and a line per stage (``  encode: 4 jobs, 5
+    attempts; CPU-h 0.12, GPU-h 0, wall-h 0.30; longest 42.0 s; max RSS 0.52 GB``); no lines
+    when no attempt of ``jobs`` recorded usage."""
+    usage = stage_usage(jobs, root)
+    if not usage:
         return []
-    table = [COLUMNS, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
     lines = ["usage per stage (every attempt that recorded it: done, failed, killed):"]
-    for row in table:
-        cells = [row[i].ljust(w) if i == 0 else row[i].rjust(w) for i, w in enumerate(widths)]
-        lines.append("  " + "  ".join(cells))
+    for row in usage:
+        stage, _, _, cpu, gpu, wall, longest, rss = row.cells()
+        counts = f"{_many(row.jobs, 'job')}, {_many(row.attempts, 'attempt')}"
+        lines.append(
+            f"  {stage}: {counts}; CPU-h {cpu}, GPU-h {gpu}, wall-h {wall}; "
+            f"longest {longest}; max RSS {rss}"
+        )
     return lines
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def print_usage(jobs: Iterable[Any], root: Path | str) -> None:

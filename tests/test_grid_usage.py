@@ -74,9 +74,10 @@ def test_status_and_the_report_show_usage_per_stage(local_run, capsys, tmp_path:
     assert status.main(["sweep=demo_cifar", f"results={root}"]) == 0
     out = capsys.readouterr().out
     lines = out[out.index("usage per stage") :].splitlines()
-    assert lines[1].split()[:3] == ["stage", "jobs", "attempts"]
-    encode = [line.split() for line in lines if line.split()[:1] == ["encode"]]
-    assert encode[0][1:3] == ["4", "5"]  # 4 jobs, 5 attempts (one failed)
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        row.stage for row in stage_usage(the_plan.jobs, root)
+    ]
+    assert "  encode: 4 jobs, 5 attempts; CPU-h " in out  # one failed attempt
     index = write_report(root / "demo_cifar", tmp_path / "report")
     assert "## Usage per stage" in index.read_text()
     csv = pd.read_csv(tmp_path / "report" / "usage.csv").set_index("stage")
