@@ -111,8 +111,9 @@ def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str])
             continue
         slurm_id = JobFolder.of(root, job).scheduler_id()
         if slurm_id:
-            queued[job.signature] = slurm_id.split("_")[0]
-    return SlurmExecutor(queued)
+            queued[job.signature] = slurm_id
+    settings = the_plan.run_settings
+    return SlurmExecutor(queued, settings["follow"], settings["poll_s"])
 
 
 def launch(argv: Sequence[str]) -> Outcome | None:
@@ -259,6 +260,12 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     print(f"submissions per stage: {arrays}")
     if not executor.blocking:
         print(f"queued; follow with: python -m grid.status sweep={sweep} results={root}")
+        if isinstance(executor, SlurmExecutor) and executor.waves_left:
+            print(
+                f"{executor.waves_left} more waves to submit (max_submit_jobs): relaunch with "
+                "the same arguments when the queue has room (e.g. from cron), or with "
+                "follow=true to wait and submit them"
+            )
         return
     for sig, blocked in blocked_by(the_plan, outcome.failed).items():  # root causes only
         job = the_plan.by_signature[sig]

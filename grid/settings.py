@@ -87,6 +87,12 @@ DEFAULTS: dict[str, Any] = {
     "cluster": "default",  # a profile in slurm/profiles/
     "results": DEFAULT_RESULTS,
     "dry_run": False,
+    # Slurm, with the cluster profile's max_submit_jobs: the launcher submits the first wave
+    # that fits the queue and exits (relaunch for the next); follow=true keeps it polling
+    # squeue every poll_s seconds and submitting each wave as room frees
+    # (grid/executors/waves.py).
+    "follow": False,
+    "poll_s": 60,
     # The launcher's disk estimate (grid/disk.py) exceeding the space left: warn | strict
     # (strict stops the launch with exit 2 before anything is written).
     "disk_check": "warn",

@@ -29,7 +29,7 @@ from lcc.train import RecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
 BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "gate.enforce",
-                "fake.pdb")  # fmt: skip
+                "fake.pdb", "follow")  # fmt: skip
 # Settings that are a count: an integer >= 1, or null where None is listed as allowed.
 COUNT_KEYS = {
     "select.top_k": False,
@@ -103,6 +103,9 @@ def _check_types(settings: Mapping[str, Any]) -> None:
         raise SettingsError(f"seeds must be a count >= 1 or a non-empty list; got {seeds!r}")
     elif not all(_is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise SettingsError(f"seeds must list distinct integers >= 0; got {seeds!r}")
+    poll_s = settings["poll_s"]
+    if isinstance(poll_s, bool) or not isinstance(poll_s, (int, float)) or not poll_s > 0:
+        raise SettingsError(f"poll_s must be a number of seconds > 0 (e.g. 60); got {poll_s!r}")
     noise_seed = settings["encode"]["seed"]
     if not (_is_int(noise_seed) and noise_seed >= 0):
         raise SettingsError(f"encode.seed must be an integer >= 0; got {noise_seed!r}")
