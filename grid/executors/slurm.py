@@ -215,7 +215,7 @@ class SlurmExecutor(Executor):
         if first or wave:
             print(
                 f"max_submit_jobs={limit}: {tasks} array tasks to submit, {max(room, 0)} of room "
-                f"in the queue now: {len(waves) - (not wave)} waves; "
+                f"in the queue now; waves: {len(waves) - (not wave)}; "
                 + (f"submitting {len(wave)} arrays now" if wave else "none fits now")
             )
         return wave
