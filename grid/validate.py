@@ -168,10 +168,23 @@ def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> No
             raise SettingsError(f"{err} (dataset {dataset!r})") from None
 
 
-def check_disk(settings: Mapping[str, Any], results: Path) -> None:
+def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False) -> dict[str, str]:
     """The data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
-    needed corruption, and ``results`` can be created or written. Nothing is written."""
+    needed corruption, and ``results`` can be created or written. Nothing is written.
+
+    A dry run checks only ``results``: it returns the data settings it did not check
+    (``{"data.cifar10": "/data/cifar"}``), so a plan can be inspected where the data is not."""
     used = set(settings["datasets"])
+    release = settings["data"]["cifar10c"]
+    reads_release = settings["cifar10c"] and any(
+        lcc.data.dataset_info(name).image_size == 32 for name in used
+    )
+    if dry_run:
+        _check_writable(results)
+        roots = {f"data.{n}": settings["data"][n] for n in DATA_ROOTS if n in used}
+        if release is not None and reads_release:
+            roots["data.cifar10c"] = release
+        return {key: str(value) for key, value in roots.items()}
     for name in DATA_ROOTS:
         root = settings["data"][name]
         if name in used:
@@ -180,10 +193,6 @@ def check_disk(settings: Mapping[str, Any], results: Path) -> None:
             except ValueError as err:
                 what = " is not set" if root is None else f"={root}"
                 raise SettingsError(f"data.{name}{what}: {err}") from None
-    release = settings["data"]["cifar10c"]
-    reads_release = settings["cifar10c"] and any(
-        lcc.data.dataset_info(name).image_size == 32 for name in used
-    )
     if release is not None and reads_release:
         corruptions = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
         try:
@@ -191,6 +200,7 @@ def check_disk(settings: Mapping[str, Any], results: Path) -> None:
         except ValueError as err:
             raise SettingsError(f"data.cifar10c={release}: {err}") from None
     _check_writable(results)
+    return {}
 
 
 def _check_writable(results: Path) -> None:

@@ -72,13 +72,24 @@ class Dependency:
     tasks: tuple[int, ...] = ()
 
     def describe(self, name: Callable[[int | str], str] = str) -> str:
-        """``aftercorr <array 3>``, ``afterany 123_[0,4]``, ``afterany <array 1>``;
+        """``aftercorr <array 3>``, ``afterany 123_[0-2,4]``, ``afterany <array 1>``;
         ``name`` turns ``array`` into what to print."""
         if self.kind == AFTERCORR:
             return f"aftercorr {name(self.array)}"
         if self.kind == TASKS:
-            return f"afterany {name(self.array)}_[{','.join(map(str, self.tasks))}]"
+            return f"afterany {name(self.array)}_[{spans(self.tasks)}]"
         return f"afterany {name(self.array)}"
+
+
+def spans(indices: Sequence[int]) -> str:
+    """``0-2,4,7-8`` for the sorted task indices ``[0, 1, 2, 4, 7, 8]`` (Slurm's notation)."""
+    runs: list[list[int]] = []
+    for index in indices:
+        if runs and index == runs[-1][1] + 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index])
+    return ",".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from grid.executors.base import Launch
 from grid.stages.registry import get_stage
 
 SUBMITIT_TIMEOUTS = 3  # submitit's default number of timeout requeues of one task
-SUBMITIT_COMMAND = "python -u -m submitit.core._submit"  # what an array task runs
+SLURM_PREFIX = "slurm_"  # AutoExecutor's prefix of Slurm-only parameters
 
 
 def array_parameters(
@@ -83,14 +83,29 @@ def array_executor(
     return executor
 
 
+class _ScriptRenderer(submitit.SlurmExecutor):
+    """submitit's Slurm executor used only to render scripts: it never submits, so it needs
+    no ``srun`` on PATH (a dry run on a laptop)."""
+
+    @classmethod
+    def affinity(cls) -> int:
+        return 1
+
+
 def script_text(array: ArrayPlan, dependency: str | None, launch: Launch) -> str:
     """The script ``sbatch`` would get for ``array`` (``#SBATCH --array=0-<n-1>%<k>`` for
-    more than one task), rendered by submitit from :func:`array_parameters`; nothing is
-    submitted or written."""
-    slurm = array_executor(array, dependency, launch)._executor
+    more than one task), rendered by submitit from :func:`array_parameters` translated as
+    :class:`submitit.AutoExecutor` translates them; nothing is submitted or written."""
+    renderer = _ScriptRenderer(
+        launch.log_dir / "slurm" / "%j", max_num_timeout=timeout_requeues(array, launch)
+    )
+    params = array_parameters(array, dependency, launch)
+    generic = {k: v for k, v in params.items() if not k.startswith(SLURM_PREFIX)}
+    specific = {k[len(SLURM_PREFIX) :]: v for k, v in params.items() if k.startswith(SLURM_PREFIX)}
+    renderer.update_parameters(**renderer._convert_parameters(generic), **specific)
     if len(array.tasks) > 1:
-        slurm.parameters["map_count"] = len(array.tasks)
-    return slurm._make_submission_file_text(SUBMITIT_COMMAND, "dry-run")
+        renderer.parameters["map_count"] = len(array.tasks)
+    return renderer._make_submission_file_text(renderer._submitit_command_str, "dry-run")
 
 
 def code_setup(code_dir: Path | None) -> list[str]:
