@@ -15,17 +15,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import lcc.codecs
 import lcc.data
-import lcc.models
+import lcc.specs.codecs
+import lcc.specs.models
 from grid.disk import DISK_CHECKS
 from grid.expand import fit_settings, train_recipe
 from grid.settings import SettingsError
 from grid.stage_table import SELECT_METHODS
-from lcc.codecs.fit_recipe import FitRecipeError
 from lcc.data.check import check_cifar10c, check_root
-from lcc.evaluate import PRECISIONS
-from lcc.train import RecipeError
+from lcc.specs.fit_recipe import FitRecipeError
+from lcc.specs.precision import PRECISIONS
+from lcc.specs.train_recipe import RecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
 BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "gate.enforce",
@@ -115,15 +115,15 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     """Raise :class:`SettingsError` (one line) for the first bad value in ``settings``."""
     _check_types(settings)
     _check_choices("dataset", settings["datasets"], lcc.data.DATASETS)
-    _check_choices("architecture", settings["archs"], lcc.models.MODELS)
-    codecs = [c for c in lcc.codecs.CODECS if c != "identity"]
+    _check_choices("architecture", settings["archs"], lcc.specs.models.MODELS)
+    codecs = [c for c in lcc.specs.codecs.CODECS if c != "identity"]
     _check_choices("codec", settings["codecs"], codecs)
     for codec, levels in settings["codecs"].items():
         if not isinstance(levels, list):
             raise SettingsError(f"codecs.{codec} must be a list of levels, got {levels!r}")
         for level in levels:
             try:
-                lcc.codecs.validate(codec, level)
+                lcc.specs.codecs.validate(codec, level)
             except ValueError as err:
                 raise SettingsError(f"codecs.{codec}: {err}") from None
     _check_choices("corruption", settings["corruptions"], lcc.data.CORRUPTIONS)
@@ -156,14 +156,12 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
 
 
 def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> None:
-    """Build each architecture on the meta device (no memory) to see it takes the images."""
-    import torch
-
+    """Each architecture takes the dataset's images (the check :func:`lcc.models.build`
+    makes, without building the network)."""
     num_classes = lcc.data.dataset_info(dataset).num_classes
     for arch in archs:
         try:
-            with torch.device("meta"):
-                lcc.models.build(arch, num_classes, image_size)
+            lcc.specs.models.validate(arch, num_classes, image_size)
         except ValueError as err:
             raise SettingsError(f"{err} (dataset {dataset!r})") from None
 
