@@ -4,6 +4,7 @@ rendered from the parameters the submission uses (grid/executors/sbatch.py)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -54,3 +55,38 @@ def test_the_dry_run_writes_one_script_per_array_without_slurm_or_data(
     dependencies = [dependency_option(a.dependencies, ids) or "" for a in arrays]
     assert any(d.startswith("aftercorr:<array ") or ",aftercorr:" in d for d in dependencies)
     assert any(re.search(r"<array \d+>_\d", d) for d in dependencies)  # task lists
+
+
+def test_each_dry_run_script_is_the_script_sbatch_then_gets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """The same launch, dry then real (a fake sbatch keeps each script): the scripts agree
+    line for line but for the intent's ``--comment`` and the real ids in ``--dependency``."""
+    bin_dir, kept = tmp_path / "bin", tmp_path / "kept"
+    bin_dir.mkdir()
+    kept.mkdir()
+    fake = (
+        'id=$((7001 + $(ls "$KEPT" | wc -l)))\n'
+        'cp "$1" "$KEPT/$id.sh"\n'
+        'echo "Submitted batch job $id"\n'
+    )
+    for name, text in [("sbatch", fake), ("srun", "exit 1\n")]:
+        (bin_dir / name).write_text(f"#!/bin/sh\n{text}")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("KEPT", str(kept))
+    results = tmp_path / "results"
+    synthetic = [arg for arg in SWEEP if not arg.startswith("datasets=")]  # data to run on
+    argv = [*synthetic, "executor=slurm", f"results={results}", "cluster=example-gpu-cluster"]
+    assert main([*argv, "dry_run=true"]) == 0
+    assert main(argv) == 0, capsys.readouterr().err
+    dry = sorted((results / "_logs" / "demo_cifar" / DRY_RUN_DIR).iterdir())
+    real = sorted(kept.iterdir(), key=lambda p: int(p.stem))
+    assert len(dry) == len(real) > 1
+
+    def kept_lines(path: Path) -> list[str]:
+        skip = ("#SBATCH --comment=", "#SBATCH --dependency=")
+        return [line for line in path.read_text().splitlines() if not line.startswith(skip)]
+
+    for dry_script, real_script in zip(dry, real, strict=True):
+        assert kept_lines(dry_script) == kept_lines(real_script), dry_script.name

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,18 @@ def test_a_bad_poll_interval_is_a_one_line_error(tmp_path: Path, queue: Path, ca
     assert main(launch_args(tmp_path, "poll_s=0")) == 2
     err = capsys.readouterr().err
     assert "poll_s must be a number of seconds > 0 (e.g. 60); got 0" in err and not scripts(queue)
+
+
+def test_sigint_while_following_stops_the_wait_with_exit_130(
+    tmp_path: Path, queue: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("FAKE_QUEUE_OTHER", str(LIMIT))  # the queue is full: nothing fits
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        code = main(launch_args(tmp_path, "follow=true", "poll_s=0.05"))
+    finally:
+        timer.cancel()
+    err = capsys.readouterr().err
+    assert code == 130 and not scripts(queue)
+    assert "SIGINT: queued 0 arrays (0 jobs), kept; not submitted: 25 jobs" in err
