@@ -12,7 +12,7 @@ import pytest
 
 import grid
 from grid.dry_run import DRY_RUN_DIR, placeholder, script_name
-from grid.executors.arrays import dependency_option, plan_arrays
+from grid.executors.arrays import AFTERCORR, dependency_option, plan_arrays
 from grid.launch import main
 from tests import grid_toy_stages as toy
 
@@ -51,6 +51,8 @@ def test_the_dry_run_writes_one_script_per_array_without_slurm_or_data(
         waits = flags.get("dependency")  # submitit shell-quotes a placeholder's "<array 1>"
         assert (waits and waits.strip("'")) == dependency_option(array.dependencies, ids)
         assert flags["job-name"] == f"lcc-demo_cifar-{array.stage}"
+        corr = any(d.kind == AFTERCORR for d in array.dependencies)
+        assert flags.get("kill-on-invalid-dep") == ("yes" if corr else None)
         assert re.search(rf"^\s*{index} {re.escape(array.stage)}\s+{n}\s", out, re.M)
     dependencies = [dependency_option(a.dependencies, ids) or "" for a in arrays]
     assert any(d.startswith("aftercorr:<array ") or ",aftercorr:" in d for d in dependencies)

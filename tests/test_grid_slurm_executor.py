@@ -242,7 +242,9 @@ def test_encode_then_train_lines_up_task_by_task_with_the_profiles_resources(
         (data,), (test,) = job.inputs["train_data"], job.inputs["test_clean"]
         waits = calls[array[job.signature]]["dependency"]
         assert waits == f"afterany:{outcome.ids[test]},aftercorr:{array[data]}"
+        assert calls[array[job.signature]]["kill-on-invalid-dep"] == "yes"
         assert outcome.ids[job.signature].split("_")[1] == outcome.ids[data].split("_")[1]
+    assert all("kill-on-invalid-dep" not in calls[array[j.signature]] for j in encode.jobs)
     for group in (encode, train):
         res = profile.resources_for(group.stage, get_stage(group.stage).resources)
         for array_id in {array[j.signature] for j in group.jobs}:

@@ -19,8 +19,9 @@ Dependencies (:class:`Dependency`), per upstream array an array reads:
   one training) sorted by the upstream task they read, and an unpacked upstream group is
   split by how its jobs are read (a training set's encodes apart from the test splits that
   every training reads). Slurm starts an ``aftercorr`` task only when its upstream task
-  *succeeded*; after a failure it stays pending (reason ``DependencyNeverSatisfied``) until
-  cancelled, where ``afterany`` would start it to fail on its missing input.
+  *succeeded*: after a failure its dependency can never be met, so such arrays are submitted
+  with ``--kill-on-invalid-dep=yes`` (grid/executors/sbatch.py) and Slurm cancels the task
+  (the next launch resubmits it), where ``afterany`` would start it to fail on its input.
 - ``tasks``: ``afterany:<id>_4:<id>_7``, the upstream tasks actually read, at most
   :data:`MAX_TASK_IDS` of them; the whole array waits for them.
 - ``array``: ``afterany:<id>``, the whole upstream array: where an array reads more than

@@ -16,7 +16,7 @@ from typing import Any
 
 import submitit
 
-from grid.executors.arrays import ArrayPlan
+from grid.executors.arrays import AFTERCORR, ArrayPlan
 from grid.executors.base import Launch
 from grid.stages.registry import get_stage
 
@@ -29,8 +29,9 @@ def array_parameters(
 ) -> dict[str, Any]:
     """submitit's ``update_parameters`` keywords for ``array``: the profile's resources for
     its stage (a packed task's time is its jobs' sum, capped: ``Profile.task_time_min``),
-    ``dependency`` as ``--dependency`` (see :func:`grid.executors.arrays.dependency_option`),
-    and ``comment`` as ``--comment`` (the intent's ``lcc:<token>``, grid/store/intents.py)."""
+    ``dependency`` as ``--dependency`` (see :func:`grid.executors.arrays.dependency_option`;
+    with ``--kill-on-invalid-dep=yes`` where it holds an ``aftercorr``), and ``comment`` as
+    ``--comment`` (the intent's ``lcc:<token>``, grid/store/intents.py)."""
     profile = launch.profile
     res = profile.resources_for(array.stage, get_stage(array.stage).resources)
     per_task = max(len(task) for task in array.tasks)
@@ -43,6 +44,10 @@ def array_parameters(
         extra["qos"] = profile.qos
     if dependency:
         extra["dependency"] = dependency
+    if any(dep.kind == AFTERCORR for dep in array.dependencies):
+        # A task whose upstream task failed can never start: Slurm cancels it, and the
+        # next launch resubmits it (its job reads as new), instead of it pending forever.
+        extra["kill_on_invalid_dep"] = "yes"
     params: dict[str, Any] = {
         "name": f"lcc-{launch.sweep}-{array.stage}",
         "timeout_min": profile.task_time_min(res.time_min, per_task),
