@@ -1,7 +1,11 @@
 """``python -m grid.launch sweep=NAME [key=value ...]``: plan, skip what is done, submit the rest.
 
 Everything is validated before anything is submitted; a bad value prints one line naming it
-and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only.
+and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only (with
+``executor=slurm``, also each array and its ``sbatch`` script: grid/dry_run.py; the data
+folders are not checked). A profile's ``max_submit_jobs`` makes a Slurm launch submit the
+first wave that fits the queue and exit (relaunch for the next), or, with ``follow=true``,
+wait for room and submit every wave (grid/executors/waves.py).
 
 Slurm submission (grid/executors/slurm.py) records each array's intent before its ``sbatch``
 (grid/store/intents.py); a launch first reconciles the intents an earlier launcher left

@@ -1,4 +1,5 @@
-"""Slurm through submitit: the whole DAG is queued at once as job arrays and the launcher exits.
+"""Slurm through submitit: the DAG is queued as job arrays (at once, or in waves under a
+``max_submit_jobs`` limit) and the launcher exits.
 
 :func:`grid.executors.arrays.plan_arrays` decides the arrays and what each waits for (a
 task waits only for the upstream tasks holding its inputs: ``aftercorr`` task by task where
@@ -133,7 +134,8 @@ class SlurmExecutor(Executor):
     With the profile's ``max_submit_jobs`` it submits in waves (grid/executors/waves.py):
     the first wave that fits the queue, then it stops, leaving :attr:`waves_left` for a
     relaunch; ``follow=True`` instead polls ``squeue`` every ``poll_s`` seconds and submits
-    each wave when room frees, until every array is queued."""
+    each wave when room frees, until every array is queued (holding the launch lock, so
+    another launcher waits and ``grid.status`` says a launcher is submitting)."""
 
     name = "slurm"
     blocking = False
