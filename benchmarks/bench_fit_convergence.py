@@ -1,6 +1,6 @@
 """Convergence of a codec fit on real CIFAR-10: held-out PSNR and bpp against wall time.
 
-Fits BLS at one λ with each named fit recipe (lcc.codecs.fit_recipe; ``fast`` is the default,
+Fits BLS at one λ with each named fit recipe (lcc.specs.fit_recipe; ``fast`` is the default,
 ``thesis`` the author's batch 8 / Adam 1e-4), one after another in this process, each for at
 most ``--minutes`` of wall time, and prints after every epoch the elapsed time, steps, the
 learning rate and the held-out images' PSNR and estimated bpp. Each fit ends with the quality
@@ -28,9 +28,9 @@ from rd_cifar10_bls import SHARED, BudgetSpent, cifar10_root  # same folder: run
 
 from lcc.codecs import fit, get
 from lcc.codecs.fit import CHECKPOINT, finish_from_checkpoint
-from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES, describe, gate_verdict, rd_point
 from lcc.data import load
+from lcc.specs.fit_recipe import resolve_fit_recipe
 
 
 def run_recipe(name: str, args, train: np.ndarray, workdir: Path) -> None:

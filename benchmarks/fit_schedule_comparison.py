@@ -10,7 +10,7 @@ JPEG at the gate's qualities on the same test images). Recipes, one after anothe
 - ``fast``: the default preset as the reproduce sweep resolves it (16 epochs of at most 400
   steps; 9,500 training images in batches of 32 give 296 steps an epoch, 4,736 steps);
 - ``fast*3``: the same preset with 3x the epochs (48, 14,208 steps; the cosine spans them);
-- ``converge``: the held-out-plateau preset (lcc/codecs/fit_recipe.py), up to its cap.
+- ``converge``: the held-out-plateau preset (lcc/specs/fit_recipe.py), up to its cap.
 
 Each fit works in ``--workdir/<recipe>`` and resumes from its checkpoint when rerun; each
 result is appended as one JSON line to ``--out`` and the table is printed from that file, so
@@ -38,9 +38,9 @@ from rd_cifar10_bls import SHARED, cifar10_root  # same folder: run as a script
 
 from lcc.codecs import fit, get
 from lcc.codecs.fit import CHECKPOINT
-from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.gate import GATE_JPEG_QUALITIES, gate_verdict, rd_point
 from lcc.data import load
+from lcc.specs.fit_recipe import resolve_fit_recipe
 
 
 def recipe_of(name: str) -> dict:

@@ -6,7 +6,7 @@ first ``--test`` test images, with ``lcc.train.train`` itself (the train stage's
 
 - ``v1``: the thesis recipe as docs/reproduction ran it (constant SGD lr 0.01, momentum 0.9,
   weight decay 5e-4, batch 128, crop + flip), 8 epochs;
-- ``fast``: the ``fast`` preset of :data:`lcc.train.recipe.PRESETS` (cosine schedule with a
+- ``fast``: the ``fast`` preset of :data:`lcc.specs.train_recipe.PRESETS` (cosine schedule with a
   5 % warm-up to lr 0.05, Nesterov, label smoothing 0.1), the same epochs, so the same wall
   time up to noise (the schedule and the smoothing cost nothing per step).
 
@@ -36,7 +36,7 @@ from lcc.data.cifar10 import load_cifar10
 from lcc.data.dataset import take_limit
 from lcc.train import Recipe, train
 
-RECIPES = {"v1": "thesis", "fast": "fast"}  # row name -> preset of lcc.train.recipe.PRESETS
+RECIPES = {"v1": "thesis", "fast": "fast"}  # row name -> preset of lcc.specs.train_recipe.PRESETS
 
 
 def encoded(images, arm: str):

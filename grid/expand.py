@@ -15,14 +15,14 @@ from typing import Any
 
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
-from lcc.codecs import is_learned, is_seeded, objective_of
-from lcc.codecs.fit_recipe import resolve_fit_recipe
-from lcc.codecs.gate import GATE_JPEG_QUALITIES
-from lcc.codecs.objectives import check_task_beta, objective_settings
 from lcc.data.corruptions import SEVERITIES, generation_settings
-from lcc.evaluate.fourier import check_settings as check_fourier_settings
-from lcc.train.recipe import resolve_recipe
-from lcc.train.weights import check_rule
+from lcc.specs.codecs import is_learned, is_seeded, objective_of
+from lcc.specs.fit_recipe import resolve_fit_recipe
+from lcc.specs.fourier import check_settings as check_fourier_settings
+from lcc.specs.gate import GATE_JPEG_QUALITIES
+from lcc.specs.objectives import check_task_beta, objective_settings
+from lcc.specs.train_recipe import resolve_recipe
+from lcc.specs.weights import check_rule
 
 log = logging.getLogger(__name__)
 
@@ -411,7 +411,7 @@ def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs
 
     Why k × epochs rather than a subsample of the joined set: each arm keeps its own data and
     only the number of steps is equalised. The recipe has no learning-rate schedule (a
-    constant SGD rate, :data:`lcc.train.recipe.THESIS_RECIPE`), so both arms take the same
+    constant SGD rate, :data:`lcc.specs.train_recipe.THESIS_RECIPE`), so both arms take the same
     rates over the same number of steps, exactly up to each epoch's last partial batch: the
     parts are one split at k levels, N images each, so a joined epoch takes ceil(kN/B) steps
     and its k control epochs k·ceil(N/B), at most k − 1 more. The control is evaluated k

@@ -1,7 +1,11 @@
 """``python -m grid.launch sweep=NAME [key=value ...]``: plan, skip what is done, submit the rest.
 
 Everything is validated before anything is submitted; a bad value prints one line naming it
-and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only.
+and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only (with
+``executor=slurm``, also each array and its ``sbatch`` script: grid/dry_run.py; the data
+folders are not checked). A profile's ``max_submit_jobs`` makes a Slurm launch submit the
+first wave that fits the queue and exit (relaunch for the next), or, with ``follow=true``,
+wait for room and submit every wave (grid/executors/waves.py).
 
 Slurm submission (grid/executors/slurm.py) records each array's intent before its ``sbatch``
 (grid/store/intents.py); a launch first reconciles the intents an earlier launcher left
@@ -30,9 +34,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from grid import dry_run
 from grid.cancel import main as cancel_main
 from grid.cli import SettingsError, flag, split_sweep, take
-from grid.code import current, snapshot
+from grid.code import current, snapshot, snapshot_dir
 from grid.disk import check_space
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.fake import FakeExecutor
@@ -43,7 +48,7 @@ from grid.job import Job
 from grid.partial import partial_reruns
 from grid.plan import Group, Plan, launches_path, plan_path, results_root
 from grid.planner import plan
-from grid.profiles import load_profile
+from grid.profiles import Profile, load_profile
 from grid.stages.registry import STAGES
 from grid.status import classify, gate_lines, stages_of
 from grid.store.files import atomic_write_bytes, is_no_space, no_space_error
@@ -111,8 +116,9 @@ def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str])
             continue
         slurm_id = JobFolder.of(root, job).scheduler_id()
         if slurm_id:
-            queued[job.signature] = slurm_id.split("_")[0]
-    return SlurmExecutor(queued)
+            queued[job.signature] = slurm_id
+    settings = the_plan.run_settings
+    return SlurmExecutor(queued, settings["follow"], settings["poll_s"])
 
 
 def launch(argv: Sequence[str]) -> Outcome | None:
@@ -133,16 +139,22 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     executor_name, why = choose_executor(settings["executor"])
     check_slurm(executor_name, settings["dry_run"])
     root = results_root(settings)
+    unchecked: dict[str, str] = {}
     for part_settings in the_plan.settings.values():
-        check_disk(part_settings, root)
+        unchecked.update(check_disk(part_settings, root, settings["dry_run"]))
     print(f"sweep {sweep}: {len(the_plan.jobs)} jobs, results in {root / sweep}")
     print(f"executor: {executor_name} ({why}); cluster profile: {profile.name}")
     print(f"code: {current().short()}")
+    if unchecked:
+        print(f"data folders not checked: {', '.join(f'{k}={v}' for k, v in unchecked.items())}")
     with launch_lock(root):
         _settle_intents(the_plan, root, sweep, resolve)
         states = classify(the_plan, root)
         groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
-        if groups is None:
+        if settings["dry_run"]:
+            if executor_name == "slurm":
+                _show_arrays(the_plan, states, groups, profile, root)
+            print("dry run: nothing submitted")
             return None
         code_dir = snapshot(root)  # after the disk check: a stopped launch writes nothing
         print(f"code snapshot: {code_dir}")
@@ -186,7 +198,7 @@ def _settle_intents(the_plan: Plan, root: Path, sweep: str, resolve: str | None)
 def _plan_to_run(
     the_plan: Plan, states: dict[str, str], root: Path, sweep: str, dry_run: bool
 ) -> list[Group] | None:
-    """Print the summary and return the groups to run (None on a dry run)."""
+    """Print the summary and return the groups to run (on a dry run, with nothing written)."""
     skipped = unavailable(the_plan)
     todo = {s for s, st in states.items() if st in (NEW, FAILED, CANCELLED) and s not in skipped}
     partial = partial_reruns(the_plan, states, root, todo)
@@ -202,8 +214,7 @@ def _plan_to_run(
         leaving = supersede(root, sweep, set(the_plan.by_signature), dry_run=True)
         if leaving:
             print(f"{len(leaving)} jobs of earlier launches would leave the sweep's view")
-        print("dry run: nothing submitted")
-        return None
+        return _groups_to_run(the_plan, todo)
     for sig, reason in partial.items():
         JobFolder.of(root, the_plan.by_signature[sig]).reopen(reason)
     _publish_done(the_plan, states, root, sweep)
@@ -214,6 +225,17 @@ def _plan_to_run(
             f"{len(moved)} jobs of earlier launches left the plan: {superseded_note(root, sweep)}"
         )
     return _groups_to_run(the_plan, todo)
+
+
+def _show_arrays(
+    the_plan: Plan, states: dict[str, str], groups: list[Group], profile: Profile, root: Path
+) -> None:
+    """The dry run of a Slurm launch: its arrays and their scripts (grid/dry_run.py)."""
+    settings = the_plan.run_settings
+    code_dir = snapshot_dir(root, current())  # where the launch would snapshot the code
+    info = Launch(the_plan.sweep, root, settings, profile, the_plan.by_signature, code_dir)
+    executor = make_executor("slurm", the_plan, root, states)
+    dry_run.show(executor.plan(groups, info), info)
 
 
 def _record_launch(root: Path, sweep: str, argv: Sequence[str]) -> None:
@@ -259,6 +281,12 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     print(f"submissions per stage: {arrays}")
     if not executor.blocking:
         print(f"queued; follow with: python -m grid.status sweep={sweep} results={root}")
+        if isinstance(executor, SlurmExecutor) and executor.waves_left:
+            print(
+                f"{executor.waves_left} more waves to submit (max_submit_jobs): relaunch with "
+                "the same arguments when the queue has room (e.g. from cron), or with "
+                "follow=true to wait and submit them"
+            )
         return
     for sig, blocked in blocked_by(the_plan, outcome.failed).items():  # root causes only
         job = the_plan.by_signature[sig]

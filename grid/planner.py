@@ -1,7 +1,8 @@
 """Planning: a sweep name and ``key=value`` overrides → the validated, expanded :class:`Plan`.
 
-Needs lcc's registries (codecs, datasets, models), so it imports torch; :mod:`grid.plan`,
-which reads a launched plan back, does not.
+Reads lcc's torch-free declarations (lcc.specs: codecs, models, recipes; lcc.data's
+registry), so planning imports no torch or compressai (tests/test_layering.py); a stage's
+implementation is imported by the job that runs it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from grid import sweeps
 from grid.expand import expand
 from grid.job import Job
 from grid.plan import Plan
+from grid.plugins import import_plugins
 from grid.profiles import profile_names
-from grid.runner import import_plugins
 from grid.settings import DEFAULTS, SettingsError, apply_overrides, merge, parse_overrides
 from grid.validate import validate
 

@@ -76,6 +76,7 @@ class Profile:
     account: str = ""
     qos: str = ""
     max_array_size: int = 1000  # the cluster's MaxArraySize (array indices 0..max-1)
+    max_submit_jobs: int = 0  # the site's MaxSubmitJobs per user, in array tasks (0: no limit)
     array_parallelism: int = 256  # at most this many tasks of one array run at once
     signal_delay_s: int = 90  # USR2 this long before the time limit, for checkpointing
     max_time_min: int = 1440  # the longest time limit a packed task asks for (partition max)

@@ -9,7 +9,6 @@ preemption requeues the job, and the stage resumes from the checkpoint in its fo
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import random
@@ -26,11 +25,11 @@ import submitit
 
 import grid.stages.builtin  # noqa: F401  (registers the stages)
 from grid import code
-from grid.cli import SettingsError
 from grid.context import JobContext, Preempted
 from grid.job import Job
 from grid.meter import AttemptMeter
 from grid.plan import launched_signatures
+from grid.plugins import DEFAULT_PLUGINS, import_plugins  # noqa: F401 (re-exported)
 from grid.stages.registry import get_stage
 from grid.store.files import atomic_write_parquet, no_space_error
 from grid.store.folder import ClaimedElsewhere, JobFolder
@@ -169,12 +168,6 @@ def _run_claimed(
         supersede(results_root, sweep, planned)
 
 
-# Plugins every plan and every job imports first: stages registered from above grid, whose
-# functions read analysis (select, report), so that grid itself never imports analysis
-# (docs/ARCHITECTURE.md); a sweep's ``plugins`` come after them and may replace them.
-DEFAULT_PLUGINS = ("analysis.stages",)
-
-
 def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
     """``attempt()`` (one :func:`run_job` of ``job``), run again at once while it raises and
     fewer than ``retries`` reruns were made; the last error propagates.
@@ -198,16 +191,6 @@ def run_with_retries(job: Job, retries: int, attempt: Callable[[], str]) -> str:
                 retries,
             )
     return attempt()
-
-
-def import_plugins(modules: list[str]) -> None:
-    """Import the default plugins, then the sweep's plugin modules (they may register or
-    replace stages)."""
-    for module in (*DEFAULT_PLUGINS, *modules):
-        try:
-            importlib.import_module(module)
-        except ImportError as err:  # a missing module, or one whose own imports fail
-            raise SettingsError(f"plugin {module!r} cannot be imported: {err}") from None
 
 
 def set_threads(threads: int | None) -> None:

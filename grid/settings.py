@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grid.cli import DEFAULT_RESULTS, SettingsError
-from lcc.codecs.fit_recipe import FIT_KEYS
-from lcc.evaluate.fourier import DEFAULT_NORM
-from lcc.train.recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
+from lcc.specs.fit_recipe import FIT_KEYS
+from lcc.specs.fourier import DEFAULT_NORM
+from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
 
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
 
@@ -66,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
         "train_limit": None,  # keep the first N training images (class-balanced)
         "test_limit": None,
     },
-    # Codec fitting: a preset of lcc.codecs.fit_recipe (fast | thesis); any key set here
+    # Codec fitting: a preset of lcc.specs.fit_recipe (fast | thesis); any key set here
     # overrides the preset's value (null = the preset's). task_beta: β of the task-aware
     # codecs' objective (lcc.codecs.objectives; null = its default, 1.0).
     "fit": {"recipe": "fast", "task_beta": None, **dict.fromkeys(FIT_KEYS)},
@@ -75,7 +75,7 @@ DEFAULTS: dict[str, Any] = {
         "images": 1000,  # first N test images (class-balanced); null = the whole test split
         "enforce": False,  # true: a codec that fails the gate gets no encodes, so no training
     },
-    # Classifier training: a preset of lcc.train.recipe (thesis | author); any key set here
+    # Classifier training: a preset of lcc.specs.train_recipe (thesis | author); any key set here
     # overrides the recipe's value (null = the recipe's, e.g. the thesis batch for the
     # dataset and architecture). Resolved by lcc at plan time into each train job's config.
     "train": {"recipe": DEFAULT_PRESET, **dict.fromkeys(RECIPE_KEYS)},
@@ -87,6 +87,12 @@ DEFAULTS: dict[str, Any] = {
     "cluster": "default",  # a profile in slurm/profiles/
     "results": DEFAULT_RESULTS,
     "dry_run": False,
+    # Slurm, with the cluster profile's max_submit_jobs: the launcher submits the first wave
+    # that fits the queue and exits (relaunch for the next); follow=true keeps it polling
+    # squeue every poll_s seconds and submitting each wave as room frees
+    # (grid/executors/waves.py).
+    "follow": False,
+    "poll_s": 60,
     # The launcher's disk estimate (grid/disk.py) exceeding the space left: warn | strict
     # (strict stops the launch with exit 2 before anything is written).
     "disk_check": "warn",
@@ -101,7 +107,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` picks the training
-# preset of lcc.train.recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
+# preset of lcc.specs.train_recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
 ALIASES = {"epochs": "train.epochs", "lr": "train.lr", "recipe": "train.recipe"}
 RECIPES = tuple(PRESETS)
 

@@ -15,21 +15,21 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import lcc.codecs
 import lcc.data
-import lcc.models
+import lcc.specs.codecs
+import lcc.specs.models
 from grid.disk import DISK_CHECKS
 from grid.expand import fit_settings, train_recipe
 from grid.settings import SettingsError
 from grid.stage_table import SELECT_METHODS
-from lcc.codecs.fit_recipe import FitRecipeError
 from lcc.data.check import check_cifar10c, check_root
-from lcc.evaluate import PRECISIONS
-from lcc.train import RecipeError
+from lcc.specs.fit_recipe import FitRecipeError
+from lcc.specs.precision import PRECISIONS
+from lcc.specs.train_recipe import RecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
 BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "gate.enforce",
-                "fake.pdb")  # fmt: skip
+                "fake.pdb", "follow")  # fmt: skip
 # Settings that are a count: an integer >= 1, or null where None is listed as allowed.
 COUNT_KEYS = {
     "select.top_k": False,
@@ -103,6 +103,9 @@ def _check_types(settings: Mapping[str, Any]) -> None:
         raise SettingsError(f"seeds must be a count >= 1 or a non-empty list; got {seeds!r}")
     elif not all(_is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise SettingsError(f"seeds must list distinct integers >= 0; got {seeds!r}")
+    poll_s = settings["poll_s"]
+    if isinstance(poll_s, bool) or not isinstance(poll_s, (int, float)) or not poll_s > 0:
+        raise SettingsError(f"poll_s must be a number of seconds > 0 (e.g. 60); got {poll_s!r}")
     noise_seed = settings["encode"]["seed"]
     if not (_is_int(noise_seed) and noise_seed >= 0):
         raise SettingsError(f"encode.seed must be an integer >= 0; got {noise_seed!r}")
@@ -112,15 +115,15 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     """Raise :class:`SettingsError` (one line) for the first bad value in ``settings``."""
     _check_types(settings)
     _check_choices("dataset", settings["datasets"], lcc.data.DATASETS)
-    _check_choices("architecture", settings["archs"], lcc.models.MODELS)
-    codecs = [c for c in lcc.codecs.CODECS if c != "identity"]
+    _check_choices("architecture", settings["archs"], lcc.specs.models.MODELS)
+    codecs = [c for c in lcc.specs.codecs.CODECS if c != "identity"]
     _check_choices("codec", settings["codecs"], codecs)
     for codec, levels in settings["codecs"].items():
         if not isinstance(levels, list):
             raise SettingsError(f"codecs.{codec} must be a list of levels, got {levels!r}")
         for level in levels:
             try:
-                lcc.codecs.validate(codec, level)
+                lcc.specs.codecs.validate(codec, level)
             except ValueError as err:
                 raise SettingsError(f"codecs.{codec}: {err}") from None
     _check_choices("corruption", settings["corruptions"], lcc.data.CORRUPTIONS)
@@ -153,22 +156,33 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
 
 
 def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> None:
-    """Build each architecture on the meta device (no memory) to see it takes the images."""
-    import torch
-
+    """Each architecture takes the dataset's images (the check :func:`lcc.models.build`
+    makes, without building the network)."""
     num_classes = lcc.data.dataset_info(dataset).num_classes
     for arch in archs:
         try:
-            with torch.device("meta"):
-                lcc.models.build(arch, num_classes, image_size)
+            lcc.specs.models.validate(arch, num_classes, image_size)
         except ValueError as err:
             raise SettingsError(f"{err} (dataset {dataset!r})") from None
 
 
-def check_disk(settings: Mapping[str, Any], results: Path) -> None:
+def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False) -> dict[str, str]:
     """The data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
-    needed corruption, and ``results`` can be created or written. Nothing is written."""
+    needed corruption, and ``results`` can be created or written. Nothing is written.
+
+    A dry run checks only ``results``: it returns the data settings it did not check
+    (``{"data.cifar10": "/data/cifar"}``), so a plan can be inspected where the data is not."""
     used = set(settings["datasets"])
+    release = settings["data"]["cifar10c"]
+    reads_release = settings["cifar10c"] and any(
+        lcc.data.dataset_info(name).image_size == 32 for name in used
+    )
+    if dry_run:
+        _check_writable(results)
+        roots = {f"data.{n}": settings["data"][n] for n in DATA_ROOTS if n in used}
+        if release is not None and reads_release:
+            roots["data.cifar10c"] = release
+        return {key: str(value) for key, value in roots.items()}
     for name in DATA_ROOTS:
         root = settings["data"][name]
         if name in used:
@@ -177,10 +191,6 @@ def check_disk(settings: Mapping[str, Any], results: Path) -> None:
             except ValueError as err:
                 what = " is not set" if root is None else f"={root}"
                 raise SettingsError(f"data.{name}{what}: {err}") from None
-    release = settings["data"]["cifar10c"]
-    reads_release = settings["cifar10c"] and any(
-        lcc.data.dataset_info(name).image_size == 32 for name in used
-    )
     if release is not None and reads_release:
         corruptions = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
         try:
@@ -188,6 +198,7 @@ def check_disk(settings: Mapping[str, Any], results: Path) -> None:
         except ValueError as err:
             raise SettingsError(f"data.cifar10c={release}: {err}") from None
     _check_writable(results)
+    return {}
 
 
 def _check_writable(results: Path) -> None:

@@ -14,7 +14,8 @@ import torch
 
 from lcc import codecs
 from lcc.codecs.fit import finish_from_checkpoint
-from lcc.codecs.fit_recipe import (
+from lcc.data import load
+from lcc.specs.fit_recipe import (
     BASE_KEYS,
     FIT_KEYS,
     FIT_PRESETS,
@@ -23,7 +24,6 @@ from lcc.codecs.fit_recipe import (
     learning_rate,
     resolve_fit_recipe,
 )
-from lcc.data import load
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -23,12 +23,12 @@ from grid.settings import SettingsError
 from grid.stages.fit_codec import fit_codec
 from lcc import codecs
 from lcc.codecs.architectures import ARCHITECTURES, analyse, build_model, pad_to_multiple
-from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.codecs.objectives import SSIM_LAMBDA_SCALE, Criterion, FrozenClassifier
 from lcc.data import load
 from lcc.evaluate import get_normalization
 from lcc.metrics import ssim, ssim_torch
 from lcc.models import build
+from lcc.specs.fit_recipe import resolve_fit_recipe
 from lcc.train import checkpoint
 from tests.stage_folders import write_job
 from tests.test_codecs_learned import _decompressed

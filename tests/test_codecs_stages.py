@@ -14,8 +14,8 @@ from grid.stages.fit_codec import fit_codec
 from grid.store import schemas
 from grid.store.folder import JobFolder
 from lcc.codecs import get, join_encoded, load_encoded
-from lcc.codecs.fit_recipe import resolve_fit_recipe
 from lcc.data import load
+from lcc.specs.fit_recipe import resolve_fit_recipe
 from tests.stage_folders import write_encoded
 
 SYNTHETIC = {"name": "synthetic", "root": None, "limit": 40}

@@ -13,7 +13,7 @@ from grid import settings as grid_settings
 from grid import stage_table
 from grid.stages import registry
 from lcc.data.corruptions import params as corruption_params
-from lcc.train import recipe as lcc_recipe
+from lcc.specs import train_recipe as lcc_recipe
 
 
 def signatures(sweep: str = "demo") -> dict[str, str]:

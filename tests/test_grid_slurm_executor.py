@@ -15,8 +15,8 @@ import pytest
 from submitit.core.utils import DelayedSubmission, JobPaths
 
 import grid
+from grid.executors.arrays import chunks
 from grid.executors.base import Launch
-from grid.executors.slurm import chunks
 from grid.launch import main, make_executor
 from grid.pack import PackedRunner
 from grid.plan import Group
@@ -84,9 +84,9 @@ def test_only_queued_inputs_become_dependencies_and_arrays_are_chunked(
     calls = sbatch()
     readers = [j for j in trains if encodes[0].signature in j.dependencies]
     others = [j for j in trains if j not in readers]
-    assert readers and others  # the readers wait for array 500, the others for nothing
+    assert readers and others  # the readers wait for task 500_0, the others for nothing
     splits = sorted(
-        [(readers, "afterany:500"), (others, None)], key=lambda s: trains.index(s[0][0])
+        [(readers, "afterany:500_0"), (others, None)], key=lambda s: trains.index(s[0][0])
     )
     pieces = [(piece, dependency) for jobs, dependency in splits for piece in chunks(jobs, 2)]
     assert len(calls) == len(pieces) and outcome.submissions == {"train": len(calls)}
@@ -99,9 +99,24 @@ def test_only_queued_inputs_become_dependencies_and_arrays_are_chunked(
 
 
 def dependencies(flags: dict[str, str]) -> set[str]:
-    """The array ids an ``afterany:a:b`` dependency names."""
+    """The array ids an ``afterany:a_1:b,aftercorr:c`` dependency names."""
     value = flags.get("dependency")
-    return set(value.removeprefix("afterany:").split(":")) if value else set()
+    if not value:
+        return set()
+    ids = [i for part in value.split(",") for i in part.split(":")[1:]]
+    return {i.split("_")[0] for i in ids}
+
+
+def waits_for(flags: dict[str, str], task_id: str, input_id: str) -> bool:
+    """Does the array task ``task_id`` (``<array>_<i>`` or a plain job's id) wait for the job
+    ``input_id``: its task listed (``afterany:7_3``), its whole array (``afterany:7``), or
+    the same index of its array (``aftercorr:7``)?"""
+    kinds = dict(part.split(":", 1) for part in flags.get("dependency", "").split(",") if part)
+    listed = kinds.get("afterany", "").split(":")
+    array, _, index = input_id.partition("_")
+    if input_id in listed or array in listed:
+        return True
+    return array in kinds.get("aftercorr", "").split(":") and task_id.endswith(f"_{index}")
 
 
 def test_each_array_waits_only_for_the_arrays_holding_its_jobs_inputs(
@@ -122,8 +137,11 @@ def test_each_array_waits_only_for_the_arrays_holding_its_jobs_inputs(
     flags = dict(sbatch())
     array = {sig: slurm_id.split("_")[0] for sig, slurm_id in outcome.ids.items()}
     assert set(array) == {j.signature for j in the_plan.jobs}
-    for job in the_plan.jobs:  # waits exactly for the arrays of its own inputs
-        assert dependencies(flags[array[job.signature]]) == {array[d] for d in job.dependencies}
+    for job in the_plan.jobs:  # waits exactly for the arrays of its own inputs, task by task
+        waits = flags[array[job.signature]]
+        assert dependencies(waits) == {array[d] for d in job.dependencies}
+        own = outcome.ids[job.signature]
+        assert all(waits_for(waits, own, outcome.ids[d]) for d in job.dependencies)
     fits = {array[j.signature] for j in the_plan.jobs if j.stage == "fit-codec"}
     encodes = [j for j in the_plan.jobs if j.stage == "encode"]
     learned = [j for j in encodes if j.config["codec"] == "bls"]
@@ -199,14 +217,17 @@ def test_a_bad_pack_is_a_one_line_error_and_nothing_is_submitted(
     assert message in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_two_stage_launch_chains_arrays_with_the_profiles_resources(tmp_path: Path, sbatch):
-    """encode then train in one launch: the train array waits (afterany) for the encode
-    array's id; throttle, partition, account, qos, time, CPUs, memory and GPUs are the
-    profile's (train: the gpu class; encode: the gpu class with the profile's time override)."""
-    the_plan = grid.plan("demo_cifar", ARGS)
+def test_encode_then_train_lines_up_task_by_task_with_the_profiles_resources(
+    tmp_path: Path, sbatch
+):
+    """encode then train in one launch, unpacked: the training sets' encodes form one array
+    and each seed's trainings another, laid out index by index, so training i waits
+    (``aftercorr``) for encode i alone, plus the clean test split every training reads;
+    throttle, partition, account, qos, time, CPUs, memory and GPUs are the profile's (train:
+    the gpu class; encode: the gpu class with the profile's time override)."""
+    the_plan = grid.plan("demo_cifar", [*ARGS, "codecs.jpeg=[10,20]"])
     groups = {g.stage: g for g in the_plan.groups() if g.round == 0}
     encode, train = groups["encode"], groups["train"]
-    assert len(encode.jobs) > 2 and len(train.jobs) > 2
     assert all(set(j.dependencies) <= {e.signature for e in encode.jobs} for j in train.jobs)
     profile = replace(load_profile("example-gpu-cluster"), array_parallelism=2, pack={})
     states = {j.signature: NEW for j in the_plan.jobs}
@@ -214,23 +235,31 @@ def test_two_stage_launch_chains_arrays_with_the_profiles_resources(tmp_path: Pa
     launch = Launch("demo_cifar", tmp_path, the_plan.run_settings, profile, the_plan.by_signature)
     outcome = executor.submit([encode, train], launch)
 
-    (encode_id, encode_flags), (train_id, train_flags) = sbatch()
-    assert "dependency" not in encode_flags
-    assert train_flags["dependency"] == f"afterany:{encode_id}"
-    for group, array, flags in [(encode, encode_id, encode_flags), (train, train_id, train_flags)]:
+    calls = dict(sbatch())
+    array = {sig: slurm_id.split("_")[0] for sig, slurm_id in outcome.ids.items()}
+    assert len({array[j.signature] for j in train.jobs}) == 3  # one array per seed
+    for job in train.jobs:
+        (data,), (test,) = job.inputs["train_data"], job.inputs["test_clean"]
+        waits = calls[array[job.signature]]["dependency"]
+        assert waits == f"afterany:{outcome.ids[test]},aftercorr:{array[data]}"
+        assert calls[array[job.signature]]["kill-on-invalid-dep"] == "yes"
+        assert outcome.ids[job.signature].split("_")[1] == outcome.ids[data].split("_")[1]
+    assert all("kill-on-invalid-dep" not in calls[array[j.signature]] for j in encode.jobs)
+    for group in (encode, train):
         res = profile.resources_for(group.stage, get_stage(group.stage).resources)
-        assert flags["array"] == f"0-{len(group.jobs) - 1}%2"  # throttled to array_parallelism
-        assert flags["partition"] == profile.partition == "gpu"
-        assert flags["account"] == profile.account and flags["qos"] == profile.qos
-        assert flags["time"] == str(res.time_min)
-        assert flags["gpus-per-node"] == str(res.gpus) == "1"
-        assert flags["cpus-per-task"] == str(res.cpus)
-        assert flags["mem"] == f"{res.mem_gb}GB"
-        assert flags["signal"].endswith(f"@{profile.signal_delay_s}")
-        assert flags["job-name"] == f"lcc-demo_cifar-{group.stage}"
-        assert [outcome.ids[j.signature] for j in group.jobs] == [
-            f"{array}_{i}" for i in range(len(group.jobs))
-        ]
-        marker = JobFolder.of(tmp_path, group.jobs[0]).read("submitted")
-        assert marker["slurm_job_id"] == f"{array}_0"
-    assert encode_flags["time"] == "240" and train_flags["time"] == "720"  # [stages.encode]
+        for array_id in {array[j.signature] for j in group.jobs}:
+            flags, n = calls[array_id], sum(array[j.signature] == array_id for j in group.jobs)
+            assert flags.get("array") == (f"0-{n - 1}%{min(n, 2)}" if n > 1 else None)
+            assert flags["partition"] == profile.partition == "gpu"
+            assert flags["account"] == profile.account and flags["qos"] == profile.qos
+            assert flags["time"] == str(res.time_min)
+            assert flags["gpus-per-node"] == str(res.gpus) == "1"
+            assert flags["cpus-per-task"] == str(res.cpus)
+            assert flags["mem"] == f"{res.mem_gb}GB"
+            assert flags["signal"].endswith(f"@{profile.signal_delay_s}")
+            assert flags["job-name"] == f"lcc-demo_cifar-{group.stage}"
+    for job in [*encode.jobs, *train.jobs]:
+        marker = JobFolder.of(tmp_path, job).read("submitted")
+        assert marker["slurm_job_id"] == outcome.ids[job.signature]
+    res = {g.stage: profile.resources_for(g.stage, "gpu").time_min for g in (encode, train)}
+    assert res == {"encode": 240, "train": 720}  # [stages.encode]

@@ -101,16 +101,25 @@ def test_why_failures_and_the_disk_estimate_import_no_torch() -> None:
     assert "grid" in names and not names & set(HEAVY)
 
 
-def test_grid_plan_stays_callable_after_torch_free_imports() -> None:
+def test_planning_and_the_slurm_arrays_import_no_torch() -> None:
+    """``grid.plan`` stays callable after the torch-free imports; planning the thesis sweep
+    (settings, expansion, validation against lcc's registries and recipes) and cutting it
+    into the Slurm dry run's arrays load no torch or compressai."""
     code = (
         "import sys, grid, grid.status, grid.plan\n"
         "assert callable(grid.plan) and grid.Plan is grid.status.Plan\n"
         "assert not {'torch', 'submitit'} & set(sys.modules)\n"
-        "print(len(grid.plan('demo_tiny').jobs))\n"
+        "import grid.dry_run\n"
+        "from grid.executors.arrays import plan_arrays\n"
+        "from grid.profiles import load_profile\n"
+        "the_plan = grid.plan('thesis')\n"
+        "pack = load_profile('default').pack_sizes()\n"
+        "print(len(plan_arrays(the_plan.groups(), {}, 1000, pack)))\n"
     )
     done, names = run_python("-c", code)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout.split()[-1]) > 1 and "torch" in names  # planning needs lcc
+    assert int(done.stdout.split()[-1]) > 1 and {"lcc", "submitit"} <= names
+    assert not names & {"torch", "compressai"}
 
 
 def test_a_fresh_job_process_finds_select_and_report_in_analysis() -> None:

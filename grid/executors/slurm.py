@@ -1,14 +1,16 @@
-"""Slurm through submitit: the whole DAG is queued at once as job arrays and the launcher exits.
+"""Slurm through submitit: the DAG is queued as job arrays (at once, or in waves under a
+``max_submit_jobs`` limit) and the launcher exits.
 
-:func:`plan_arrays` decides the arrays. Each (stage, round) group is split by the exact set
-of upstream arrays its jobs read, so a job waits (``afterany``) only for the arrays holding
-its own inputs: JPEG, noise, blur and original encodes, and the trainings on them, start at
-once while the learned codecs are still being fitted. Each split is cut at the cluster's
-MaxArraySize and throttled by the profile's array parallelism. With ``pack.<stage>=N`` (or
-the profile's ``[pack]``) an array task runs up to N jobs of its split one after another
-(:class:`grid.pack.PackedRunner`); jobs packed together therefore share their dependencies.
-Jobs check their own inputs and fail with a clear error when one is missing, so a failure
-never blocks its siblings.
+:func:`grid.executors.arrays.plan_arrays` decides the arrays and what each waits for (a
+task waits only for the upstream tasks holding its inputs: ``aftercorr`` task by task where
+the layout allows, else task lists, else whole arrays): JPEG, noise, blur and original
+encodes, and the trainings on them, start at once while the learned codecs are still being
+fitted. Arrays are throttled by the profile's array parallelism; their parameters and script
+come from grid/executors/sbatch.py, shared with the dry run. With ``pack.<stage>=N`` (or the
+profile's ``[pack]``) an array task runs up to N jobs of its split one after another
+(:class:`grid.pack.PackedRunner`). Jobs check their own inputs and fail with a clear error
+when one is missing. More array tasks than the profile's ``max_submit_jobs`` go in waves
+(grid/executors/waves.py).
 
 Each array is queued behind a durable intent (grid/store/intents.py): the intent, then
 ``sbatch`` with ``--comment=lcc:<token>``, then the receipt (array id), then the jobs'
@@ -24,111 +26,31 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import shlex
 import subprocess
+import time
 import traceback
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-import submitit
 from submitit.core.utils import FailedJobError
 
+from grid.executors.arrays import ArrayPlan, dependency_option, plan_arrays
 from grid.executors.base import Executor, Launch, Outcome
-from grid.executors.interrupts import EXIT_INTERRUPTED, Interrupts, shielded
+from grid.executors.interrupts import EXIT_INTERRUPTED, JOIN_S, Interrupts, shielded
+from grid.executors.sbatch import array_executor
+from grid.executors.waves import QueueUnknown, cut_waves, queued_tasks
 from grid.job import Job
 from grid.pack import PackedRunner
 from grid.plan import Group
 from grid.runner import JobRunner
-from grid.stages.registry import get_stage
 from grid.store.intents import OPEN, QUEUED, Intent, read_intents, settle
 from grid.store.state import now_iso
 
 log = logging.getLogger("grid")
 
-SUBMITIT_TIMEOUTS = 3  # submitit's default number of timeout requeues of one task
 EXIT_REFUSED = 3  # the launcher's exit status when sbatch refused an array
 LAUNCH_LOG = "launch.log"  # in the launch's log folder: tracebacks kept off the terminal
-
-
-def chunks(items: Sequence, size: int) -> list[tuple]:
-    """``items`` cut into consecutive pieces of at most ``size``."""
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-@dataclass(frozen=True)
-class ArrayPlan:
-    """One ``sbatch`` call: array tasks of one stage, each running its jobs in order.
-
-    It waits (``afterany``) for the arrays at indices ``after`` of the same plan and for the
-    scheduler ids ``after_ids`` that an earlier launch queued.
-    """
-
-    stage: str
-    tasks: tuple[tuple[Job, ...], ...]
-    after: tuple[int, ...] = ()
-    after_ids: tuple[str, ...] = ()
-
-    @property
-    def jobs(self) -> tuple[Job, ...]:
-        return tuple(job for task in self.tasks for job in task)
-
-    @property
-    def packed(self) -> bool:
-        return any(len(task) > 1 for task in self.tasks)
-
-
-def plan_arrays(
-    groups: Sequence[Group],
-    pending_ids: Mapping[str, str],
-    max_array_size: int,
-    pack: Mapping[str, int],
-    by_inputs: bool = True,
-) -> list[ArrayPlan]:
-    """The arrays to submit for ``groups``, upstream first (a pure function: no sbatch).
-
-    ``pending_ids`` maps signatures of jobs still queued by an earlier launch to their
-    scheduler id; inputs neither there nor in ``groups`` are done and add no dependency.
-    ``pack`` gives jobs per array task by stage (missing: 1). ``by_inputs=False`` keeps one
-    array per (stage, round) and chunk, waiting for every array the chunk reads: the
-    grouping before issue 13, kept so ``benchmarks/bench_grid.py`` can compare the two.
-    """
-    array_of: dict[str, int | str] = dict(pending_ids)  # signature -> plan index or id
-    out: list[ArrayPlan] = []
-    for group in groups:
-        splits: dict[tuple, list[Job]] = {}
-        for job in group.jobs:
-            key = _upstream(job, array_of) if by_inputs else ((), ())
-            splits.setdefault(key, []).append(job)
-        for jobs in splits.values():
-            tasks = chunks(jobs, pack.get(group.stage, 1))
-            for piece in chunks(tasks, max_array_size):
-                after, after_ids = _upstream_of_all(piece, array_of)
-                for task in piece:
-                    for job in task:
-                        array_of[job.signature] = len(out)
-                out.append(ArrayPlan(group.stage, piece, after, after_ids))
-    return out
-
-
-def _upstream(job: Job, array_of: Mapping[str, int | str]) -> tuple[tuple, tuple]:
-    """(plan indices, earlier scheduler ids) of the arrays holding ``job``'s queued inputs."""
-    found = [array_of[sig] for sig in job.dependencies if sig in array_of]
-    planned = sorted({a for a in found if isinstance(a, int)})
-    queued = sorted({a for a in found if isinstance(a, str)}, key=_id_order)
-    return tuple(planned), tuple(queued)
-
-
-def _upstream_of_all(tasks, array_of) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    keys = [_upstream(job, array_of) for task in tasks for job in task]
-    planned = sorted({a for key in keys for a in key[0]})
-    queued = sorted({a for key in keys for a in key[1]}, key=_id_order)
-    return tuple(planned), tuple(queued)
-
-
-def _id_order(slurm_id: str) -> tuple[int, str]:
-    return (int(slurm_id), "") if slurm_id.isdigit() else (0, slurm_id)
 
 
 class SubmissionStopped(Exception):
@@ -207,97 +129,135 @@ def _ask_scheduler(root: Path, intent: Intent) -> int:
 
 
 class SlurmExecutor(Executor):
-    """Submits arrays with ``sbatch``; never waits on submitit's view of job state."""
+    """Submits arrays with ``sbatch``; never waits on submitit's view of job state.
+
+    With the profile's ``max_submit_jobs`` it submits in waves (grid/executors/waves.py):
+    the first wave that fits the queue, then it stops, leaving :attr:`waves_left` for a
+    relaunch; ``follow=True`` instead polls ``squeue`` every ``poll_s`` seconds and submits
+    each wave when room frees, until every array is queued (holding the launch lock, so
+    another launcher waits and ``grid.status`` says a launcher is submitting)."""
 
     name = "slurm"
     blocking = False
 
-    def __init__(self, pending_ids: dict[str, str] | None = None) -> None:
-        # Scheduler ids of jobs queued by an earlier launch that this launch's jobs may need.
+    def __init__(
+        self, pending_ids: dict[str, str] | None = None, follow: bool = False, poll_s: float = 60
+    ) -> None:
+        # Scheduler ids (``123_4``) of jobs queued by an earlier launch that this launch's
+        # jobs may need.
         self.pending_ids = dict(pending_ids or {})
+        self.follow = follow
+        self.poll_s = poll_s
+        self.waves_left = 0  # waves not submitted when submit() returned
+
+    def plan(self, groups: list[Group], launch: Launch) -> list[ArrayPlan]:
+        """The arrays :meth:`submit` queues for ``groups``, none larger than the profile's
+        ``max_submit_jobs``, so each fits an empty queue."""
+        profile = launch.profile
+        pack = profile.pack_sizes(launch.settings.get("pack"))
+        size = profile.max_array_size
+        if profile.max_submit_jobs:
+            size = min(size, profile.max_submit_jobs)
+        return plan_arrays(groups, self.pending_ids, size, pack)
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         """Submit the arrays in order, each behind its durable intent
         (:class:`grid.store.intents.Intent`): intent, ``sbatch``, receipt, then the jobs'
-        ``submitted`` markers. Raises :class:`SubmissionStopped` when sbatch refuses an
-        array or a signal arrives (see :mod:`grid.executors.interrupts`); what was queued
+        ``submitted`` markers; in waves where the profile's ``max_submit_jobs`` asks for it.
+        Raises :class:`SubmissionStopped` when sbatch refuses an array, squeue does not
+        answer, or a signal arrives (see :mod:`grid.executors.interrupts`); what was queued
         before stays queued and recorded."""
-        profile = launch.profile
-        pack = profile.pack_sizes(launch.settings.get("pack"))
-        arrays = plan_arrays(groups, self.pending_ids, profile.max_array_size, pack)
+        arrays = self.plan(groups, launch)
         outcome = Outcome()
         submitted: list[str] = []  # scheduler id of each array of `arrays`
         with Interrupts() as interrupts:
-            for index, array in enumerate(arrays):
-                if interrupts.signal:
-                    raise SubmissionStopped.interrupted(interrupts.signal, arrays, index)
-                after = [submitted[i] for i in array.after] + list(array.after_ids)
-                after = sorted(set(after), key=_id_order)
-                intent = Intent.new(launch.results_root, launch.sweep, array.stage, array.tasks)
-                try:
-                    array_id = shielded(partial(self._submit_array, array, after, launch, intent))
-                except FailedJobError as err:
-                    if interrupts.signal:  # sbatch may have died of it after Slurm took the array
-                        _log_failure(launch, array, err, "sbatch failed after a signal")
-                        queued = index + _ask_scheduler(launch.results_root, intent)
-                        raise SubmissionStopped.interrupted(
-                            interrupts.signal, arrays, queued, intent
-                        ) from err
-                    if not isinstance(err.__cause__, subprocess.CalledProcessError):
-                        raise  # sbatch may have queued it: the intent stays open
-                    message = _first_line(err.__cause__.stderr or str(err))
-                    intent.void(f"sbatch refused: {message}")
-                    log_path = _log_failure(launch, array, err, "sbatch refused")
-                    raise SubmissionStopped.refused(message, arrays, index, log_path) from err
-                submitted.append(array_id)
-                outcome.submissions[array.stage] = outcome.submissions.get(array.stage, 0) + 1
-                outcome.ids.update(intent.adopt(array_id))
+            waves = 0
+            while len(submitted) < len(arrays) and not interrupts.signal:
+                wave = self._wave(arrays, len(submitted), launch, first=waves == 0)
+                if not wave and not self.follow:
+                    break
+                if not wave:
+                    _pause(self.poll_s, interrupts)
+                    continue
+                for index in wave:
+                    if interrupts.signal:
+                        raise SubmissionStopped.interrupted(interrupts.signal, arrays, index)
+                    array_id, ids = self._queue(arrays, index, submitted, launch, interrupts)
+                    submitted.append(array_id)
+                    stage = arrays[index].stage
+                    outcome.submissions[stage] = outcome.submissions.get(stage, 0) + 1
+                    outcome.ids.update(ids)
+                waves += 1
+                if not self.follow:
+                    break
             if interrupts.signal:
-                raise SubmissionStopped.interrupted(interrupts.signal, arrays, len(arrays))
+                raise SubmissionStopped.interrupted(interrupts.signal, arrays, len(submitted))
+        rest = [len(a.tasks) for a in arrays[len(submitted) :]]
+        limit = launch.profile.max_submit_jobs
+        self.waves_left = len(cut_waves(rest, limit, limit))
         return outcome
 
-    def _executor(self, array: ArrayPlan, after: list[str], launch: Launch, comment: str):
-        profile = launch.profile
-        res = profile.resources_for(array.stage, get_stage(array.stage).resources)
-        per_task = max(len(task) for task in array.tasks)
-        time_min = profile.task_time_min(res.time_min, per_task)
-        # A task capped below its jobs' total time needs more requeues to finish them all.
-        timeouts = SUBMITIT_TIMEOUTS + -(-res.time_min * per_task // time_min) - 1
-        executor = submitit.AutoExecutor(
-            folder=launch.log_dir / "slurm" / "%j",
-            cluster="slurm",
-            slurm_max_num_timeout=timeouts,
-        )
-        extra: dict[str, str] = {"comment": comment}  # the intent's token (grid.store.intents)
-        if profile.account:
-            extra["account"] = profile.account
-        if profile.qos:
-            extra["qos"] = profile.qos
-        if after:
-            extra["dependency"] = "afterany:" + ":".join(after)
-        params = {
-            "name": f"lcc-{launch.sweep}-{array.stage}",
-            "timeout_min": time_min,
-            "cpus_per_task": res.cpus,
-            "mem_gb": res.mem_gb,
-            "slurm_array_parallelism": profile.array_parallelism,
-            "slurm_signal_delay_s": profile.signal_delay_s,
-            "slurm_setup": [*profile.setup, *code_setup(launch.code_dir)],
-            "slurm_additional_parameters": extra,
-        }
-        if res.gpus:
-            params["gpus_per_node"] = res.gpus
-        if profile.partition:
-            params["slurm_partition"] = profile.partition
-        executor.update_parameters(**params)
-        return executor
+    def _wave(self, arrays: list[ArrayPlan], start: int, launch: Launch, first: bool) -> range:
+        """The arrays to submit now, from ``start``: all of them without a limit, else the
+        first wave that fits the room ``squeue --me`` leaves (possibly none)."""
+        limit = launch.profile.max_submit_jobs
+        if not limit:
+            return range(start, len(arrays))
+        try:
+            room = limit - queued_tasks()
+        except QueueUnknown as err:
+            raise SubmissionStopped(
+                f"{err}; cannot count the queue against max_submit_jobs={limit}: "
+                f"{_tally(arrays, start)}. Relaunch with the same arguments where squeue works",
+                EXIT_REFUSED,
+            ) from err
+        waves = cut_waves([len(a.tasks) for a in arrays[start:]], room, limit)
+        wave = range(start + waves[0].start, start + waves[0].stop)
+        tasks = sum(len(a.tasks) for a in arrays[start:])
+        if first or wave:
+            print(
+                f"max_submit_jobs={limit}: {tasks} array tasks to submit, {max(room, 0)} of room "
+                f"in the queue now; waves: {len(waves) - (not wave)}; "
+                + (f"submitting {len(wave)} arrays now" if wave else "none fits now")
+            )
+        return wave
+
+    def _queue(
+        self,
+        arrays: list[ArrayPlan],
+        index: int,
+        submitted: list[str],
+        launch: Launch,
+        interrupts: Interrupts,
+    ) -> tuple[str, dict[str, str]]:
+        """``sbatch`` of ``arrays[index]`` behind its intent; returns its scheduler id and
+        its jobs' (signature -> ``<id>_<task>``)."""
+        array = arrays[index]
+        dependency = dependency_option(array.dependencies, submitted)
+        intent = Intent.new(launch.results_root, launch.sweep, array.stage, array.tasks)
+        try:
+            array_id = shielded(partial(self._submit_array, array, dependency, launch, intent))
+        except FailedJobError as err:
+            if interrupts.signal:  # sbatch may have died of it after Slurm took the array
+                _log_failure(launch, array, err, "sbatch failed after a signal")
+                queued = index + _ask_scheduler(launch.results_root, intent)
+                raise SubmissionStopped.interrupted(
+                    interrupts.signal, arrays, queued, intent
+                ) from err
+            if not isinstance(err.__cause__, subprocess.CalledProcessError):
+                raise  # sbatch may have queued it: the intent stays open
+            message = _first_line(err.__cause__.stderr or str(err))
+            intent.void(f"sbatch refused: {message}")
+            log_path = _log_failure(launch, array, err, "sbatch refused")
+            raise SubmissionStopped.refused(message, arrays, index, log_path) from err
+        return array_id, intent.adopt(array_id)
 
     def _submit_array(
-        self, array: ArrayPlan, after: list[str], launch: Launch, intent: Intent
+        self, array: ArrayPlan, dependency: str | None, launch: Launch, intent: Intent
     ) -> str:
         """One ``sbatch`` of ``array`` (whose stderr, printed by submitit when sbatch fails,
         is kept off the terminal); returns the array's scheduler id."""
-        executor = self._executor(array, after, launch, intent.comment)
+        executor = array_executor(array, dependency, launch, intent.comment)
         plugins, retries = launch.settings["plugins"], launch.settings["retries"]
         n = len(array.tasks)
         root, sweep = [str(launch.results_root)] * n, [launch.sweep] * n
@@ -320,23 +280,16 @@ class SlurmExecutor(Executor):
             len(array.jobs),
             n,
             array_id,
-            f" after {', '.join(after)}" if after else "",
+            f" after {dependency}" if dependency else "",
         )
         return array_id
 
 
-def code_setup(code_dir: Path | None) -> list[str]:
-    """The script lines that make a Slurm task import the suite from the launch's code
-    snapshot (grid/code.py): first on ``PYTHONPATH``, ahead of the checkout's install, with
-    the submission folder after it (``PYTHONSAFEPATH`` stops ``python -m`` from putting that
-    folder first, where a checkout's packages would win; modules of its own, e.g. a sweep's
-    plugins, are still found)."""
-    if code_dir is None:
-        return []
-    return [
-        f"export PYTHONPATH={shlex.quote(str(code_dir))}:$PWD${{PYTHONPATH:+:$PYTHONPATH}}",
-        "export PYTHONSAFEPATH=1",
-    ]
+def _pause(seconds: float, interrupts: Interrupts) -> None:
+    """Sleep ``seconds``, waking early when a signal arrives."""
+    end = time.monotonic() + seconds
+    while not interrupts.signal and time.monotonic() < end:
+        time.sleep(min(JOIN_S, max(0.0, end - time.monotonic())))
 
 
 def _inputs_of(task: tuple[Job, ...], launch: Launch) -> dict[str, dict]:

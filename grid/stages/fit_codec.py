@@ -14,9 +14,9 @@ from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from lcc.codecs import fit, objective_of
 from lcc.codecs.architectures import param_count
-from lcc.codecs.fit_recipe import BASE_KEYS, FIT_KEYS
 from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
+from lcc.specs.fit_recipe import BASE_KEYS, FIT_KEYS
 
 
 def frozen_classifier(ctx: JobContext) -> FrozenClassifier:

@@ -29,6 +29,7 @@ from grid.store.folder import JobFolder
 from grid.store.schemas import PART_ACCURACIES
 from lcc.codecs import join_encoded
 from lcc.codecs import load_encoded as read_encoded
+from lcc.evaluate.normalization import of_recipe
 from lcc.models import get_spec, validate
 from lcc.train import EpochRecord, Recipe, train
 from lcc.train.loop import ImageSet
@@ -236,7 +237,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         "num_classes": dataset["num_classes"],
         "image_size": dataset["image_size"],
         "best_epoch": result.best_epoch,
-        "normalization": asdict(recipe.normalization),
+        "normalization": asdict(of_recipe(recipe)),
         "recipe": recipe.to_config(),
         "train_folders": [str(f) for f in train_dirs],
         "n_train": len(train_set[1]),

@@ -8,7 +8,7 @@ test images (10 corruptions x 5 severities), every level of the thesis' grid (BL
 0.001-0.1, JPEG q1-q80, noise σ 0.01-1, blur 3x3-9x9, original), tests on the compressed test
 split (C3 at coded rates), BDA/BDAD/BDADS, the joined top-2 BLS set and its steps-matched
 controls (C5). Codecs fitted with the ``converge`` fit recipe (held-out plateau rule, capped
-at 24,000 steps; lcc.codecs.fit_recipe) on all 50,000 training images, gated against JPEG on
+at 24,000 steps; lcc.specs.fit_recipe) on all 50,000 training images, gated against JPEG on
 all 10,000 test images. Run it with the data root, e.g.
 
     python -m grid.launch sweep=reproduce_gpu data.cifar10=/path/to/cifar10

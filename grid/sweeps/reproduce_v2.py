@@ -11,7 +11,7 @@ What runs
   its cap lowered here to 14,000 steps, see "Size and time") on the first 10,000 training
   images; gated against JPEG on all 10,000 test images.
 - Classifier: VGG11-4 (Table 3.2, 113,610 parameters; v1's better small variant), the
-  ``fast`` training preset (lcc.train.recipe.PRESETS: cosine schedule with 5 % warm-up to lr
+  ``fast`` training preset (lcc.specs.train_recipe.PRESETS: cosine schedule with 5 % warm-up to lr
   0.05, Nesterov, label smoothing 0.1; **not the thesis recipe**, a proxy that the report must
   label as such), 8 epochs on the first 10,000 training images. Against v1's recipe at the same
   8 epochs and the same CPU time (benchmarks/recipe_accuracy_per_minute.txt, one seed, 2,000

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.ndimage import convolve1d
 
 from lcc.codecs.base import EncodeResult, check_images
-from lcc.codecs.levels import blur_kernel
+from lcc.specs.levels import blur_kernel
 
 CHUNK = 32  # images blurred at once
 

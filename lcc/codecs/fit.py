@@ -2,7 +2,7 @@
 
 The loss is the codec's objective (:mod:`lcc.codecs.objectives`; for ``bls`` CompressAI's
 ``RateDistortionLoss``, λ · 255² · MSE + bpp, the thesis' scale). The recipe is CompressAI's:
-Adam on the network (learning rate by step, :func:`lcc.codecs.fit_recipe.learning_rate`), a
+Adam on the network (learning rate by step, :func:`lcc.specs.fit_recipe.learning_rate`), a
 second Adam on the entropy bottleneck's quantiles for the auxiliary loss, random crops, inputs
 padded to the architecture's multiple, ``update()`` before the final weights are saved.
 Optionally the last ``held_out`` training images are kept out of training, scored after every
@@ -26,10 +26,10 @@ import torch
 from compressai.models import CompressionModel
 
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
-from lcc.codecs.fit_recipe import learning_rate
-from lcc.codecs.levels import lagrange_multiplier
 from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
 from lcc.codecs.registry import objective_of
+from lcc.specs.fit_recipe import learning_rate
+from lcc.specs.levels import lagrange_multiplier
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -170,7 +170,7 @@ def fit(
 ) -> list[dict]:
     """Train learned codec ``codec`` at ``lmbda`` on uint8 ``(N, H, W, 3)`` images.
 
-    The settings are those of :mod:`lcc.codecs.fit_recipe`. The last :func:`held_out_count`
+    The settings are those of :mod:`lcc.specs.fit_recipe`. The last :func:`held_out_count`
     images are held out; each epoch visits a fresh permutation of the others in batches of
     ``batch_size`` random ``crop`` x ``crop`` crops (at most ``max_steps_per_epoch`` steps),
     scores the held-out images, saves ``workdir/checkpoint.pt`` and then calls

@@ -22,12 +22,8 @@ import numpy as np
 
 from lcc.codecs.base import Codec
 from lcc.codecs.split import measure
-from lcc.specs.gate import describe  # noqa: F401 (re-exported: the gate in words)
+from lcc.specs.gate import GATE_JPEG_QUALITIES, describe  # noqa: F401 (re-exported)
 
-# JPEG qualities of the gate's reference curve: every 5th from 1 to 95 (issue 21; the thesis'
-# figure, Fig 3.2 and Table 3.1, used q1-q60 only: FACTS.md §1), so a codec's rate rarely lies
-# outside JPEG's range and the curve is read between close neighbours.
-GATE_JPEG_QUALITIES = (1, *range(5, 100, 5))
 GATE_METRICS = ("psnr", "ssim")
 
 

@@ -8,8 +8,8 @@ import numpy as np
 from PIL import Image
 
 from lcc.codecs.base import EncodeResult, check_images
-from lcc.codecs.levels import jpeg_quality
 from lcc.codecs.parallel import chunk_bounds, default_workers, map_in_processes
+from lcc.specs.levels import jpeg_quality
 
 # Markers without a length field (SOI, EOI, RSTn, TEM) before the first scan.
 _STANDALONE = {0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)}

@@ -22,8 +22,8 @@ from lcc.codecs.architectures import (
     pad_to_multiple,
 )
 from lcc.codecs.base import EncodeResult, check_images
-from lcc.codecs.levels import lagrange_multiplier
 from lcc.codecs.parallel import chunk_bounds, default_workers, map_in_processes
+from lcc.specs.levels import lagrange_multiplier
 
 
 class LearnedCodec:

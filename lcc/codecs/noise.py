@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lcc.codecs.base import EncodeResult, check_images
-from lcc.codecs.levels import noise_sigma
+from lcc.specs.levels import noise_sigma
 
 
 class GaussianNoiseCodec:

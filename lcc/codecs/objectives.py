@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 import torch
@@ -31,13 +30,16 @@ import torch.nn.functional as F
 from compressai.losses import RateDistortionLoss
 from torch import nn
 
-from lcc.codecs.fit_recipe import FitRecipeError
 from lcc.evaluate.normalization import Normalization
 from lcc.metrics.ssim import ssim_torch
+from lcc.specs.objectives import (  # noqa: F401 (re-exported)
+    DEFAULT_TASK_BETA,
+    OBJECTIVES,
+    check_task_beta,
+    objective_settings,
+)
 
-OBJECTIVES = ("mse", "ssim", "task")
 SSIM_LAMBDA_SCALE = 1250.0
-DEFAULT_TASK_BETA = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,23 +49,6 @@ class FrozenClassifier:
 
     model: nn.Module
     normalization: Normalization
-
-
-def check_task_beta(beta: object) -> float:
-    """β of the ``task`` objective: a finite number >= 0; a one-line FitRecipeError otherwise."""
-    if isinstance(beta, bool) or not isinstance(beta, Real) or not 0 <= beta < float("inf"):
-        raise FitRecipeError(f"fit.task_beta must be a number >= 0 (e.g. 1.0); got {beta!r}")
-    return float(beta)
-
-
-def objective_settings(objective: str, task_beta: object = None) -> dict[str, Any]:
-    """The settings of ``objective`` that change the fitted weights (part of the fit job's
-    config): ``{"task_beta": β}`` for ``task`` (None = the default), none for the others."""
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
-    if objective != "task":
-        return {}
-    return {"task_beta": check_task_beta(DEFAULT_TASK_BETA if task_beta is None else task_beta)}
 
 
 def resolve_objective(objective: str, given: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -6,10 +6,10 @@ import numpy as np
 import torch
 
 from lcc.evaluate.normalization import Normalization
+from lcc.specs.precision import PRECISIONS
 
 # Precision policies of a forward pass (see :func:`autocast`); part of every train and
 # evaluate config, since bf16 changes the numbers.
-PRECISIONS = ("bf16", "fp32")
 
 
 def to_device_images(images: np.ndarray | torch.Tensor, device: str | torch.device) -> torch.Tensor:

@@ -30,8 +30,7 @@ from torch import nn
 
 from lcc.evaluate.device_images import autocast, to_device_images, to_device_labels
 from lcc.evaluate.normalization import Normalization, get_normalization
-
-DEFAULT_NORM = 4.0  # l2 norm of one channel's perturbation, pixels on [0, 1]; ref. [46] §2
+from lcc.specs.fourier import DEFAULT_NORM, check_settings
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,6 @@ def signs(seed: int, row: int, n_images: int, width: int) -> torch.Tensor:
     generator = torch.Generator().manual_seed(int(state) >> 1)
     bits = torch.randint(0, 2, (n_images, width, 3), generator=generator)
     return bits.float() * 2 - 1
-
-
-def check_settings(norm: float, images: int, batch_size: int) -> None:
-    """One-line ValueError for a norm <= 0, fewer than one image or a batch size < 1."""
-    if isinstance(norm, bool) or not isinstance(norm, int | float) or not norm > 0:
-        raise ValueError(f"invalid fourier norm {norm!r}; valid: a number > 0 (l2, pixels [0, 1])")
-    for name, value in (("images", images), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"invalid fourier {name} {value!r}; valid: an integer >= 1")
 
 
 def fourier_heat_map(

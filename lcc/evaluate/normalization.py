@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import torch
 
+from lcc.specs.normalization import STATISTICS, statistics
+from lcc.specs.train_recipe import Recipe
+
 
 @dataclass(frozen=True)
 class Normalization:
@@ -22,24 +25,19 @@ class Normalization:
         return torch.addcmul(-mean / std, images.float(), 1.0 / (255.0 * std))
 
 
-_ALL = (
-    # Statistics of the 50,000 CIFAR-10 training images (population std).
-    Normalization("cifar10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-    # Statistics of the 100,000 Tiny ImageNet training images.
-    Normalization("tinyimagenet", (0.4802, 0.4481, 0.3975), (0.2770, 0.2691, 0.2821)),
-    # The generated test datasets have no published statistics: mid-grey, quarter range.
-    Normalization("synthetic", (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
-    Normalization("synthetic-tiny", (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
-    Normalization("none", (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
-)
+NORMALIZATIONS: dict[str, Normalization] = {
+    name: Normalization(name, mean, std) for name, (mean, std) in STATISTICS.items()
+}
 
-NORMALIZATIONS: dict[str, Normalization] = {n.name: n for n in _ALL}
+
+def of_recipe(recipe: Recipe) -> Normalization:
+    """The input normalisation of a training recipe (its own mean and std, not the table's)."""
+    return Normalization(recipe.normalize, recipe.mean, recipe.std)
 
 
 def get_normalization(which: str | Normalization) -> Normalization:
     """``which`` itself if it is a Normalization, else the registered one of that name."""
     if isinstance(which, Normalization):
         return which
-    if which not in NORMALIZATIONS:
-        raise KeyError(f"unknown normalization {which!r}; valid: {', '.join(NORMALIZATIONS)}")
+    statistics(which)  # a one-line KeyError for an unknown name
     return NORMALIZATIONS[which]

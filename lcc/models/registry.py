@@ -14,7 +14,7 @@ from torch import nn
 
 from lcc.models.resnet import ResNet
 from lcc.models.vgg import VGG
-from lcc.specs.models import MODELS, ModelSpec, get_spec
+from lcc.specs.models import MODELS, ModelSpec, get_spec, validate  # noqa: F401 (re-exported)
 
 
 def make(spec: ModelSpec, num_classes: int, image_size: int) -> nn.Module:
@@ -22,14 +22,6 @@ def make(spec: ModelSpec, num_classes: int, image_size: int) -> nn.Module:
     if spec.family == "resnet":
         return ResNet(spec.blocks, num_classes, image_size)
     return VGG(spec.vgg_layout(image_size), num_classes)
-
-
-def validate(name: str, num_classes: int, image_size: int) -> None:
-    """Raise KeyError/ValueError unless :func:`build` would accept these arguments."""
-    spec = get_spec(name)
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be >= 2; got {num_classes}")
-    spec.check_image_size(image_size)
 
 
 def build(name: str, num_classes: int, image_size: int) -> nn.Module:

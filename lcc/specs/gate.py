@@ -1,6 +1,12 @@
-"""The codec quality gate's verdict in words (the gate itself is :mod:`lcc.codecs.gate`)."""
+"""The codec quality gate's reference qualities and its verdict in words (the gate itself
+is :mod:`lcc.codecs.gate`)."""
 
 from __future__ import annotations
+
+# JPEG qualities of the gate's reference curve: every 5th from 1 to 95 (issue 21; the thesis'
+# figure, Fig 3.2 and Table 3.1, used q1-q60 only: FACTS.md §1), so a codec's rate rarely lies
+# outside JPEG's range and the curve is read between close neighbours.
+GATE_JPEG_QUALITIES = (1, *range(5, 100, 5))
 
 
 def describe(codec: str, level: float, verdict: dict) -> str:

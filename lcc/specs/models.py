@@ -228,3 +228,11 @@ def thesis_param_table() -> list[ParamRow]:
             )
         )
     return rows
+
+
+def validate(name: str, num_classes: int, image_size: int) -> None:
+    """Raise KeyError/ValueError unless :func:`lcc.models.build` would accept these arguments."""
+    spec = get_spec(name)
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be >= 2; got {num_classes}")
+    spec.check_image_size(image_size)

@@ -1,8 +1,6 @@
 """Training classifiers: the thesis recipe on device-resident uint8 data."""
 
-from lcc.train.loop import EpochRecord, ImageSet, TrainResult, train
-from lcc.train.progress import make_progress
-from lcc.train.recipe import (
+from lcc.specs.train_recipe import (
     AUGMENTATIONS,
     PRESETS,
     RECIPE_KEYS,
@@ -11,6 +9,8 @@ from lcc.train.recipe import (
     resolve_recipe,
     thesis_batch_size,
 )
+from lcc.train.loop import EpochRecord, ImageSet, TrainResult, train
+from lcc.train.progress import make_progress
 
 __all__ = [
     "AUGMENTATIONS",

@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from lcc.train.recipe import Recipe
+from lcc.specs.train_recipe import Recipe
 
 
 def random_flips(batch: torch.Tensor, generator: torch.Generator, p: float) -> torch.Tensor:

@@ -28,12 +28,12 @@ from torch.nn import functional as F
 from lcc.evaluate import evaluate_tensors, to_device_images, to_device_labels
 from lcc.evaluate.device_images import autocast, model_input
 from lcc.evaluate.holdout import SELECT
-from lcc.evaluate.normalization import Normalization
+from lcc.evaluate.normalization import Normalization, of_recipe
 from lcc.models import build, validate
+from lcc.specs.train_recipe import Recipe
 from lcc.train import checkpoint
 from lcc.train.augment import augment
 from lcc.train.progress import Progress, make_progress
-from lcc.train.recipe import Recipe
 from lcc.train.weights import device_weights, weighted_cross_entropy
 
 ImageSet = tuple[np.ndarray, np.ndarray]  # uint8 (N, H, W, 3) images, integer (N,) labels
@@ -205,7 +205,7 @@ def run_epoch(
     weights: torch.Tensor | None = None,
 ) -> EpochRecord:
     """Train one epoch on device ``data``, then evaluate on every device eval set."""
-    normalization = recipe.normalization
+    normalization = of_recipe(recipe)
     device = data[0].device
     started = time.perf_counter()
     args = (model, optimizer, *data, recipe, generator, normalization, reporter, weights)

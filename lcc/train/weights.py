@@ -25,15 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-WEIGHTING_RULES = ("none", "rank", "psnr")
-
-
-def check_rule(rule: object) -> str:
-    """``rule`` itself if it is a weighting rule; a one-line ValueError listing them otherwise."""
-    if rule not in WEIGHTING_RULES:
-        valid = ", ".join(WEIGHTING_RULES)
-        raise ValueError(f"unknown weighting rule {rule!r}; valid rules: {valid}")
-    return str(rule)
+from lcc.specs.weights import WEIGHTING_RULES, check_rule  # noqa: F401 (re-exported)
 
 
 def level_weights(rule: str, psnr_db: Sequence[float]) -> np.ndarray:

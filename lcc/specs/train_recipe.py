@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lcc.data.registry import dataset_info
-from lcc.evaluate.device_images import PRECISIONS
-from lcc.evaluate.normalization import Normalization, get_normalization
-from lcc.models import get_spec
+from lcc.specs.models import get_spec
+from lcc.specs.normalization import statistics
+from lcc.specs.precision import PRECISIONS
 
 AUGMENTATIONS = ("crop-flip", "rotate-flip", "none")
 BEST_METRICS = ("top1", "top5")
@@ -127,11 +127,11 @@ def resolve_recipe(
     if recipe["normalize"] is None:
         recipe["normalize"] = dataset
     try:
-        named = get_normalization(recipe["normalize"])
+        named = dict(zip(("mean", "std"), statistics(recipe["normalize"]), strict=True))
     except KeyError as err:
         raise RecipeError(f"train.normalize: {err.args[0]}") from None
     for key in ("mean", "std"):
-        recipe[key] = list(getattr(named, key) if recipe[key] is None else recipe[key])
+        recipe[key] = list(named[key] if recipe[key] is None else recipe[key])
     Recipe.from_config(recipe)  # range checks
     return {key: recipe[key] for key in RECIPE_KEYS}
 
@@ -258,11 +258,6 @@ class Recipe:
         image_size = dataset_info(dataset).image_size
         return cls.from_config(resolve_recipe(dataset, image_size, arch, preset, overrides))
 
-    @property
-    def normalization(self) -> Normalization:
-        """The input normalisation of this recipe (its own mean and std, not the table's)."""
-        return Normalization(self.normalize, self.mean, self.std)
-
     def with_settings(self, settings: Mapping[str, Any]) -> Recipe:
         """A copy with ``settings`` (field name -> value) replaced; unknown names -> RecipeError.
 
@@ -275,11 +270,11 @@ class Recipe:
         changes = {k: v for k, v in settings.items() if v is not None}
         if "normalize" in changes:
             try:
-                named = get_normalization(changes["normalize"])
+                mean, std = statistics(changes["normalize"])
             except KeyError as err:
                 raise RecipeError(f"train.normalize: {err.args[0]}") from None
-            changes.setdefault("mean", named.mean)
-            changes.setdefault("std", named.std)
+            changes.setdefault("mean", mean)
+            changes.setdefault("std", std)
         for key in ("mean", "std"):
             if key in changes:
                 changes[key] = tuple(changes[key])
