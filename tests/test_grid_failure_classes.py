@@ -25,9 +25,10 @@ STEP = "{id}.0|CANCELLED|0:9||00:01:40|00:01:30.500|834172K|cpu=1,mem=200M,node=
 USAGE_KEYS = {"wall_s", "cpu_s", "max_rss_mb", "gpu_s"}  # shared with the worker's usage
 
 
-def ended(state: str, exit_code: str = "0:0", reason: str = "None") -> dict:
+def ended(state: str, exit_code: str = "0:0", reason: str = "None", step: str = STEP) -> dict:
+    """sacct's record of job 5_1 ended in ``state``, with one step row (``step``; "": none)."""
     rows = [ROW.format(id="5_1", state=state, exit=exit_code, reason=reason)]
-    return parse_sacct("\n".join([*rows, STEP.format(id="5_1")]))["5_1"]
+    return parse_sacct("\n".join([*rows, step.format(id="5_1")]))["5_1"]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,11 @@ def test_out_of_memory_without_cgroups_needs_signal_9_and_slurms_words_in_the_ou
     cls, line = of_ended(killed, output_files({"log": str(log)}))
     assert cls == "out_of_memory"
     assert "(0.195312 GB asked, peak 815 MB)" in line and "reason JobLaunchFailure" in line
-    assert of_ended(ended("FAILED", "1:0"), [str(out)])[0] == "vanished"  # a crash, not memory
+    # submitit's task runs in an srun step: the step reads 0:9, the job 9:0 (srun's status)
+    cls, line = of_ended(ended("FAILED", "9:0", "Dependency"), [str(out)])
+    assert cls == "out_of_memory" and line.endswith("(Slurm: FAILED, exit 9:0)")
+    crash = ended("FAILED", "1:0", step="")
+    assert of_ended(crash, [str(out)])[0] == "vanished"  # no SIGKILL: a crash, not memory
     assert of_ended(None, [])[0] == "vanished"
 
 

@@ -5,8 +5,9 @@ A failed job's class comes from what is known of its last attempt:
 - ``exception``: the stage raised; the worker wrote ``failed.json`` with the error;
 - from sacct, for an attempt whose Slurm job squeue no longer lists and that wrote no error:
   ``out_of_memory`` (state ``OUT_OF_MEMORY``, where Slurm runs with cgroups; or, without
-  cgroups, ``FAILED`` ended by signal 9 (exit code ``0:9``, sometimes reason
-  ``JobLaunchFailure``) with "Exceeded job memory limit" in the task's output), ``timeout``,
+  cgroups, ``FAILED`` ended by a SIGKILL (exit code ``0:9`` on the job or a step, ``9:0``
+  from submitit's srun, or reason ``JobLaunchFailure``) with "Exceeded job memory limit" in
+  the task's output), ``timeout``,
   ``preempted``, ``node_fail``, ``cancelled`` (scancel outside grid.cancel, which marks its
   own), ``boot_fail``, ``deadline``;
 - ``vanished``: nothing tells why (sacct does not know the job, or it ended otherwise, e.g. a
@@ -36,6 +37,8 @@ CLASSES = (EXCEPTION, OUT_OF_MEMORY, TIMEOUT, PREEMPTED, NODE_FAIL, CANCELLED, B
 # without cgroups (jobacct_gather's OverMemoryKill).
 OOM_TEXT = "Exceeded job memory limit"
 LOG_TAIL_BYTES = 65536  # of each output file searched for OOM_TEXT
+# sacct reasons that tell nothing of how a job ended (the last reason it waited for).
+_NO_REASON = frozenset({"", "None", "Dependency", "Priority", "Resources", "BeginTime"})
 # sacct states that name their class directly.
 _BY_STATE = {
     "OUT_OF_MEMORY": OUT_OF_MEMORY,
@@ -73,16 +76,28 @@ def of_ended(ended: dict[str, Any] | None, logs: list[str]) -> tuple[str, str]:
         return VANISHED, f"{VANISHED}: Slurm no longer holds it and sacct does not know it"
     state, exit_code, reason = ended["state"], ended["exit_code"], ended.get("reason", "")
     words = f"Slurm: {state}, exit {exit_code}" + (
-        f", reason {reason}" if reason and reason != "None" else ""
+        f", reason {reason}" if reason not in _NO_REASON else ""
     )
     cls = _BY_STATE.get(state)
-    if cls is None and state == "FAILED" and exit_code.endswith(":9") and _says_oom(logs):
+    if cls is None and state == "FAILED" and _killed(ended) and _says_oom(logs):
         cls = OUT_OF_MEMORY
     if cls is None:
         what = "it wrote no done marker" if state == "COMPLETED" else "it wrote no error"
         return VANISHED, f"{VANISHED}: {what} ({words})"
     detail = _memory(ended) if cls == OUT_OF_MEMORY else ""
     return cls, f"{cls}: {_WHY[cls]}{detail} ({words})"
+
+
+def _killed(ended: dict[str, Any]) -> bool:
+    """Whether sacct says a SIGKILL ended the job: exit code ``0:9`` on the job's row or a
+    step's (the batch script, or submitit's srun step), ``9:0`` on the job's row (srun exits
+    with the signal that killed its task), or reason ``JobLaunchFailure``."""
+    codes = [ended["exit_code"], *ended.get("step_exit_codes", [])]
+    return (
+        any(code.endswith(":9") for code in codes)
+        or ended["exit_code"] == "9:0"
+        or ended.get("reason") == "JobLaunchFailure"
+    )
 
 
 def _memory(ended: dict[str, Any]) -> str:

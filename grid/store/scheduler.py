@@ -257,7 +257,8 @@ class Scheduler:
 def parse_sacct(text: str) -> dict[str, dict[str, Any]]:
     """Records of ``sacct -P -n --format=<SACCT_FIELDS>`` output, one per job (``123``,
     ``123_5``): its own row's ``state`` (first word: ``CANCELLED by 0`` -> ``CANCELLED``),
-    ``exit_code`` (``0:9``: exit status, signal), ``reason``, ``node_list``; ``usage``
+    ``exit_code`` (``0:9``: exit status, signal), ``reason``, ``node_list``, the steps'
+    ``step_exit_codes`` (``.batch``, ``.extern``, ``.0`` …: submitit's srun step); ``usage``
     (``wall_s``, ``cpu_s``, ``max_rss_mb``: the largest of its steps' rows, ``gpu_s``: wall
     time × GPUs allocated; a value sacct left empty is absent) and ``resources`` (``cpus``,
     ``mem_gb``, ``gpus`` from AllocTRES, ``time_min`` from Timelimit, as far as known)."""
@@ -296,6 +297,7 @@ def _record(row: dict[str, str], steps: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "state": row["State"].split()[0] if row["State"] else "",
         "exit_code": row["ExitCode"],
+        "step_exit_codes": [s["ExitCode"] for s in steps],
         "reason": row["Reason"],
         "node_list": row["NodeList"],
         "usage": usage,
