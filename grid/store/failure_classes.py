@@ -163,8 +163,9 @@ def record_ended(
             continue
         record = record or {}
         fields = {"slurm_job_id": slurm_id, "log": marker.get("log"), "host": marker.get("host")}
-        if record.get("resources"):
-            fields["resources"] = record["resources"]
+        resources = record.get("resources") or marker.get("resources")  # sacct's, else the marker's
+        if resources:
+            fields["resources"] = resources
         if record.get("state"):
             fields["scheduler_state"] = record["state"]
         folder = folders[sig]
