@@ -29,6 +29,7 @@ from grid.job import Job
 from grid.plan import PLAN_FILE, Plan, read_launched
 from grid.status import classify, launched_plan, reconcile_intents
 from grid.store.folder import SUBMITTED, JobFolder
+from grid.store.scheduler import Scheduler
 from grid.store.state import PENDING, RUNNING
 
 ACTIVE = (PENDING, RUNNING)
@@ -48,7 +49,9 @@ def upstream(jobs: Iterable[Job], by_signature: dict[str, Job]) -> set[str]:
     return seen
 
 
-def needed_elsewhere(the_plan: Plan, root: Path) -> dict[str, str]:
+def needed_elsewhere(
+    the_plan: Plan, root: Path, scheduler: Scheduler | None = None
+) -> dict[str, str]:
     """Jobs of ``the_plan`` that another sweep's own queued or running jobs need upstream:
     signature -> that sweep's name (from the other ``plan.json`` files under ``root``)."""
     ours = the_plan.by_signature
@@ -62,7 +65,7 @@ def needed_elsewhere(the_plan: Plan, root: Path) -> dict[str, str]:
             continue
         if other is None:
             continue
-        states = classify(other, root)
+        states = classify(other, root, scheduler)
         own_active = [
             j for j in other.jobs if j.signature not in ours and states[j.signature] in ACTIVE
         ]
@@ -93,9 +96,10 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
     """
     for line in reconcile_intents(the_plan, root):
         print(line)
-    states = classify(the_plan, root)
+    scheduler = Scheduler(root)  # one squeue for this plan and the others
+    states = classify(the_plan, root, scheduler)
     active = [j for j in the_plan.jobs if states[j.signature] in ACTIVE]
-    needed = {} if force else needed_elsewhere(the_plan, root)
+    needed = {} if force else needed_elsewhere(the_plan, root, scheduler)
     kept = [j for j in active if j.signature in needed]
     chosen = [j for j in active if j.signature not in needed]
     folders = {j.signature: JobFolder.of(root, j) for j in chosen}

@@ -50,12 +50,13 @@ from grid.plan import Group, Plan, launches_path, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import Profile, load_profile
 from grid.stages.registry import STAGES
-from grid.status import classify, gate_lines, stages_of
+from grid.status import classify, gate_lines, stages_of, unknown_lines
 from grid.store.files import atomic_write_bytes, is_no_space, no_space_error
 from grid.store.folder import JobFolder
 from grid.store.intents import settle, uncertain_line
 from grid.store.lock import launch_lock
 from grid.store.rows import is_published, publish, supersede, superseded_note
+from grid.store.scheduler import Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, now_iso
 from grid.validate import check_disk, check_slurm
 from grid.why import print_reasons, print_stale
@@ -149,7 +150,10 @@ def launch(argv: Sequence[str]) -> Outcome | None:
         print(f"data folders not checked: {', '.join(f'{k}={v}' for k, v in unchecked.items())}")
     with launch_lock(root):
         _settle_intents(the_plan, root, sweep, resolve)
-        states = classify(the_plan, root)
+        scheduler = Scheduler(root)
+        states = classify(the_plan, root, scheduler)
+        for line in unknown_lines(states, scheduler):  # neither rerun nor counted done
+            print(f"{line}: not submitted, not counted done; relaunch once squeue answers")
         groups = _plan_to_run(the_plan, states, root, sweep, settings["dry_run"])
         if settings["dry_run"]:
             if executor_name == "slurm":

@@ -3,8 +3,11 @@ failures by root cause, the codec gate, and why a relaunch would run what it wou
 
 With only ``sweep=`` (and ``results=``) it shows the plan the sweep was last launched with
 (``results/<sweep>/plan.json``); other overrides re-plan from the sweep file, as a launch
-with them would. Reads the job folders' markers (and ``squeue`` when a marker names a Slurm
-job); needs no Slurm accounting. The default path imports no torch, compressai or submitit
+with them would. Reads the job folders' markers, and when a marker names a Slurm job one
+``squeue`` (and one ``sacct`` for the jobs it no longer lists, to tell why they failed:
+grid/store/failure_classes.py), cached for the poll interval (grid/store/scheduler.py). A
+job whose Slurm job squeue could not tell about is ``unknown``, with squeue's error. The
+default path imports no torch, compressai or submitit
 (tests/test_layering.py); re-planning does, through :func:`grid.plan`.
 """
 
@@ -21,23 +24,46 @@ from grid.failures import blocked_by, not_run_line
 from grid.partial import partial_reruns
 from grid.plan import Plan, plan_path, read_launched, results_root
 from grid.stages.registry import STAGE_ORDER
+from grid.store.failure_classes import EXCEPTION, VANISHED, of_failure, record_ended
 from grid.store.folder import JobFolder
 from grid.store.intents import open_intents, settle
 from grid.store.lock import launch_lock_if_free
 from grid.store.rows import superseded_note, superseded_signatures
-from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, SlurmQueue
+from grid.store.scheduler import Scheduler
+from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, UNKNOWN
 from grid.usage import print_usage
 from grid.why import RERUN_STATES, print_reasons, print_stale
 from lcc.specs.gate import describe
 
-COLUMNS = (DONE, RUNNING, FAILED, PENDING, CANCELLED)
+COLUMNS = (DONE, RUNNING, FAILED, PENDING, CANCELLED, UNKNOWN)
 GATE_TABLE = "codec_gate"  # the check-codec stage's table (grid/store/schemas.py)
 
 
-def classify(the_plan: Plan, root: Path) -> dict[str, str]:
-    """State of every job (done / pending / running / failed / cancelled / new)."""
-    queue = SlurmQueue()
-    return {j.signature: JobFolder.of(root, j).state(queue) for j in the_plan.jobs}
+def classify(the_plan: Plan, root: Path, scheduler: Scheduler | None = None) -> dict[str, str]:
+    """State of every job (done / pending / running / failed / cancelled / new / unknown),
+    asking ``scheduler`` (default: a new one sharing ``root``'s cache) at most one squeue and
+    one sacct; jobs Slurm ended without an error of their own get their failure class
+    recorded (:func:`grid.store.failure_classes.record_ended`)."""
+    scheduler = Scheduler(root) if scheduler is None else scheduler
+    folders = {j.signature: JobFolder.of(root, j) for j in the_plan.jobs}
+    states = {sig: folder.state(scheduler) for sig, folder in folders.items()}
+    return record_ended(folders, states, scheduler)
+
+
+def unknown_lines(states: dict[str, str], scheduler: Scheduler) -> list[str]:
+    """One line when some jobs are unknown: how many, and squeue's error."""
+    count = sum(state == UNKNOWN for state in states.values())
+    return [f"{count} jobs {scheduler.unknown_line()}"] if count else []
+
+
+def failure_line(folder: JobFolder, error: str) -> str:
+    """``<class>: <explanation>`` of a failed job (grid/store/failure_classes.py); ``error``:
+    the error line of the stage's own log, for a job whose stage raised."""
+    record = folder.last_failure()
+    if record is None:  # its attempt is gone and nothing said why (sacct did not answer)
+        return f"{VANISHED}: {error}"
+    cls, line = of_failure(record)
+    return f"{EXCEPTION}: {error}" if cls == EXCEPTION else line
 
 
 def reconcile_intents(the_plan: Plan, root: Path) -> list[str]:
@@ -106,8 +132,8 @@ def stages_of(the_plan: Plan) -> list[str]:
 
 def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
     """The status table (stages in DAG order), then one block per root-cause failure
-    (:mod:`grid.failures`): its attempts, log path and error, and a count of the failed jobs
-    it kept from running."""
+    (:mod:`grid.failures`): its attempts, log path, failure class with its explanation
+    (:func:`failure_line`), and a count of the failed jobs it kept from running."""
     counts = Counter((job.stage, states[job.signature]) for job in the_plan.jobs)
     stages = stages_of(the_plan)
     lines = [f"{'stage':<18}" + "".join(f"{c:>10}" for c in COLUMNS)]
@@ -130,7 +156,7 @@ def render(the_plan: Plan, states: dict[str, str], root: Path) -> str:
         tries = f", {attempts} failed attempts" if attempts > 1 else ""
         lines.append(f"FAILED {job.stage} {sig} ({job.label}){tries}")
         lines.append(f"    log: {log or 'none'}")
-        lines.append(f"    {error}")
+        lines.append(f"    {failure_line(folder, error)}")
         if blocked:
             lines.append(f"    {not_run_line(the_plan, sig, blocked)}")
     return "\n".join(lines)
@@ -158,9 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     intent_lines = reconcile_intents(the_plan, root)
-    states = classify(the_plan, root)
+    scheduler = Scheduler(root)
+    states = classify(the_plan, root, scheduler)
     print(f"sweep {the_plan.sweep}: {len(the_plan.jobs)} jobs, results in {root / the_plan.sweep}")
     print(render(the_plan, states, root))
+    for line in unknown_lines(states, scheduler):
+        print(line)
     for line in intent_lines:
         print(line)
     for line in gate_lines(the_plan, root, states):

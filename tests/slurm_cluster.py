@@ -18,6 +18,7 @@ import pytest
 
 from grid.plan import Plan
 from grid.status import classify
+from grid.store.scheduler import Scheduler
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,10 +65,11 @@ def grid_cli(module: str, *args: str, **env: str) -> subprocess.CompletedProcess
 def wait_until(
     the_plan: Plan, results: Path, ended: tuple[str, ...], timeout_s: float
 ) -> dict[str, str]:
-    """Every job's state (by signature) once each is in ``ended``, or when the time is up."""
+    """Every job's state (by signature) once each is in ``ended``, or when the time is up
+    (squeue asked afresh each time, not the poll interval's cached answer)."""
     deadline = time.time() + timeout_s
     while True:
-        states = classify(the_plan, results)
+        states = classify(the_plan, results, Scheduler(results, poll_s=0))
         if all(s in ended for s in states.values()) or time.time() > deadline:
             return states
         time.sleep(3)

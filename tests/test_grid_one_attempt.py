@@ -22,7 +22,7 @@ from grid.executors.worker import Task, run_task
 from grid.job import Job
 from grid.runner import run_job
 from grid.store.folder import ClaimedElsewhere, JobFolder
-from grid.store.state import SlurmQueue
+from grid.store.scheduler import Scheduler
 from tests import grid_toy_stages as toy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -141,10 +141,8 @@ def test_a_live_claim_makes_a_local_job_process_leave_without_failing(
     assert not (folder / "attempts.txt").exists() and len(folder.skipped()) == 1
 
 
-def queue_holding(*ids: str) -> SlurmQueue:
-    queue = SlurmQueue()
-    queue.__dict__["ids"] = set(ids)  # what squeue would list
-    return queue
+def queue_holding(*ids: str) -> Scheduler:
+    return Scheduler.answered({i: "RUNNING" for i in ids})  # what squeue would list
 
 
 def test_slurm_claims_a_requeue_is_its_own_claimant_and_a_gone_job_is_stale(

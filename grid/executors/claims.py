@@ -14,7 +14,7 @@ folder every ``CANCEL_POLL_S`` seconds, with grid.cancel's markers, and acts on 
   job is still held);
 - ``cancelled``: the jobs reading it are cancelled, as after a cancelled job of its own;
 - ``orphaned``: its launcher is gone (the ``submitted`` marker names a process of this host
-  that died, or a Slurm job that squeue no longer lists: grid.store.state.claim_alive),
+  that died, or a Slurm job that squeue no longer lists: grid.store.scheduler.claim_alive),
   whether the job never started, was failed, or its process was killed with that launcher
   (its ``running`` marker names a dead pid): :func:`take_over` claims it for this launcher,
   which runs it.
@@ -30,28 +30,22 @@ import os
 
 from grid.store.folder import FAILURE, SUBMITTED, JobFolder
 from grid.store.lock import launch_lock
-from grid.store.state import (
-    CANCELLED,
-    DONE,
-    FAILED,
-    RUNNING,
-    SlurmQueue,
-    claim_alive,
-    process_alive_here,
-)
+from grid.store.scheduler import Scheduler, claim_alive
+from grid.store.state import CANCELLED, DONE, FAILED, RUNNING, UNKNOWN, process_alive_here
 
 HELD, ORPHANED = "held", "orphaned"
 
 
-def verdict(folder: JobFolder, queue: SlurmQueue | None) -> str:
-    """done, cancelled, failed (for good), held (pending, running, or a failed attempt whose
-    process may retry) or orphaned (its launcher is gone), per the module docstring."""
-    state = folder.state(queue)
+def verdict(folder: JobFolder, scheduler: Scheduler | None) -> str:
+    """done, cancelled, failed (for good), held (pending, running, unknown to a scheduler
+    that does not answer, or a failed attempt whose process may retry) or orphaned (its
+    launcher is gone), per the module docstring."""
+    state = folder.state(scheduler)
     if state in (DONE, CANCELLED):
         return state
-    if state == RUNNING:  # its process lives, whatever became of its launcher
+    if state in (RUNNING, UNKNOWN):  # its process lives, whatever became of its launcher
         return HELD
-    if not claim_alive(folder.read(SUBMITTED), queue):
+    if not claim_alive(folder.read(SUBMITTED), scheduler):
         return ORPHANED
     if state == FAILED and not process_alive_here(folder.read(FAILURE)):
         return FAILED
@@ -71,7 +65,7 @@ def take_over(folder: JobFolder) -> bool:
     it): under the results folder's launch lock, after reading its verdict again, since
     another launcher may have taken it first. Whether it is this process's now."""
     with launch_lock(folder.root):
-        if verdict(folder, SlurmQueue()) != ORPHANED:
+        if verdict(folder, Scheduler(folder.root)) != ORPHANED:
             return False
         folder.mark_submitted(
             executor="local",

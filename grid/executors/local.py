@@ -49,7 +49,8 @@ from grid.plan import Group, chain_lengths
 from grid.progress import make_reporter
 from grid.stages.registry import get_stage
 from grid.store.folder import JobFolder
-from grid.store.state import CANCELLED, DONE, FAILED, SlurmQueue
+from grid.store.scheduler import Scheduler
+from grid.store.state import CANCELLED, DONE, FAILED
 
 POLL_S = 0.5
 CANCEL_POLL_S = 2.0  # how often job folders are read (grid.cancel's markers, held jobs)
@@ -143,7 +144,8 @@ class LocalExecutor(Executor):
     def _follow_held(self) -> None:
         """Read the held jobs' folders: done ones free their readers, failed ones block
         them, cancelled ones cancel them, orphaned ones are taken over and run here."""
-        root, queue = self.launch.results_root, SlurmQueue()
+        root = self.launch.results_root
+        queue = Scheduler(root)
         for sig, job in list(self.held.items()):
             folder = JobFolder.of(root, job)
             found = verdict(folder, queue)

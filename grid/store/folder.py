@@ -9,8 +9,10 @@ decides the state, ``done.json`` beats them all):
 - ``job.json``: the job's spec (``Job.to_dict()``), written before its first attempt;
 - ``submitted.json``: queued by a launcher (executor, scheduler id or host + pid);
 - ``running.json``: an attempt started (host, pid, Slurm id, log path);
-- ``failed.json``: the last attempt raised (one-line error, log path, traceback); every
-  failed attempt is also appended to ``attempts.jsonl``, so retries keep each error and log;
+- ``failed.json``: the last attempt raised (one-line error, log path, traceback), or Slurm
+  ended it (``failure_class``: out_of_memory, timeout …, with sacct's ``usage`` and the
+  ``resources`` it ran with: :meth:`JobFolder.record_scheduler_failure`); every failed
+  attempt is also appended to ``attempts.jsonl``, so retries keep each error and log;
 - ``cancelled.json``: ``grid.cancel`` took it off the queue;
 - ``done.json``: written last: the job is complete (rows per table, the code it ran: see
   grid/code.py; for a stage that runs on partial inputs, the inputs that were not done);
@@ -20,7 +22,7 @@ One attempt at a time: an attempt holds the job's ``claim.json`` (host, pid, Slu
 a token) from before it writes anything until it ends (:meth:`JobFolder.claim`,
 :meth:`JobFolder.release`). A second attempt that finds a live claim appends a line to
 ``skipped.jsonl`` and leaves (:class:`ClaimedElsewhere`); a stale claim (its process or Slurm
-job gone: grid.store.state.rival_alive) is taken over.
+job gone: grid.store.scheduler.rival_alive) is taken over.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import tempfile
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +41,8 @@ import pandas as pd
 
 from grid.store.files import atomic_write_json, raise_short
 from grid.store.lock import launch_lock
-from grid.store.state import (
-    CANCELLED,
-    DONE,
-    FAILED,
-    NEW,
-    PENDING,
-    RUNNING,
-    SlurmQueue,
-    attempt_alive,
-    now_iso,
-    rival_alive,
-)
+from grid.store.scheduler import ALIVE, Scheduler, attempt_verdict, rival_alive
+from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, UNKNOWN, now_iso
 
 SPEC = "job"
 SUBMITTED, STARTED, FAILURE, CANCEL, COMPLETE = (
@@ -110,7 +103,7 @@ class JobFolder:
             return []
         return [cls(Path(root), stage, e.name) for e in entries if e.is_dir()]
 
-    @property
+    @cached_property  # built once: status reads some 5 markers of each of thousands of jobs
     def path(self) -> Path:
         return Path(self.root) / "_jobs" / self.stage / self.signature
 
@@ -193,20 +186,20 @@ class JobFolder:
 
     # -- one attempt at a time ------------------------------------------------------------
 
-    def claim(self, attempt: dict[str, Any], queue: SlurmQueue | None = None) -> dict[str, Any]:
+    def claim(self, attempt: dict[str, Any], scheduler: Scheduler | None = None) -> dict[str, Any]:
         """Claim the job for ``attempt`` (``host``, ``pid``, ``slurm_job_id``) before it writes
         anything; the claim record to hand to :meth:`release`.
 
         The claim file is created whole and exclusively (a linked temporary file: the link
         fails if the name exists). A claim there already of another live attempt
-        (grid.store.state.rival_alive; ``queue``: squeue, asked only if a claim names a Slurm
-        job of another host) makes this attempt append a line to ``skipped.jsonl`` and raise
+        (grid.store.scheduler.rival_alive; ``scheduler``: squeue, asked only if a claim names a
+        Slurm job of another host) makes this attempt append a line to ``skipped.jsonl`` and raise
         :class:`ClaimedElsewhere`. A stale one (a dead pid here, a Slurm job squeue no longer
         lists, this attempt's own Slurm task before a requeue) is removed under the results
         folder's launch lock, after checking that it is still the one judged, and the claim
         is tried again.
         """
-        queue = SlurmQueue() if queue is None else queue
+        scheduler = Scheduler(self.root) if scheduler is None else scheduler
         record = {**attempt, "time": now_iso(), "token": uuid.uuid4().hex}
         self.path.mkdir(parents=True, exist_ok=True)
         held: dict[str, Any] = {}
@@ -216,7 +209,7 @@ class JobFolder:
             held = self.read(_CLAIM) or {}
             if not held:
                 continue  # released meanwhile (or never readable): try again
-            if rival_alive(held, record, queue):
+            if rival_alive(held, record, scheduler):
                 break
             with launch_lock(self.root):
                 now = self.read(_CLAIM) or {}
@@ -290,25 +283,61 @@ class JobFolder:
                 return str(marker["slurm_job_id"])
         return None
 
-    def state(self, queue: SlurmQueue | None = None) -> str:
-        """done, failed, running, pending, cancelled or new (see the module docstring).
+    def latest(self) -> tuple[str, dict[str, Any]] | None:
+        """The newest of the failed, running, submitted and cancelled markers: (name,
+        marker); None when there is none (``done.json`` is not among them)."""
+        markers = {n: m for n in _STATE_MARKERS if (m := self.read(n))}
+        if not markers:
+            return None
+        name = max(markers, key=lambda n: markers[n].get("time", ""))
+        return name, markers[name]
+
+    def state(self, scheduler: Scheduler | None = None) -> str:
+        """done, failed, running, pending, cancelled, new or unknown (see the module
+        docstring); ``scheduler`` judges markers that name a Slurm job (None: trusted).
 
         A running or submitted marker whose attempt is gone (its process died, Slurm no
-        longer holds it) reads as failed or new: the next launch runs the job again.
+        longer holds it) reads as failed or new: the next launch runs the job again. One
+        whose Slurm job the scheduler cannot tell about (squeue did not answer) is unknown.
         """
         if self.is_done():
             return DONE
-        markers = {n: m for n in _STATE_MARKERS if (m := self.read(n))}
-        if not markers:
+        found = self.latest()
+        if found is None:
             return NEW
-        latest = max(markers, key=lambda n: markers[n].get("time", ""))
-        if latest == FAILURE:
+        name, marker = found
+        if name == FAILURE:
             return FAILED
-        if latest == CANCEL:
+        if name == CANCEL:
             return CANCELLED
-        if latest == STARTED:
-            return RUNNING if attempt_alive(markers[STARTED], queue) else FAILED
-        return PENDING if attempt_alive(markers[SUBMITTED], queue) else NEW
+        verdict = attempt_verdict(marker, scheduler)
+        if verdict == UNKNOWN:
+            return UNKNOWN
+        if name == STARTED:
+            return RUNNING if verdict == ALIVE else FAILED
+        return PENDING if verdict == ALIVE else NEW
+
+    def last_failure(self) -> dict[str, Any] | None:
+        """``failed.json``: the last failed attempt (``error``; ``failure_class`` when Slurm
+        ended it, else the stage raised), or None."""
+        return self.read(FAILURE)
+
+    def record_scheduler_failure(
+        self, cls: str, line: str, usage: dict[str, float], judged: dict[str, Any], **fields: Any
+    ) -> bool:
+        """Record once that Slurm ended the attempt the running or submitted marker ``judged``
+        names, as failure class ``cls`` (grid/store/failure_classes.py) with its one-line
+        explanation ``line``, sacct's ``usage`` (``wall_s``, ``cpu_s``, ``max_rss_mb``,
+        ``gpu_s``; floats, missing ones absent) and ``fields`` (``slurm_job_id``,
+        ``resources`` …): ``failed.json`` and a line of ``attempts.jsonl``, as
+        :meth:`mark_failed`. Nothing is written unless ``judged`` is still the newest marker
+        (a launcher may have queued the job again meanwhile); returns whether it was written.
+        """
+        found = self.latest()
+        if found is None or found[0] not in (STARTED, SUBMITTED) or found[1] != judged:
+            return False
+        self.mark_failed(line, failure_class=cls, usage=usage, **fields)
+        return True
 
     # -- rows ---------------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ from typing import Any
 from grid.job import Job
 from grid.store.files import atomic_write_json
 from grid.store.folder import JobFolder
-from grid.store.state import now_iso, queued_comments
+from grid.store.scheduler import queued_comments
+from grid.store.state import now_iso
 
 FOLDER = "_intents"  # in the results root
 OPEN, QUEUED, VOID = "open", "queued", "void"
