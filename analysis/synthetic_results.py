@@ -374,7 +374,7 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
             jobs += _joined(root, sweep, spec, dataset, codec, encodes)
     plan = {
         "sweep": sweep,
-        "settings": {"synthetic": True, "seeds": spec.seeds},
+        "settings": {sweep: {"synthetic": True, "seeds": spec.seeds}},  # per part (grid.plan)
         "jobs": [job.to_dict() for job in jobs],
     }
     (Path(root) / sweep).mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from grid.cli import SettingsError, flag
 from grid.job import Job
 from grid.plan import PLAN_FILE, Plan, read_launched
-from grid.status import classify, launched_plan, reconcile_intents
+from grid.status import classify, launched_plan, reconcile_intents, scheduler_for
 from grid.store.folder import SUBMITTED, JobFolder
 from grid.store.scheduler import Scheduler
 from grid.store.state import PENDING, RUNNING
@@ -96,7 +96,7 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
     """
     for line in reconcile_intents(the_plan, root):
         print(line)
-    scheduler = Scheduler(root)  # one squeue for this plan and the others
+    scheduler = scheduler_for(the_plan, root)  # one squeue for this plan and the others
     states = classify(the_plan, root, scheduler)
     active = [j for j in the_plan.jobs if states[j.signature] in ACTIVE]
     needed = {} if force else needed_elsewhere(the_plan, root, scheduler)

@@ -150,7 +150,7 @@ def launch(argv: Sequence[str]) -> Outcome | None:
         print(f"data folders not checked: {', '.join(f'{k}={v}' for k, v in unchecked.items())}")
     with launch_lock(root):
         _settle_intents(the_plan, root, sweep, resolve)
-        scheduler = Scheduler(root)
+        scheduler = Scheduler(root, default_poll_s=profile.poll_interval_s)
         states = classify(the_plan, root, scheduler)
         for line in unknown_lines(states, scheduler):  # neither rerun nor counted done
             print(f"{line}: not submitted, not counted done; relaunch once squeue answers")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grid.sbatch_options import check_sbatch
-from grid.settings import SettingsError
+from grid.cli import SettingsError
 from grid.stages.registry import STAGE_ORDER
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"

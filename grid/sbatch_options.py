@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from grid.settings import SettingsError
+from grid.cli import SettingsError
 
 SBATCH_OPTIONS = (
     "account",

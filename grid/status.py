@@ -23,13 +23,14 @@ from grid.cli import DEFAULT_RESULTS, SettingsError, split_sweep, take
 from grid.failures import blocked_by, not_run_line
 from grid.partial import partial_reruns
 from grid.plan import Plan, plan_path, read_launched, results_root
+from grid.profiles import load_profile
 from grid.stages.registry import STAGE_ORDER
 from grid.store.failure_classes import EXCEPTION, VANISHED, of_failure, record_ended
 from grid.store.folder import JobFolder
 from grid.store.intents import open_intents, settle
 from grid.store.lock import launch_lock_if_free
 from grid.store.rows import superseded_note, superseded_signatures
-from grid.store.scheduler import Scheduler
+from grid.store.scheduler import DEFAULT_POLL_S, Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, UNKNOWN
 from grid.usage import print_usage
 from grid.why import RERUN_STATES, print_reasons, print_stale
@@ -39,12 +40,24 @@ COLUMNS = (DONE, RUNNING, FAILED, PENDING, CANCELLED, UNKNOWN)
 GATE_TABLE = "codec_gate"  # the check-codec stage's table (grid/store/schemas.py)
 
 
+def scheduler_for(the_plan: Plan, root: Path) -> Scheduler:
+    """A scheduler for one command on ``the_plan``: it shares ``root``'s cache of answers
+    for the plan's cluster profile's ``poll_interval_s`` (``$LCC_SCHEDULER_POLL_S`` beats
+    it; a plan with no settings or a profile no longer found: 60 s)."""
+    name = next(iter(the_plan.settings.values()), {}).get("cluster")
+    try:
+        default = load_profile(name).poll_interval_s if name else DEFAULT_POLL_S
+    except SettingsError:
+        default = DEFAULT_POLL_S
+    return Scheduler(root, default_poll_s=default)
+
+
 def classify(the_plan: Plan, root: Path, scheduler: Scheduler | None = None) -> dict[str, str]:
     """State of every job (done / pending / running / failed / cancelled / new / unknown),
     asking ``scheduler`` (default: a new one sharing ``root``'s cache) at most one squeue and
     one sacct; jobs Slurm ended without an error of their own get their failure class
     recorded (:func:`grid.store.failure_classes.record_ended`)."""
-    scheduler = Scheduler(root) if scheduler is None else scheduler
+    scheduler = scheduler_for(the_plan, root) if scheduler is None else scheduler
     folders = {j.signature: JobFolder.of(root, j) for j in the_plan.jobs}
     states = {sig: folder.state(scheduler) for sig, folder in folders.items()}
     return record_ended(folders, states, scheduler)
@@ -184,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     intent_lines = reconcile_intents(the_plan, root)
-    scheduler = Scheduler(root)
+    scheduler = scheduler_for(the_plan, root)
     states = classify(the_plan, root, scheduler)
     print(f"sweep {the_plan.sweep}: {len(the_plan.jobs)} jobs, results in {root / the_plan.sweep}")
     print(render(the_plan, states, root))

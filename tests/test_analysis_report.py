@@ -73,7 +73,7 @@ def test_load_returns_typed_tables_and_the_missing_cells(sweep_dir):
     assert sorted(results.missing["stage"]) == ["evaluate", "train"]
     assert set(results.missing["label"]) == {SKIPPED}
     assert set(results.missing["train_set"]) == {"jpeg:60"}  # evaluate described via its model
-    assert results.settings == {"synthetic": True, "seeds": 2}
+    assert results.settings == {"demo": {"synthetic": True, "seeds": 2}}  # per part
 
 
 def test_a_job_done_with_zero_rows_is_not_missing(tmp_path):
@@ -161,7 +161,7 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, report_pri
     ranked = table.dropna(subset=["level"])
     assert "jpeg" not in set(ranked.query("arch == 'vgg11'")["codec"])
     assert "jpeg" in set(ranked.query("arch == 'vgg11-5'")["codec"])  # complete there
-    assert json.loads((sweep_dir / "report" / "settings.json").read_text())["seeds"] == 2
+    assert json.loads((sweep_dir / "report" / "settings.json").read_text())["demo"]["seeds"] == 2
 
 
 def test_report_page_is_self_contained_and_holds_what_index_md_holds(sweep_dir, report_printed):

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import grid
 from grid import launch, status
 from grid.job import Job
 from grid.plan import Plan, plan_path
+from grid.status import scheduler_for
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
 from grid.store.scheduler import ALIVE, DEAD, POLL_ENV, Scheduler, parse_sacct
@@ -187,3 +189,17 @@ def test_sacct_rows_give_state_exit_code_usage_and_resources_per_job() -> None:
         "gpu_s": 2 * 86410.0,
     }
     assert long["resources"] == {"cpus": 8.0, "mem_gb": 32.0, "gpus": 2.0, "time_min": 1440.0}
+
+
+def test_the_cluster_profiles_poll_interval_is_the_default_the_environment_beats(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """status, launch and cancel cache answers for the launched profile's poll_interval_s;
+    $LCC_SCHEDULER_POLL_S, set for one shell, beats it."""
+    profile = tmp_path / "slow.toml"
+    profile.write_text('description = "a site asking for 2-minute polls"\npoll_interval_s = 120\n')
+    the_plan = grid.plan("demo_cifar", ["data.train_limit=40", f"cluster={profile}"])
+    monkeypatch.delenv(POLL_ENV, raising=False)
+    assert scheduler_for(the_plan, tmp_path).poll_s == 120
+    monkeypatch.setenv(POLL_ENV, "5")
+    assert scheduler_for(the_plan, tmp_path).poll_s == 5

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -166,15 +167,15 @@ def test_packed_arrays_have_ceil_n_over_pack_tasks_and_each_marker_names_its_tas
     the_plan = grid.plan("demo_cifar", [*ARGS, "pack.encode=3"])
     encode = next(g for g in the_plan.groups() if g.stage == "encode")
     assert len(encode.jobs) == 4  # original and jpeg:10, train and test splits
-    profile = replace(load_profile("default"), pack={"encode": 8}, max_time_min=1000)
+    profile = replace(load_profile("default"), pack={"encode": 8}, max_time_min=300)
     settings = the_plan.run_settings  # pack.encode=3 on the command line beats the profile's 8
     launch = Launch("demo_cifar", tmp_path, settings, profile, the_plan.by_signature)
     states = {j.signature: NEW for j in the_plan.jobs}
     outcome = make_executor("slurm", the_plan, tmp_path, states).submit([encode], launch)
     ((array, flags),) = sbatch()
     assert flags["array"] == f"0-{math.ceil(4 / 3) - 1}%2"  # 2 tasks
-    res = profile.resources_for("encode", get_stage("encode").resources)
-    assert res.time_min * 3 > 1000 and flags["time"] == "1000"  # 3 jobs' time, capped
+    res = profile.resources_for("encode", "cpu")  # JPEG and original encodes: the cpu class
+    assert res.time_min * 3 > 300 and flags["time"] == "300"  # 3 jobs' time, capped
     for index, task in enumerate(chunks(encode.jobs, 3)):
         paths = JobPaths(launch.log_dir / "slurm" / "%j", job_id=f"{array}_{index}")
         submission = DelayedSubmission.load(paths.submitted_pickle)
@@ -223,8 +224,8 @@ def test_encode_then_train_lines_up_task_by_task_with_the_profiles_resources(
     """encode then train in one launch, unpacked: the training sets' encodes form one array
     and each seed's trainings another, laid out index by index, so training i waits
     (``aftercorr``) for encode i alone, plus the clean test split every training reads;
-    throttle, partition, account, qos, time, CPUs, memory and GPUs are the profile's (train:
-    the gpu class; encode: the gpu class with the profile's time override)."""
+    throttle, partition, account, qos, ``[sbatch]`` options, time, CPUs, memory and GPUs are
+    the profile's for each stage and resource class (train: gpu; JPEG encodes: cpu)."""
     the_plan = grid.plan("demo_cifar", [*ARGS, "codecs.jpeg=[10,20]"])
     groups = {g.stage: g for g in the_plan.groups() if g.round == 0}
     encode, train = groups["encode"], groups["train"]
@@ -245,15 +246,20 @@ def test_encode_then_train_lines_up_task_by_task_with_the_profiles_resources(
         assert calls[array[job.signature]]["kill-on-invalid-dep"] == "yes"
         assert outcome.ids[job.signature].split("_")[1] == outcome.ids[data].split("_")[1]
     assert all("kill-on-invalid-dep" not in calls[array[j.signature]] for j in encode.jobs)
-    for group in (encode, train):
-        res = profile.resources_for(group.stage, get_stage(group.stage).resources)
+    for group, resource_class in ((encode, "cpu"), (train, "gpu")):
+        assert {get_stage(group.stage).resource_class(j.config) for j in group.jobs} == {
+            resource_class
+        }
+        sub = profile.submission(group.stage, resource_class)
+        res = sub.resources
         for array_id in {array[j.signature] for j in group.jobs}:
             flags, n = calls[array_id], sum(array[j.signature] == array_id for j in group.jobs)
             assert flags.get("array") == (f"0-{n - 1}%{min(n, 2)}" if n > 1 else None)
-            assert flags["partition"] == profile.partition == "gpu"
+            assert flags["partition"] == sub.partition == resource_class
             assert flags["account"] == profile.account and flags["qos"] == profile.qos
+            assert all(flags[k] == shlex.quote(str(v)) for k, v in sub.sbatch.items())
             assert flags["time"] == str(res.time_min)
-            assert flags["gpus-per-node"] == str(res.gpus) == "1"
+            assert flags.get("gpus-per-node", "0") == str(res.gpus)
             assert flags["cpus-per-task"] == str(res.cpus)
             assert flags["mem"] == f"{res.mem_gb}GB"
             assert flags["signal"].endswith(f"@{profile.signal_delay_s}")
@@ -263,3 +269,42 @@ def test_encode_then_train_lines_up_task_by_task_with_the_profiles_resources(
         assert marker["slurm_job_id"] == outcome.ids[job.signature]
     res = {g.stage: profile.resources_for(g.stage, "gpu").time_min for g in (encode, train)}
     assert res == {"encode": 240, "train": 720}  # [stages.encode]
+    for job in [*encode.jobs, *train.jobs]:  # what each asked for, for its next failure
+        marker = JobFolder.of(tmp_path, job).read("submitted")
+        asked = calls[array[job.signature]]["mem"].removesuffix("GB")
+        assert marker["resources"]["mem_gb"] == float(asked)
+
+
+def test_a_job_killed_for_memory_is_resubmitted_alone_with_twice_the_memory(
+    tmp_path: Path, sbatch
+) -> None:
+    """The retry policy reaches sbatch: of three trainings, the one whose last attempt Slurm
+    killed for memory (recorded as grid.status records it) goes to an array of its own asking
+    twice its recorded memory, capped by max_mem_gb, and its marker says why; the others keep
+    the profile's memory."""
+    the_plan = grid.plan("demo_cifar", [*ARGS, "codecs.jpeg=[10,20]"])
+    train = next(g for g in the_plan.groups() if g.stage == "train" and g.round == 0)
+    profile = replace(load_profile("example-gpu-cluster"), pack={}, max_mem_gb=200)
+    base = profile.submission("train", "gpu").resources.mem_gb
+    killed = train.jobs[1]
+    folder = JobFolder.of(tmp_path, killed)
+    folder.write_spec(killed.to_dict())
+    folder.mark_submitted(executor="slurm", slurm_job_id="41_1", resources={"mem_gb": base})
+    judged = folder.read("submitted")
+    line = "out_of_memory: over its memory limit"
+    assert folder.record_scheduler_failure("out_of_memory", line, {}, judged)
+
+    states = {j.signature: NEW for j in the_plan.jobs}
+    launch = Launch("demo_cifar", tmp_path, the_plan.run_settings, profile, the_plan.by_signature)
+    outcome = make_executor("slurm", the_plan, tmp_path, states).submit([train], launch)
+
+    calls = dict(sbatch())
+    array = {sig: slurm_id.split("_")[0] for sig, slurm_id in outcome.ids.items()}
+    alone = array[killed.signature]
+    assert [s for s in array if array[s] == alone] == [killed.signature]
+    assert calls[alone]["mem"] == f"{2 * base}GB"
+    marker = JobFolder.of(tmp_path, killed).read("submitted")
+    assert marker["resources"]["mem_gb"] == 2 * base
+    assert f"asks {2 * base:g} GB" in marker["ask_reason"]
+    others = [j for j in train.jobs if j is not killed]
+    assert all(calls[array[j.signature]]["mem"] == f"{base}GB" for j in others)

@@ -35,7 +35,7 @@ are waited for the same way: their task ids, or their whole array past the bound
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from grid.job import Job
@@ -101,6 +101,7 @@ class ArrayPlan:
     stage: str
     tasks: tuple[tuple[Job, ...], ...]
     dependencies: tuple[Dependency, ...] = ()
+    ask: Hashable = None  # what every job of it asks for (grid/executors/asks.py), if given
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -152,6 +153,7 @@ def plan_arrays(
     pack: Mapping[str, int],
     by_inputs: bool = True,
     per_task: bool = True,
+    ask: Callable[[Job], Hashable] | None = None,
 ) -> list[ArrayPlan]:
     """The arrays to submit for ``groups``, upstream first (a pure function: no sbatch).
 
@@ -175,8 +177,8 @@ def plan_arrays(
             key = _upstream(job, slot_of, pending_ids) if by_inputs else ()
             if per_task and size == 1:
                 key = (key, _read_as(job, readers))
-            splits.setdefault(key, []).append(job)
-        for jobs in splits.values():
+            splits.setdefault((ask(job) if ask else None, key), []).append(job)
+        for (asked, _), jobs in splits.items():
             layers = _layers(jobs, slot_of) if per_task and size == 1 else [jobs]
             for layer in layers:
                 for piece in chunks(chunks(layer, size), max_array_size):
@@ -185,7 +187,7 @@ def plan_arrays(
                         for job in task:
                             slot_of[job.signature] = (len(out), t)
                     sizes.append(len(piece))
-                    out.append(ArrayPlan(group.stage, piece, deps))
+                    out.append(ArrayPlan(group.stage, piece, deps, asked))
     return out
 
 

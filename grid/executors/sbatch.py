@@ -17,8 +17,8 @@ from typing import Any
 import submitit
 
 from grid.executors.arrays import AFTERCORR, ArrayPlan
+from grid.executors.asks import Ask, ask_of
 from grid.executors.base import Launch
-from grid.stages.registry import get_stage
 
 SUBMITIT_TIMEOUTS = 3  # submitit's default number of timeout requeues of one task
 SLURM_PREFIX = "slurm_"  # AutoExecutor's prefix of Slurm-only parameters
@@ -27,21 +27,21 @@ SLURM_PREFIX = "slurm_"  # AutoExecutor's prefix of Slurm-only parameters
 def array_parameters(
     array: ArrayPlan, dependency: str | None, launch: Launch, comment: str | None = None
 ) -> dict[str, Any]:
-    """submitit's ``update_parameters`` keywords for ``array``: the profile's resources for
-    its stage (a packed task's time is its jobs' sum, capped: ``Profile.task_time_min``),
+    """submitit's ``update_parameters`` keywords for ``array``: what its jobs ask for
+    (:func:`array_ask`: resources, and the partition, account, qos and ``[sbatch]`` options
+    of their stage and resource class; a packed task's time is its jobs' sum, capped:
+    ``Profile.task_time_min``),
     ``dependency`` as ``--dependency`` (see :func:`grid.executors.arrays.dependency_option`;
     with ``--kill-on-invalid-dep=yes`` where it holds an ``aftercorr``), and ``comment`` as
     ``--comment`` (the intent's ``lcc:<token>``, grid/store/intents.py)."""
     profile = launch.profile
-    res = profile.resources_for(array.stage, get_stage(array.stage).resources)
+    ask = array_ask(array, launch)
+    submission = profile.submission(array.stage, ask.resource_class)
+    res = ask.resources
     per_task = max(len(task) for task in array.tasks)
-    extra: dict[str, str] = {}
+    extra: dict[str, str | int | bool] = submission.additional_parameters()
     if comment:
         extra["comment"] = comment
-    if profile.account:
-        extra["account"] = profile.account
-    if profile.qos:
-        extra["qos"] = profile.qos
     if dependency:
         extra["dependency"] = dependency
     if any(dep.kind == AFTERCORR for dep in array.dependencies):
@@ -60,16 +60,24 @@ def array_parameters(
     }
     if res.gpus:
         params["gpus_per_node"] = res.gpus
-    if profile.partition:
-        params["slurm_partition"] = profile.partition
+    if submission.partition:
+        params["slurm_partition"] = submission.partition
     return params
+
+
+def array_ask(array: ArrayPlan, launch: Launch) -> Ask:
+    """What every job of ``array`` asks for: the plan's (:func:`grid.executors.arrays.
+    plan_arrays` with ``ask=``), else its first job's with no failure history."""
+    if isinstance(array.ask, Ask):
+        return array.ask
+    return ask_of(array.jobs[0], launch.profile)
 
 
 def timeout_requeues(array: ArrayPlan, launch: Launch) -> int:
     """submitit's timeout requeues of one task of ``array``: its default, plus one more for
     each job time a task capped below its jobs' total needs to finish them all."""
     profile = launch.profile
-    res = profile.resources_for(array.stage, get_stage(array.stage).resources)
+    res = array_ask(array, launch).resources
     per_task = max(len(task) for task in array.tasks)
     time_min = profile.task_time_min(res.time_min, per_task)
     return SUBMITIT_TIMEOUTS + -(-res.time_min * per_task // time_min) - 1

@@ -36,14 +36,16 @@ from pathlib import Path
 from submitit.core.utils import FailedJobError
 
 from grid.executors.arrays import ArrayPlan, dependency_option, plan_arrays
+from grid.executors.asks import ask_of
 from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.interrupts import EXIT_INTERRUPTED, JOIN_S, Interrupts, shielded
-from grid.executors.sbatch import array_executor
+from grid.executors.sbatch import array_ask, array_executor
 from grid.executors.waves import QueueUnknown, cut_waves, queued_tasks
 from grid.job import Job
 from grid.pack import PackedRunner
 from grid.plan import Group
 from grid.runner import JobRunner
+from grid.store.folder import JobFolder
 from grid.store.intents import OPEN, QUEUED, Intent, read_intents, settle
 from grid.store.state import now_iso
 
@@ -152,13 +154,19 @@ class SlurmExecutor(Executor):
 
     def plan(self, groups: list[Group], launch: Launch) -> list[ArrayPlan]:
         """The arrays :meth:`submit` queues for ``groups``, none larger than the profile's
-        ``max_submit_jobs``, so each fits an empty queue."""
+        ``max_submit_jobs``, so each fits an empty queue; each job asks for what its failed
+        attempts call for (grid/executors/asks.py: more memory after an out-of-memory kill,
+        more time after a timeout), and jobs asking alike share an array."""
         profile = launch.profile
         pack = profile.pack_sizes(launch.settings.get("pack"))
         size = profile.max_array_size
         if profile.max_submit_jobs:
             size = min(size, profile.max_submit_jobs)
-        return plan_arrays(groups, self.pending_ids, size, pack)
+
+        def ask(job: Job):
+            return ask_of(job, profile, JobFolder.of(launch.results_root, job).failures())
+
+        return plan_arrays(groups, self.pending_ids, size, pack, ask=ask)
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         """Submit the arrays in order, each behind its durable intent
@@ -250,7 +258,10 @@ class SlurmExecutor(Executor):
             intent.void(f"sbatch refused: {message}")
             log_path = _log_failure(launch, array, err, "sbatch refused")
             raise SubmissionStopped.refused(message, arrays, index, log_path) from err
-        return array_id, intent.adopt(array_id)
+        ask = array_ask(array, launch)
+        if ask.reason:
+            log.info("%s array %s: %s", array.stage, array_id, ask.reason)
+        return array_id, intent.adopt(array_id, **ask.marker_fields())
 
     def _submit_array(
         self, array: ArrayPlan, dependency: str | None, launch: Launch, intent: Intent

@@ -93,10 +93,11 @@ def queued_comments() -> dict[str, str] | None:
     return found
 
 
-def poll_interval(value: float | str | None = None) -> float:
-    """The poll interval in seconds: ``value``, else ``$LCC_SCHEDULER_POLL_S``, else 60;
-    ValueError (one line) when it is not a number ≥ 0."""
-    raw = value if value is not None else os.environ.get(POLL_ENV, DEFAULT_POLL_S)
+def poll_interval(value: float | str | None = None, default: float = DEFAULT_POLL_S) -> float:
+    """The poll interval in seconds: ``value``, else ``$LCC_SCHEDULER_POLL_S``, else
+    ``default`` (the cluster profile's ``poll_interval_s``; 60); ValueError (one line) when
+    it is not a number ≥ 0."""
+    raw = value if value is not None else os.environ.get(POLL_ENV, default)
     try:
         seconds = float(raw)
     except (TypeError, ValueError):
@@ -138,10 +139,12 @@ class Queue:
 @dataclass
 class Scheduler:
     """Slurm's answers for one command (see the module docstring). ``root``: the results
-    root whose cache it shares (None: no cache file); ``poll_s``: :func:`poll_interval`."""
+    root whose cache it shares (None: no cache file); ``poll_s``: :func:`poll_interval` of
+    it and ``default_poll_s`` (the cluster profile's ``poll_interval_s``)."""
 
     root: Path | str | None = None
     poll_s: float | None = None
+    default_poll_s: float = DEFAULT_POLL_S
     _queue: Queue | None = field(default=None, repr=False)
     _asked: bool = field(default=False, repr=False)  # squeue asked by this command
     _sacct_asked: bool = field(default=False, repr=False)
@@ -149,7 +152,7 @@ class Scheduler:
     sacct_error: str = field(default="", repr=False)  # why sacct gave no answer (first line)
 
     def __post_init__(self) -> None:
-        self.poll_s = poll_interval(self.poll_s)
+        self.poll_s = poll_interval(self.poll_s, self.default_poll_s)
 
     @classmethod
     def answered(cls, states: dict[str, str], taken: str | None = None) -> Scheduler:
