@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from grid.sbatch_options import check_sbatch
 from grid.cli import SettingsError
+from grid.sbatch_options import check_sbatch
 from grid.stages.registry import STAGE_ORDER
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"

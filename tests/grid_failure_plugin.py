@@ -1,6 +1,8 @@
 """Plugin module (``plugins=[tests.grid_failure_plugin]``): the test-only stages of
 :mod:`tests.grid_toy_stages`, whose training also says where each run started and may run
 out of memory, for the real-Slurm failure tests (tests/test_slurm_failure_classes.py).
+Importing it replaces the registered stages, so tests read ``started.txt`` with
+:func:`tests.grid_toy_stages.started_epochs` and never import this module.
 
 - Every training run appends ``<SLURM_RESTART_COUNT or 0> <epoch of the checkpoint it found,
   0 if none>`` to ``started.txt`` in its folder, before it trains.
@@ -18,16 +20,7 @@ import torch
 
 from grid.context import JobContext
 from grid.stages.registry import STAGES, Stage
-from tests.grid_toy_stages import toy_stages, train
-
-STARTED = "started.txt"  # in the training's folder: one line per run
-
-
-def started_epochs(folder) -> list[tuple[int, int]]:
-    """(restart count, epoch resumed from) of each run of a training, oldest first."""
-    path = folder / STARTED
-    lines = path.read_text().splitlines() if path.exists() else []
-    return [(int(a), int(b)) for a, b in (line.split() for line in lines)]
+from tests.grid_toy_stages import STARTED, toy_stages, train
 
 
 def train_recorded(ctx: JobContext) -> dict[str, pd.DataFrame]:

@@ -190,6 +190,17 @@ def install(monkeypatch, *modules) -> None:
     RUNS.clear()
 
 
+STARTED = "started.txt"  # tests/grid_failure_plugin.py: one line per training run
+
+
+def started_epochs(folder) -> list[tuple[int, int]]:
+    """(restart count, epoch resumed from) of each run of a training under
+    tests/grid_failure_plugin.py, oldest first."""
+    path = folder / STARTED
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [(int(a), int(b)) for a, b in (line.split() for line in lines)]
+
+
 def toy_stages() -> dict[str, Stage]:
     stages = {name: Stage(name, quick, (), "cpu") for name in STAGE_ORDER}
     stages["train"] = Stage("train", train, ("train_curve",), "cpu")

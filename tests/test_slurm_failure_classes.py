@@ -34,7 +34,7 @@ from grid.store.folder import JobFolder
 from grid.store.scheduler import DEAD, Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED
 from tests import grid_toy_stages as toy
-from tests.grid_failure_plugin import started_epochs
+from tests.grid_toy_stages import started_epochs
 from tests.slurm_cluster import ci_profile, grid_cli, needs_slurm, wait_until
 from tests.test_slurm_real import uninterrupted_losses
 
