@@ -1,8 +1,9 @@
 """The stages that read analysis: ``select`` and ``report``, registered in grid's stage registry.
 
-Imported as a default plugin (:data:`grid.runner.DEFAULT_PLUGINS`) by every plan and every
-job, under any executor, so grid knows these stages without importing analysis: every
-import arrow points down, lcc ← grid ← analysis (docs/ARCHITECTURE.md).
+Imported as a default plugin (:data:`grid.plugins.DEFAULT_PLUGINS`) by every job, under any
+executor, so grid runs these stages without importing analysis: every import arrow points
+down, lcc ← grid ← analysis (docs/ARCHITECTURE.md). Plans read their declarations only
+(analysis/declared.py), without the plotting stack analysis.report imports.
 
 - ``select``: best-of-seeds, then BDA/BDAD/BDADS rankings of one (arch, dataset), on the
   selection half of the test images (:mod:`lcc.evaluate.holdout`; version 2). Config
@@ -22,33 +23,17 @@ import logging
 
 import pandas as pd
 
+import analysis.declared  # noqa: F401  (the declarations @stage checks these stages against)
 from analysis.report import write_report
 from analysis.selections import selection_rows
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.store.rows import is_published, publish
 
 log = logging.getLogger("grid")
 
 
-# Bytes of a report folder, results/<sweep>/report/ (figures, tables, CSVs, index.md and
-# index.html), measured: 1.2 MB for demo_cifar cut to one learned codec, 2.0 MB for
-# demo_cifar, 3.3 MB for demo; it grows with the sweep's cells.
-REPORT_BYTES = 2_000_000
-
-
-def select_disk(config: dict) -> int:
-    """Bytes one select job writes: its selection rows, one small Parquet file."""
-    return ROWS_FILE
-
-
-def report_disk(config: dict) -> int:
-    """Bytes one report job writes: the report folder (:data:`REPORT_BYTES`, measured)."""
-    return REPORT_BYTES
-
-
-@stage("select", version=2, resources="cpu", disk=select_disk)
+@stage("select", version=2)
 def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     config = ctx.config
     evaluation = ctx.input_rows("evaluations", "evaluation")
@@ -57,7 +42,7 @@ def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     return {"selection": rows}
 
 
-@stage("report", version=1, resources="cpu", partial_inputs=True, disk=report_disk)
+@stage("report", version=1)
 def report(ctx: JobContext) -> dict[str, pd.DataFrame]:
     sweep = ctx.config["sweep"]
     for job in ctx.input_jobs("all"):

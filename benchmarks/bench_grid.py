@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import grid
+from grid.executors.arrays import ArrayPlan, plan_arrays
 from grid.executors.base import Launch
 from grid.executors.fake import FakeExecutor
-from grid.executors.slurm import ArrayPlan, plan_arrays
 from grid.profiles import load_profile
 from grid.stages import registry
 

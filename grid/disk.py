@@ -1,7 +1,8 @@
 """The disk a launch will fill, estimated at plan time and set beside the space left.
 
-Each stage declares its estimate with ``@stage(..., disk=fn)``: ``fn(config) -> int``, the
-bytes one job writes into its folder (artifacts and rows; each function says what it counts).
+Each stage declares its estimate with ``declare(..., disk=fn)`` (grid/stages/registry.py):
+``fn(config) -> int``, the bytes one job writes into its folder (artifacts and rows; each
+function says what it counts).
 :func:`estimate` sums them over the jobs a launch runs (its todo: new, failed, cancelled, and
 reports due again; done jobs have written theirs), adding :data:`JOB_RECORDS` per job for
 its records; a job whose stage has no estimate counts 0 and the line says how many there are.
@@ -21,7 +22,7 @@ from pathlib import Path
 from grid.cli import SettingsError
 from grid.job import Job
 from grid.plan import Plan
-from grid.stages.registry import STAGES
+from grid.stages.registry import declaration
 from grid.store.files import free_bytes, human_bytes
 from grid.store.quota import quota_left
 
@@ -52,7 +53,8 @@ def estimate(jobs: Iterable[Job]) -> Estimate:
     by_stage: dict[str, int] = {}
     unestimated: Counter = Counter()
     for job in jobs:
-        disk = STAGES[job.stage].disk if job.stage in STAGES else None
+        declared = declaration(job.stage)
+        disk = declared.disk if declared is not None else None
         if disk is None:
             unestimated[job.stage] += 1
             by_stage.setdefault(job.stage, 0)

@@ -39,17 +39,17 @@ from grid.cancel import main as cancel_main
 from grid.cli import SettingsError, flag, split_sweep, take
 from grid.code import current, snapshot, snapshot_dir
 from grid.disk import check_space
+from grid.executors import executor_class
 from grid.executors.base import Executor, Launch, Outcome
-from grid.executors.fake import FakeExecutor
-from grid.executors.local import LocalExecutor
-from grid.executors.slurm import SlurmExecutor, SubmissionStopped
+from grid.executors.slurm_arrays import slurm_arrays
+from grid.executors.stopped import SubmissionStopped
 from grid.failures import blocked_by, not_run_line
 from grid.job import Job
 from grid.partial import partial_reruns
 from grid.plan import Group, Plan, launches_path, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import Profile, load_profile
-from grid.stages.registry import STAGES
+from grid.stages.registry import declaration
 from grid.status import classify, gate_lines, stages_of, unknown_lines
 from grid.store.files import atomic_write_bytes, is_no_space, no_space_error
 from grid.store.folder import JobFolder
@@ -74,10 +74,11 @@ def choose_executor(name: str) -> tuple[str, str]:
 
 
 def unavailable(the_plan: Plan) -> set[str]:
-    """Signatures of jobs whose stage, or an upstream job's stage, is not installed."""
+    """Signatures of jobs whose stage, or an upstream job's stage, is not installed (has no
+    declaration, :func:`grid.stages.registry.declaration`)."""
     out: set[str] = set()
     for job in the_plan.jobs:
-        if job.stage not in STAGES or any(d in out for d in job.dependencies):
+        if declaration(job.stage) is None or any(d in out for d in job.dependencies):
             out.add(job.signature)
     return out
 
@@ -104,13 +105,22 @@ def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str])
     """The executor ``name``; a Slurm one learns the ids of jobs still queued or running,
     which new jobs reading them must wait for (finished jobs need no dependency); a local one
     learns the jobs another live launcher holds (pending or running), which it waits for
-    and takes over if that launcher dies (grid/executors/claims.py)."""
+    and takes over if that launcher dies (grid/executors/claims.py). Only the module of
+    executor ``name`` is imported (:func:`grid.executors.executor_class`)."""
+    cls = executor_class(name)
     if name == "fake":
-        return FakeExecutor()
+        return cls()
     if name == "local":
         skipped = unavailable(the_plan)
         held = [j for j in the_plan.jobs if states[j.signature] in (PENDING, RUNNING)]
-        return LocalExecutor([j for j in held if j.signature not in skipped])
+        return cls([j for j in held if j.signature not in skipped])
+    settings = the_plan.run_settings
+    return cls(queued_ids(the_plan, root, states), settings["follow"], settings["poll_s"])
+
+
+def queued_ids(the_plan: Plan, root: Path, states: dict[str, str]) -> dict[str, str]:
+    """Signature -> Slurm id (``123_4``) of the plan's jobs still queued or running, which
+    new jobs reading them must wait for."""
     queued = {}
     for job in the_plan.jobs:
         if states[job.signature] not in (PENDING, RUNNING):
@@ -118,8 +128,7 @@ def make_executor(name: str, the_plan: Plan, root: Path, states: dict[str, str])
         slurm_id = JobFolder.of(root, job).scheduler_id()
         if slurm_id:
             queued[job.signature] = slurm_id
-    settings = the_plan.run_settings
-    return SlurmExecutor(queued, settings["follow"], settings["poll_s"])
+    return queued
 
 
 def launch(argv: Sequence[str]) -> Outcome | None:
@@ -210,7 +219,7 @@ def _plan_to_run(
     print(summary(the_plan, states, todo, skipped))
     print_reasons(the_plan, states, root, todo, given=partial)
     print_stale(the_plan, root)
-    missing = sorted({j.stage for j in the_plan.jobs if j.stage not in STAGES})
+    missing = sorted({j.stage for j in the_plan.jobs if declaration(j.stage) is None})
     if missing:
         print(f"stages not available yet (skipped with their dependents): {', '.join(missing)}")
     check_space(the_plan, todo, root, dry_run)  # disk_check=strict stops here, nothing written
@@ -234,12 +243,12 @@ def _plan_to_run(
 def _show_arrays(
     the_plan: Plan, states: dict[str, str], groups: list[Group], profile: Profile, root: Path
 ) -> None:
-    """The dry run of a Slurm launch: its arrays and their scripts (grid/dry_run.py)."""
+    """The dry run of a Slurm launch: its arrays and their scripts (grid/dry_run.py), planned
+    as the Slurm executor plans them, without importing it (it imports the stage functions)."""
     settings = the_plan.run_settings
     code_dir = snapshot_dir(root, current())  # where the launch would snapshot the code
     info = Launch(the_plan.sweep, root, settings, profile, the_plan.by_signature, code_dir)
-    executor = make_executor("slurm", the_plan, root, states)
-    dry_run.show(executor.plan(groups, info), info)
+    dry_run.show(slurm_arrays(groups, info, queued_ids(the_plan, root, states)), info)
 
 
 def _record_launch(root: Path, sweep: str, argv: Sequence[str]) -> None:
@@ -285,7 +294,7 @@ def _report(outcome: Outcome, executor: Executor, the_plan: Plan, root: Path, sw
     print(f"submissions per stage: {arrays}")
     if not executor.blocking:
         print(f"queued; follow with: python -m grid.status sweep={sweep} results={root}")
-        if isinstance(executor, SlurmExecutor) and executor.waves_left:
+        if getattr(executor, "waves_left", 0):  # the Slurm executor's waves not submitted
             print(
                 f"{executor.waves_left} more waves to submit (max_submit_jobs): relaunch with "
                 "the same arguments when the queue has room (e.g. from cron), or with "

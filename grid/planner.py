@@ -15,7 +15,7 @@ from grid import sweeps
 from grid.expand import expand
 from grid.job import Job
 from grid.plan import Plan
-from grid.plugins import import_plugins
+from grid.plugins import DEFAULT_DECLARATIONS, import_plugins
 from grid.profiles import profile_names
 from grid.settings import DEFAULTS, SettingsError, apply_overrides, merge, parse_overrides
 from grid.validate import validate
@@ -24,7 +24,7 @@ from grid.validate import validate
 def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     """The settings of each part of ``sweep`` with ``overrides`` applied, validated."""
     flat = parse_overrides(overrides)
-    import_plugins(flat.get("plugins", []))
+    import_plugins(flat.get("plugins", []), DEFAULT_DECLARATIONS)  # a plan needs no stage functions
     module = sweeps.load(sweep)
     parts = getattr(module, "PARTS", None) or [sweep]
     resolved = {}

@@ -181,12 +181,14 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
 
 
 def install(monkeypatch, *modules) -> None:
-    """Swap the registered stages (and each of ``modules``' ``STAGES``) for the toy ones, after
-    the default plugins registered select and report, and clear :data:`RUNS`."""
+    """Swap the registered stages (and the ``STAGES`` of each of ``modules`` that holds its own
+    reference; the launcher reads the registry's) for the toy ones, after the default plugins
+    registered select and report, and clear :data:`RUNS`."""
     import_plugins([])
     monkeypatch.setattr(registry, "STAGES", toy_stages())
     for module in modules:
-        monkeypatch.setattr(module, "STAGES", registry.STAGES)
+        if hasattr(module, "STAGES"):
+            monkeypatch.setattr(module, "STAGES", registry.STAGES)
     RUNS.clear()
 
 

@@ -133,3 +133,27 @@ def test_a_fresh_job_process_finds_select_and_report_in_analysis() -> None:
     done, _ = run_python("-c", code)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["analysis.stages", "analysis.stages"]
+
+
+def test_the_slurm_dry_run_of_the_thesis_sweep_imports_no_stage_function(tmp_path) -> None:
+    """``python -m grid.launch sweep=thesis dry_run=true executor=slurm``, as a user runs it,
+    without data or Slurm: it writes every array's sbatch script from the stages'
+    declarations (grid/stages/declared.py, analysis/declared.py), importing no stage function,
+    so no torch, compressai, nor analysis.report's plotting stack."""
+    args = ("sweep=thesis", "dry_run=true", "executor=slurm", f"results={tmp_path}")
+    done, names = run_python("-m", "grid.launch", *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "dry run: nothing submitted" in done.stdout and "sbatch scripts:" in done.stdout
+    assert "not available" not in done.stdout  # every stage is known by its declaration
+    scripts = sorted((tmp_path / "_logs" / "thesis" / "dry_run").glob("*.sbatch"))
+    stages = {script.stem.split("-", 1)[1] for script in scripts}
+    assert {"fit-codec", "encode", "train", "evaluate", "select", "report"} <= stages
+    assert "submitit" in names  # the log names what is imported (sbatch scripts: submitit)
+    assert not names & {"torch", "compressai", "seaborn", "matplotlib"}
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert not modules & {
+        "grid.runner",
+        "grid.stages.builtin",
+        "analysis.stages",
+        "analysis.report",
+    }

@@ -18,13 +18,8 @@ import grid.stages.builtin  # noqa: F401  (registers the stages run_job runs)
 from analysis.load import ON_DEMAND, load
 from grid.job import Job
 from grid.runner import run_job
-from grid.stages.evaluate import (
-    MAX_TEST_IMAGES,
-    PREDICTION_CELL_BYTES,
-    evaluate_disk,
-    prediction_rows,
-    with_model,
-)
+from grid.stages.declared import MAX_TEST_IMAGES, PREDICTION_CELL_BYTES, evaluate_disk
+from grid.stages.evaluate import prediction_rows, with_model
 from grid.stages.train import train_set_columns
 from grid.store.files import atomic_write_parquet
 from grid.store.folder import JobFolder

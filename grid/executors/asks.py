@@ -1,7 +1,8 @@
 """What one job asks the cluster for: its resource class, its resources, and why.
 
-A job's stage names its resource class (``cpu`` or ``gpu``; :meth:`Stage.resource_class`,
-which may depend on the job: a JPEG encode is ``cpu``, a learned-codec encode ``gpu``); the
+A job's stage names its resource class (``cpu`` or ``gpu``; its declaration's
+:meth:`~grid.stages.registry.Declaration.resource_class`, which may depend on the job: a JPEG
+encode is ``cpu``, a learned-codec encode ``gpu``); the
 cluster profile gives that class's resources for the stage (:meth:`Profile.submission`); and
 when the job failed before, the retry policy (grid/retry.py) may change them: twice the
 memory after an out-of-memory kill (up to the profile's ``max_mem_gb``), twice the time after
@@ -19,7 +20,7 @@ from typing import Any
 from grid.job import Job
 from grid.profiles import Profile, Resources
 from grid.retry import next_attempt
-from grid.stages.registry import get_stage
+from grid.stages.registry import get_declared
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def ask_of(job: Job, profile: Profile, failures: Sequence[dict[str, Any]] = ()) 
     """What ``job`` asks for, given its failed attempts (``JobFolder.failures()``, oldest
     first; none: the profile's resources). An attempt that raised in the stage (class
     ``exception``) changes nothing: ``retries=N`` covers it."""
-    resource_class = get_stage(job.stage).resource_class(job.config)
+    resource_class = get_declared(job.stage).resource_class(job.config)
     base = profile.submission(job.stage, resource_class).resources
     if not failures:
         return Ask(resource_class, base)

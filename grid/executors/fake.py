@@ -16,6 +16,7 @@ from grid.context import Preempted
 from grid.executors.base import Executor, Launch, Outcome
 from grid.job import Job
 from grid.plan import Group
+from grid.plugins import import_plugins
 from grid.runner import run_job, run_with_retries
 from grid.store.folder import ClaimedElsewhere
 
@@ -37,6 +38,7 @@ class FakeExecutor(Executor):
     blocking = True
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
+        import_plugins(launch.settings["plugins"])  # the jobs' stages, as a Slurm task's
         settings = launch.settings["fake"]
         outcome = Outcome()
         for group in groups:

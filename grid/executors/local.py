@@ -47,7 +47,7 @@ from grid.executors.worker import JobProcess, Task
 from grid.job import Job
 from grid.plan import Group, chain_lengths
 from grid.progress import make_reporter
-from grid.stages.registry import get_stage
+from grid.stages.registry import get_declared
 from grid.store.folder import JobFolder
 from grid.store.scheduler import Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED
@@ -211,7 +211,7 @@ class LocalExecutor(Executor):
         or blocked (an input failed; a stage with ``partial_inputs`` is never blocked, it
         runs once every input ended)."""
         deps = job.dependencies
-        partial = get_stage(job.stage).partial_inputs
+        partial = get_declared(job.stage).partial_inputs
         if not partial and any(sig in self.outcome.failed for sig in deps):
             return "blocked"
         if any(sig in self.waiting or sig in self.running or sig in self.held for sig in deps):
@@ -220,7 +220,7 @@ class LocalExecutor(Executor):
 
     def _start(self, job: Job) -> None:
         launch = self.launch
-        resource_class = get_stage(job.stage).resource_class(dict(job.config))
+        resource_class = get_declared(job.stage).resource_class(dict(job.config))
         resources = launch.profile.resources_for(job.stage, resource_class)
         task = Task(
             job.to_dict(),

@@ -29,78 +29,28 @@ import logging
 import subprocess
 import time
 import traceback
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
 from submitit.core.utils import FailedJobError
 
-from grid.executors.arrays import ArrayPlan, dependency_option, plan_arrays
-from grid.executors.asks import ask_of
+from grid.executors.arrays import ArrayPlan, dependency_option
 from grid.executors.base import Executor, Launch, Outcome
-from grid.executors.interrupts import EXIT_INTERRUPTED, JOIN_S, Interrupts, shielded
+from grid.executors.interrupts import JOIN_S, Interrupts, shielded
 from grid.executors.sbatch import array_ask, array_executor
+from grid.executors.slurm_arrays import slurm_arrays
+from grid.executors.stopped import EXIT_REFUSED, SubmissionStopped, tally
 from grid.executors.waves import QueueUnknown, cut_waves, queued_tasks
 from grid.job import Job
 from grid.pack import PackedRunner
 from grid.plan import Group
 from grid.runner import JobRunner
-from grid.store.folder import JobFolder
-from grid.store.intents import OPEN, QUEUED, Intent, read_intents, settle
+from grid.store.intents import QUEUED, Intent, read_intents, settle
 from grid.store.state import now_iso
 
 log = logging.getLogger("grid")
 
-EXIT_REFUSED = 3  # the launcher's exit status when sbatch refused an array
 LAUNCH_LOG = "launch.log"  # in the launch's log folder: tracebacks kept off the terminal
-
-
-class SubmissionStopped(Exception):
-    """The submission loop stopped before its last array. ``str()`` is the one line the
-    launcher prints (what was queued, what was not, how to go on); ``code`` its exit status:
-    :data:`EXIT_REFUSED` (sbatch refused an array) or
-    :data:`grid.executors.interrupts.EXIT_INTERRUPTED` (a signal)."""
-
-    def __init__(self, line: str, code: int) -> None:
-        super().__init__(line)
-        self.code = code
-
-    @classmethod
-    def refused(
-        cls, message: str, arrays: Sequence[ArrayPlan], index: int, log_path: Path
-    ) -> SubmissionStopped:
-        """sbatch refused ``arrays[index]`` with ``message``; the arrays before it are queued."""
-        array = arrays[index]
-        line = (
-            f"sbatch refused the {array.stage} array ({len(array.jobs)} jobs): {message}; "
-            f"{_tally(arrays, index)}. Relaunch with the same arguments once the queue "
-            "drains, or lower max_array_size in the cluster profile, or pack jobs with "
-            f"pack.{array.stage}=N (traceback: {log_path})"
-        )
-        return cls(line, EXIT_REFUSED)
-
-    @classmethod
-    def interrupted(
-        cls, name: str, arrays: Sequence[ArrayPlan], index: int, unknown: Intent | None = None
-    ) -> SubmissionStopped:
-        """Signal ``name`` arrived; the arrays before ``index`` are queued. ``unknown``: the
-        intent of an array whose sbatch failed after the signal, if squeue could not confirm
-        it either way (it stays open)."""
-        line = f"{name}: {_tally(arrays, index)}"
-        if unknown is not None and unknown.state == OPEN:
-            line += (
-                f"; whether Slurm queued the {unknown.record['stage']} array in flight is "
-                f"unknown (array intent {unknown.token}): the next launch asks squeue"
-            )
-        line += "; relaunch with the same arguments to submit the rest"
-        return cls(line, EXIT_INTERRUPTED)
-
-
-def _tally(arrays: Sequence[ArrayPlan], index: int) -> str:
-    """``queued 2 arrays (5 jobs), kept; not submitted: 20 jobs`` for a stop at ``index``."""
-    queued = sum(len(a.jobs) for a in arrays[:index])
-    rest = sum(len(a.jobs) for a in arrays[index:])
-    return f"queued {index} arrays ({queued} jobs), kept; not submitted: {rest} jobs"
 
 
 def _first_line(text: str) -> str:
@@ -153,20 +103,9 @@ class SlurmExecutor(Executor):
         self.waves_left = 0  # waves not submitted when submit() returned
 
     def plan(self, groups: list[Group], launch: Launch) -> list[ArrayPlan]:
-        """The arrays :meth:`submit` queues for ``groups``, none larger than the profile's
-        ``max_submit_jobs``, so each fits an empty queue; each job asks for what its failed
-        attempts call for (grid/executors/asks.py: more memory after an out-of-memory kill,
-        more time after a timeout), and jobs asking alike share an array."""
-        profile = launch.profile
-        pack = profile.pack_sizes(launch.settings.get("pack"))
-        size = profile.max_array_size
-        if profile.max_submit_jobs:
-            size = min(size, profile.max_submit_jobs)
-
-        def ask(job: Job):
-            return ask_of(job, profile, JobFolder.of(launch.results_root, job).failures())
-
-        return plan_arrays(groups, self.pending_ids, size, pack, ask=ask)
+        """The arrays :meth:`submit` queues for ``groups``
+        (:func:`grid.executors.slurm_arrays.slurm_arrays`, which the dry run shows)."""
+        return slurm_arrays(groups, launch, self.pending_ids)
 
     def submit(self, groups: list[Group], launch: Launch) -> Outcome:
         """Submit the arrays in order, each behind its durable intent
@@ -216,7 +155,7 @@ class SlurmExecutor(Executor):
         except QueueUnknown as err:
             raise SubmissionStopped(
                 f"{err}; cannot count the queue against max_submit_jobs={limit}: "
-                f"{_tally(arrays, start)}. Relaunch with the same arguments where squeue works",
+                f"{tally(arrays, start)}. Relaunch with the same arguments where squeue works",
                 EXIT_REFUSED,
             ) from err
         waves = cut_waves([len(a.tasks) for a in arrays[start:]], room, limit)

@@ -1,7 +1,9 @@
-"""Stage functions, one module per stage, and their registry.
+"""Stage functions, one module per stage, their declarations and their registry.
 
 Importing this package registers nothing (:mod:`grid.stages.registry` is torch-free, for
-status and analysis); :mod:`grid.stages.builtin` imports every stage module, which registers
-it. The select and report stages are registered from the analysis side (analysis/stages.py,
-a default plugin of :func:`grid.runner.import_plugins`).
+status and analysis); :mod:`grid.stages.declared` declares grid's own stages without their
+functions (no torch: what planning and the launcher read); :mod:`grid.stages.builtin`
+imports every stage module, which registers its function. The select and report stages are
+declared and registered from the analysis side (analysis/declared.py, analysis/stages.py, a
+default plugin of :func:`grid.plugins.import_plugins`).
 """

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.fitted import fit_job_folder
 from grid.stages.gate_reference import TABLE, gate_images
 from grid.stages.registry import stage
@@ -27,12 +27,7 @@ class GateFailed(RuntimeError):
     """A learned codec did not beat JPEG at its rate and the sweep enforces the gate."""
 
 
-def check_codec_disk(config: dict) -> int:
-    """Bytes one check-codec job writes: its few codec_gate rows, one small Parquet file."""
-    return ROWS_FILE
-
-
-@stage("check-codec", version=2, resources="gpu", disk=check_codec_disk)
+@stage("check-codec", version=2)
 def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Gate ``config.codec`` at ``config.level`` against each ``reference`` input's JPEG curve,
     on that reference's images."""

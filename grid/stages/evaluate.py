@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 import lcc.data
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.stages.train import EVAL_ROLES, eval_folders, load_encoded, train_set_columns
 from lcc.evaluate import SCORE_KEYS, Normalization, Predictions, predict
@@ -34,12 +34,6 @@ from lcc.models import build
 from lcc.train import ImageSet, checkpoint
 
 EVAL_SETS = (*EVAL_ROLES, "cifar10c")
-# The test splits hold at most 10,000 images (CIFAR-10's test split, Tiny ImageNet's
-# validation split), the count the predictions' disk estimate assumes.
-MAX_TEST_IMAGES = 10_000
-# Bytes of the predictions of one cell of MAX_TEST_IMAGES images: 352,125 bytes measured for
-# 51 cells (module docstring), 6,904 a cell, rounded up.
-PREDICTION_CELL_BYTES = 7_500
 
 
 def trained_model(folder: Path):
@@ -64,18 +58,6 @@ def cifar10c_root(ctx: JobContext) -> Path:
     if not Path(root).is_dir():
         raise FileNotFoundError(f"CIFAR-10-C folder {root} does not exist")
     return Path(root)
-
-
-def evaluate_disk(config: dict) -> int:
-    """Bytes one evaluate job writes: its evaluation rows (one small Parquet file) and its
-    predictions, :data:`PREDICTION_CELL_BYTES` per evaluation cell (eval set, corruption,
-    severity) of at most :data:`MAX_TEST_IMAGES` images (the config does not hold the count).
-    """
-    n_cells = len([s for s in config["eval_sets"] if s != "cifar10c"])
-    if "cifar10c" in config["eval_sets"]:
-        corruptions = len(config.get("corruptions") or lcc.data.CORRUPTIONS)
-        n_cells += corruptions * len(config.get("severities") or lcc.data.SEVERITIES)
-    return ROWS_FILE + n_cells * PREDICTION_CELL_BYTES
 
 
 def eval_cells(ctx: JobContext) -> Iterator[tuple[dict, ImageSet]]:
@@ -123,7 +105,7 @@ def with_model(frame: pd.DataFrame, columns: dict, best_epoch: int | None = None
     return frame.astype(types)
 
 
-@stage("evaluate", version=2, resources="gpu", disk=evaluate_disk)
+@stage("evaluate", version=2)
 def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set, over
     all images and each part of the held-out split, and every image's prediction."""

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from lcc.codecs import fit, objective_of
-from lcc.codecs.architectures import param_count
 from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
 from lcc.specs.fit_recipe import BASE_KEYS, FIT_KEYS
@@ -31,14 +30,7 @@ def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
     return FrozenClassifier(model, meta["normalization"])
 
 
-def fit_codec_disk(config: dict) -> int:
-    """Bytes one fit-codec job writes: model.pt (the codec's P float32 parameters, its few
-    entropy-coding tables aside) and checkpoint.pt (the weights and Adam's two moments, 3 x 4P),
-    16P in all, and its codec_fit rows; P from :func:`lcc.codecs.architectures.param_count`."""
-    return 16 * param_count(config["codec"]) + ROWS_FILE
-
-
-@stage("fit-codec", version=1, resources="gpu", disk=fit_codec_disk)
+@stage("fit-codec", version=1)
 def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
     into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch.

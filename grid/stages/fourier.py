@@ -15,8 +15,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from grid.stages.train import load_encoded, train_set_columns
@@ -25,16 +25,7 @@ from lcc.evaluate.fourier import check_settings, fourier_heat_map, frequencies
 log = logging.getLogger("grid")
 
 
-FOURIER_SIDE = 32  # fourier jobs are planned for 32x32 datasets only (grid/expand.py)
-
-
-def fourier_disk(config: dict) -> int:
-    """Bytes one fourier job writes: heat_map.npy (32 x 32 float64) and its
-    fourier_sensitivity rows (one per frequency, one small Parquet file)."""
-    return FOURIER_SIDE * FOURIER_SIDE * 8 + ROWS_FILE
-
-
-@stage("fourier", version=1, resources="gpu", disk=fourier_disk)
+@stage("fourier", version=1)
 def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Error rate of the model input's ``best.pt`` per Fourier-basis perturbation frequency."""
     cfg = ctx.config

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from lcc.codecs import get
 from lcc.codecs.gate import REFERENCES, downsample_2x, rd_point
@@ -46,12 +46,7 @@ def gate_images(config: dict) -> np.ndarray:
     return downsample_2x(images) if which == "tiny-2x" else images
 
 
-def gate_reference_disk(config: dict) -> int:
-    """Bytes one gate-reference job writes: a codec_gate row per quality, one Parquet file."""
-    return ROWS_FILE
-
-
-@stage("gate-reference", version=1, resources="cpu", disk=gate_reference_disk)
+@stage("gate-reference", version=1)
 def gate_reference(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """JPEG at ``config.jpeg_qualities`` on the images of ``config.reference``."""
     cfg = ctx.config

@@ -11,27 +11,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 import lcc.data
 from grid.context import JobContext
 from grid.stages.registry import stage
 
 OUTPUT_FOLDER = "CIFAR-10-C"
-META_BYTES = 1_000  # CIFAR-10-C/meta.json, about 200 bytes
 
 
-def prepare_cifar10c_disk(config: dict) -> int:
-    """Bytes one prepare-cifar10c job writes: per corruption, ``<corruption>.npy`` of severities
-    x N images of H x W x 3 uint8, and labels.npy (severities x N uint8), N the test split's
-    images (``dataset.limit`` when set), H = W the dataset's side; plus its small meta.json."""
-    ref = config["dataset"]
-    n = lcc.data.split_size(ref["name"], "test", ref.get("limit"))
-    side = lcc.data.dataset_info(ref["name"]).image_size
-    corruptions = len(config.get("corruptions") or lcc.data.CORRUPTIONS)
-    severities = len(config.get("severities") or lcc.data.SEVERITIES)
-    return corruptions * severities * n * side * side * 3 + severities * n + META_BYTES
-
-
-@stage("prepare-cifar10c", version=1, resources="cpu", disk=prepare_cifar10c_disk)
+@stage("prepare-cifar10c", version=1)
 def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     ref = cfg["dataset"]

@@ -1,4 +1,12 @@
-"""Stage registry: stage name -> the function that runs one job of that stage.
+"""Stage registry: stage name -> what the stage is (its declaration) and the function that
+runs one job of it.
+
+A stage's :class:`Declaration` (version, tables, resource class, partial inputs, disk
+estimate) is entered with :func:`declare`, from a module that imports no implementation
+(grid/stages/declared.py, analysis/declared.py), so the launcher, its dry run and its disk
+check read it without torch: :func:`declaration`. Its function is registered with
+:func:`stage` from the stage's own module (imported where jobs run: grid.runner), which
+checks what it says against the declaration.
 
 A stage function takes a :class:`~grid.context.JobContext` and returns its result rows as
 ``{table name: pandas.DataFrame}`` (tables from :mod:`grid.store.schemas`, without the
@@ -29,18 +37,44 @@ ResourcesFn = Callable[[dict], str]
 DiskFn = Callable[[dict], int]
 
 __all__ = [
+    "DECLARED",
     "SELECT_METHODS",
     "STAGES",
     "STAGE_ORDER",
     "STAGE_TABLES",
     "STAGE_VERSIONS",
+    "Declaration",
     "DiskFn",
     "ResourcesFn",
     "Stage",
+    "declaration",
+    "declare",
+    "get_declared",
     "get_stage",
     "stage",
     "stage_version",
 ]
+
+
+def _resource_class(resources: str | ResourcesFn, config: dict) -> str:
+    return resources(config) if callable(resources) else resources
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a stage is, without its function: the fields of :class:`Stage` but ``fn``, with
+    the same meaning. Entered with :func:`declare`; read with :func:`declaration`."""
+
+    name: str
+    tables: tuple[str, ...]
+    resources: str | ResourcesFn = "cpu"
+    partial_inputs: bool = False
+    version: int = 1
+    disk: DiskFn | None = None
+
+    def resource_class(self, config: dict) -> str:
+        """The resource class one job of this stage, of resolved ``config``, asks for."""
+        return _resource_class(self.resources, config)
 
 
 @dataclass(frozen=True)
@@ -66,10 +100,11 @@ class Stage:
 
     def resource_class(self, config: dict) -> str:
         """The resource class one job of this stage, of resolved ``config``, asks for."""
-        return self.resources(config) if callable(self.resources) else self.resources
+        return _resource_class(self.resources, config)
 
 
 STAGES: dict[str, Stage] = {}
+DECLARED: dict[str, Declaration] = {}
 
 # The DAG's stage order, for display and for validating sweeps. A stage missing from STAGES
 # is "not available yet" (its module is not installed) and the launcher says so.
@@ -102,7 +137,12 @@ def _declared(table: dict, name: str, value, what: str):
     return table[name]
 
 
-def stage(
+def _check_version(name: str, version: object) -> None:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
+
+
+def declare(
     name: str,
     *,
     version: int,
@@ -110,30 +150,90 @@ def stage(
     resources: str | ResourcesFn = "cpu",
     partial_inputs: bool = False,
     disk: DiskFn | None = None,
-) -> Callable:
-    """Decorator registering ``fn`` as the function of stage ``name``.
-
-    ``version`` must equal :data:`STAGE_VERSIONS`'s entry (so a bump is seen where the code
-    changes); ``tables`` defaults to :data:`STAGE_TABLES`'s. A stage not declared there (a
-    plugin's) enters both tables with the values given. ``resources`` is the resource class
-    of every job (``"cpu"``, ``"gpu"``) or ``resources(config) -> str``, the class of one job
-    from its resolved config (:meth:`Stage.resource_class`). ``disk(config) -> int`` is the bytes
-    one job writes (a plain function beside the stage, saying what it counts), read by the
-    launcher's disk estimate (:mod:`grid.disk`).
-    """
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
+) -> Declaration:
+    """Declare stage ``name`` (:class:`Declaration`) and return it. ``version`` must equal
+    :data:`STAGE_VERSIONS`'s entry and ``tables``, when given, :data:`STAGE_TABLES`'s (the
+    default); a stage not declared there (a plugin's) enters both tables with the values
+    given. ``resources`` is the resource class of every job (``"cpu"``, ``"gpu"``) or
+    ``resources(config) -> str``, the class of one job from its resolved config;
+    ``disk(config) -> int`` the bytes one job writes (a plain function beside the
+    declaration, saying what it counts), read by the launcher's disk estimate
+    (:mod:`grid.disk`). Declaring a stage again with other values is a ValueError."""
+    _check_version(name, version)
     version = _declared(STAGE_VERSIONS, name, version, "version")
     tables = _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
     STAGE_VERSIONS[name], STAGE_TABLES[name] = version, tables
+    new = Declaration(name, tables, resources, partial_inputs, version, disk)
+    if DECLARED.get(name, new) != new:
+        raise ValueError(f"stage {name!r} declared twice, differently: {DECLARED[name]} and {new}")
+    DECLARED[name] = new
+    return new
+
+
+def stage(
+    name: str,
+    *,
+    version: int,
+    tables: tuple[str, ...] | None = None,
+    resources: str | ResourcesFn | None = None,
+    partial_inputs: bool | None = None,
+    disk: DiskFn | None = None,
+) -> Callable:
+    """Decorator registering ``fn`` as the function of stage ``name``.
+
+    A declared stage (:func:`declare`) takes its declaration: what the decorator says
+    (``version`` always, the other arguments when given) must equal it. A stage not declared
+    (a plugin's, or a test's) is declared here with the values given (:func:`declare`'s
+    defaults for those left out).
+    """
+    given = {"resources": resources, "partial_inputs": partial_inputs, "disk": disk}
+    if name in DECLARED:
+        _check_version(name, version)
+        _declared(STAGE_VERSIONS, name, version, "version")
+        _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
+        declared = DECLARED[name]
+        for what, value in given.items():
+            if value is not None and value != getattr(declared, what):
+                raise ValueError(
+                    f"stage {name!r} says {what}={value!r} but its declaration says "
+                    f"{getattr(declared, what)!r}; change both together"
+                )
+    else:
+        set_ = {what: value for what, value in given.items() if value is not None}
+        declared = declare(name, version=version, tables=tables, **set_)
 
     def register(fn: StageFn) -> StageFn:
         if name in STAGES and STAGES[name].fn is not fn:
             raise ValueError(f"stage {name!r} registered twice")
-        STAGES[name] = Stage(name, fn, tables, resources, partial_inputs, version, disk)
+        STAGES[name] = Stage(
+            name,
+            fn,
+            declared.tables,
+            declared.resources,
+            declared.partial_inputs,
+            declared.version,
+            declared.disk,
+        )
         return fn
 
     return register
+
+
+def declaration(name: str) -> Stage | Declaration | None:
+    """What stage ``name`` is: its registered :class:`Stage` where this process imported its
+    function (it agrees with the declaration: :func:`stage` checks), else its
+    :class:`Declaration`; None when the stage is neither (its module is not installed)."""
+    return STAGES.get(name) or DECLARED.get(name)
+
+
+def get_declared(name: str) -> Stage | Declaration:
+    """:func:`declaration` of stage ``name``; a one-line KeyError listing the known ones when
+    it has none."""
+    found = declaration(name)
+    if found is None:
+        valid = ", ".join(sorted({*STAGES, *DECLARED})) or "none"
+        raise KeyError(f"stage {name!r} is not declared; declared stages: {valid}")
+    return found
 
 
 def get_stage(name: str) -> Stage:

@@ -22,15 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
-from grid.disk import ROWS_FILE
 from grid.stages.registry import stage
 from grid.store.folder import JobFolder
 from grid.store.schemas import PART_ACCURACIES
 from lcc.codecs import join_encoded
 from lcc.codecs import load_encoded as read_encoded
 from lcc.evaluate.normalization import of_recipe
-from lcc.models import get_spec, validate
+from lcc.models import validate
 from lcc.train import EpochRecord, Recipe, train
 from lcc.train.loop import ImageSet
 from lcc.train.weights import level_weights, sample_weights
@@ -196,17 +196,7 @@ def curve_rows(
     )  # fmt: skip
 
 
-def train_disk(config: dict) -> int:
-    """Bytes one train job writes: best.pt and last.pt (the arch's P float32 parameters each)
-    and checkpoint.pt (the weights and, with ``recipe.momentum`` > 0, SGD's momentum buffer),
-    16P in all (12P without momentum), and its train_curve rows; P from
-    :meth:`lcc.specs.models.ModelSpec.param_count` (BatchNorm statistics are not counted)."""
-    dataset, momentum = config["dataset"], config["recipe"]["momentum"]
-    params = get_spec(config["arch"]).param_count(dataset["num_classes"], dataset["image_size"])
-    return 4 * params * (4 if momentum else 3) + ROWS_FILE
-
-
-@stage("train", version=2, resources="gpu", disk=train_disk)
+@stage("train", version=2)
 def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Train ``config.arch`` with ``config.recipe`` (every setting, resolved at plan time by
     :func:`lcc.train.resolve_recipe`) and checkpoint each epoch; resumes from

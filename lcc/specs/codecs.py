@@ -75,6 +75,28 @@ def objective_of(name: str) -> str:
     return CODECS[name].objective
 
 
+# Parameters of each learned codec's network, entropy models included, as
+# lcc.codecs.architectures.param_count counts them on the built network (tests/test_stage_
+# declarations.py checks they agree): read where torch is not loaded (the fit-codec disk
+# estimate of a launcher's dry run, grid/stages/declared.py).
+LEARNED_PARAMS: dict[str, int] = {
+    "bls": 1_753_603,
+    "bmhj": 10_144_899,
+    "bls-ssim": 1_753_603,
+    "bls-task": 1_753_603,
+    "mbt-mean": 7_028_003,
+}
+
+
+def learned_params(name: str) -> int:
+    """Parameters of learned codec ``name``'s network (:data:`LEARNED_PARAMS`); a one-line
+    KeyError listing the learned codecs for any other name."""
+    if name not in LEARNED_PARAMS:
+        learned = ", ".join(LEARNED_PARAMS)
+        raise KeyError(f"codec {name!r} has no network; learned codecs: {learned}")
+    return LEARNED_PARAMS[name]
+
+
 def is_seeded(name: str) -> bool:
     """Whether codec ``name``'s output depends on a random seed (see :class:`CodecSpec`)."""
     return spec_of(name).seeded
