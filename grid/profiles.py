@@ -22,6 +22,7 @@ from typing import Any
 from grid.cli import SettingsError
 from grid.sbatch_options import check_sbatch
 from grid.stages.registry import STAGE_ORDER
+from grid.store.scheduler import DEFAULT_POLL_S
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"
 # Where jobs run, settable at the top level, per resource class and per stage.
@@ -81,7 +82,7 @@ class Profile:
     signal_delay_s: int = 90  # USR2 this long before the time limit, for checkpointing
     max_time_min: int = 1440  # the longest time limit a packed task asks for (partition max)
     max_mem_gb: float = 0  # the most memory (GB) an out-of-memory retry asks for; 0: no more
-    poll_interval_s: float = 60  # how long scheduler answers (squeue, sacct) are cached (s)
+    poll_interval_s: float = DEFAULT_POLL_S  # seconds scheduler answers (squeue, sacct) are kept
     setup: tuple[str, ...] = ()  # shell lines run before each job (module load, venv…)
     sbatch: dict[str, Any] = field(default_factory=dict)  # [sbatch]: extra options, every job
     resources: dict[str, Resources] = field(default_factory=dict)

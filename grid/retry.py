@@ -20,7 +20,7 @@ cluster profile's for the stage).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from grid.profiles import Resources
@@ -32,7 +32,9 @@ from grid.store.failure_classes import (
     TIMEOUT,
 )
 
-_INTEGER = ("cpus", "gpus", "time_min")  # Resources fields that are whole numbers
+# Resources' fields, and those that are whole numbers (a recorded 4.0 CPUs is 4).
+_FIELDS = {f.name: f.type for f in fields(Resources)}
+_INTEGER = {name for name, kind in _FIELDS.items() if kind in (int, "int")}
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def ran_with(history: list[dict[str, Any]], base: Resources) -> Resources:
     ``mem_gb``, ``gpus``, ``time_min``; those it lacks from ``base``), else ``base``."""
     for record in reversed(history):
         recorded = record.get("resources") or {}
-        known = {k: v for k, v in recorded.items() if k in ("cpus", "mem_gb", "gpus", "time_min")}
+        known = {k: v for k, v in recorded.items() if k in _FIELDS}
         if known:
             return replace(
                 base, **{k: round(v) if k in _INTEGER else float(v) for k, v in known.items()}
