@@ -18,6 +18,7 @@ import pytest
 
 from grid.plan import Plan
 from grid.status import classify
+from grid.store.folder import JobFolder
 from grid.store.scheduler import Scheduler
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,19 +32,27 @@ needs_slurm = [
 ]
 
 
+# Memory (GB) each test job asks for. Slurm here counts a job's resident pages, shared library
+# pages included (jobacct_gather/linux with OverMemoryKill, slurm/start_local_slurm.sh), and
+# importing torch (CUDA build), torchvision and compressai reaches 0.8 GB when their files are
+# partly out of the page cache and 1.09 GB right after `make setup` has read them: 1 GB
+# killed every job of a fresh CI clone at start-up (sacct FAILED 9:0, "exceeded memory limit").
+JOB_MEM_GB = 3
+
+
 def ci_profile(
     tmp_path: Path, train_time_min: int | None = None, max_time_min: int | None = None
 ) -> Path:
-    """A cluster profile for the one-node Slurm: 1 CPU and 1 GB a job, 10-minute limits
-    (``train_time_min`` for training jobs, ``max_time_min`` for any task), two array tasks at
-    a time, the requeue warning 30 s before a limit."""
+    """A cluster profile for the one-node Slurm: 1 CPU and :data:`JOB_MEM_GB` a job, 10-minute
+    limits (``train_time_min`` for training jobs, ``max_time_min`` for any task), two array
+    tasks at a time, the requeue warning 30 s before a limit."""
     cap = "" if max_time_min is None else f"max_time_min = {max_time_min}\n"
     train = "" if train_time_min is None else f"[stages.train]\ntime_min = {train_time_min}\n"
     path = tmp_path / "ci.toml"
     path.write_text(
         f'description = "CI"\narray_parallelism = 2\nsignal_delay_s = 30\n{cap}'
-        "[resources.cpu]\ncpus = 1\nmem_gb = 1\ntime_min = 10\n"
-        "[resources.gpu]\ncpus = 1\nmem_gb = 1\ntime_min = 10\n" + train
+        f"[resources.cpu]\ncpus = 1\nmem_gb = {JOB_MEM_GB}\ntime_min = 10\n"
+        f"[resources.gpu]\ncpus = 1\nmem_gb = {JOB_MEM_GB}\ntime_min = 10\n" + train
     )
     return path
 
@@ -73,3 +82,26 @@ def wait_until(
         if all(s in ended for s in states.values()) or time.time() > deadline:
             return states
         time.sleep(3)
+
+
+def explain(the_plan: Plan, results: Path, states: dict[str, str]) -> str:
+    """For a failed assertion: each job not done, with its state, its Slurm id, what sacct
+    says of that id and the last lines of its submitit logs (a CI run shows nothing else)."""
+    lines = []
+    for job in the_plan.jobs:
+        if states.get(job.signature) == "done":
+            continue
+        slurm_id = JobFolder.of(results, job).scheduler_id()
+        lines.append(f"{job.stage} {job.label} {job.signature}: {states.get(job.signature)}, "
+                     f"slurm {slurm_id}")  # fmt: skip
+        if not slurm_id:
+            continue
+        sacct = subprocess.run(
+            ["sacct", "-n", "-P", "-j", slurm_id, "--format=JobID,State,ExitCode,Reason,Elapsed"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        lines.append("  sacct: " + " | ".join(sacct.stdout.split()) + sacct.stderr.strip())
+        for log in sorted((results / "_logs").glob(f"*/slurm/{slurm_id}/*_log.*")):
+            tail = log.read_text(errors="replace").splitlines()[-6:]
+            lines += [f"  {log.name}:", *(f"    {t}" for t in tail)]
+    return "\n".join(lines[:200])

@@ -18,7 +18,7 @@ from grid.store.folder import JobFolder
 from grid.store.scheduler import Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED, PENDING, RUNNING
 from tests import grid_toy_stages as toy
-from tests.slurm_cluster import ci_profile, grid_cli, needs_slurm, wait_until
+from tests.slurm_cluster import ci_profile, explain, grid_cli, needs_slurm, wait_until
 
 pytestmark = needs_slurm
 
@@ -65,7 +65,7 @@ def test_cancel_then_relaunch_with_a_retry_on_real_slurm(tmp_path: Path) -> None
 
     grid_cli("grid.launch", *args, "retries=1", TOY_FAIL_LABEL=FLAKY, TOY_FAIL_ONCE="1")
     states = wait_until(the_plan, results, (DONE, FAILED, CANCELLED), 420)
-    assert set(states.values()) == {DONE}, states
+    assert set(states.values()) == {DONE}, explain(the_plan, results, states)
     evaluate = next(j for j in the_plan.jobs if j.stage == "evaluate")
     errors = [a["error"] for a in JobFolder.of(results, evaluate).failures()]
     assert errors == [f"ToyFailure: toy failure in {FLAKY}"]

@@ -35,7 +35,7 @@ from grid.store.scheduler import DEAD, Scheduler
 from grid.store.state import CANCELLED, DONE, FAILED
 from tests import grid_toy_stages as toy
 from tests.grid_toy_stages import started_epochs
-from tests.slurm_cluster import ci_profile, grid_cli, needs_slurm, wait_until
+from tests.slurm_cluster import JOB_MEM_GB, ci_profile, explain, grid_cli, needs_slurm, wait_until
 from tests.test_slurm_real import uninterrupted_losses
 
 pytestmark = needs_slurm
@@ -51,10 +51,11 @@ ARGS = [
     "original=false",
 ]
 TRAIN = "jpeg:10 seed 0"  # the one training of the sweep
+HOG_MB = (JOB_MEM_GB + 1) * 1024  # what the over-memory training fills, past its limit
 
 
 def launch(tmp_path: Path, *extra: str, **env: str) -> tuple[Path, Plan, Job]:
-    """Launch the six-job sweep on Slurm (1 CPU, 1 GB, 10 min a job); its results root,
+    """Launch the six-job sweep on Slurm (1 CPU, JOB_MEM_GB, 10 min a job); its results root,
     launched plan and training job."""
     results = tmp_path / "results"
     grid_cli("grid.launch", *ARGS, *extra, f"results={results}",
@@ -75,18 +76,22 @@ def overdue(tmp_path_factory) -> tuple[Path, Plan, JobFolder, str]:
 def test_a_training_over_its_memory_is_out_of_memory_and_its_next_attempt_doubles_it(
     tmp_path: Path,
 ) -> None:
-    results, the_plan, train = launch(tmp_path, "epochs=2", TOY_HOG_LABEL=TRAIN, TOY_HOG_MB="2048")
+    results, the_plan, train = launch(
+        tmp_path, "epochs=2", TOY_HOG_LABEL=TRAIN, TOY_HOG_MB=str(HOG_MB)
+    )
     states = wait_until(the_plan, results, (DONE, FAILED), timeout_s=300)
-    assert states[train.signature] == FAILED, states
+    assert states[train.signature] == FAILED, explain(the_plan, results, states)
     folder = JobFolder.of(results, train)
     [attempt] = folder.failures()
     assert attempt["failure_class"] == "out_of_memory", attempt
-    assert attempt["resources"]["mem_gb"] == 1.0 and attempt["usage"]["max_rss_mb"] > 1024
+    assert attempt["resources"]["mem_gb"] == JOB_MEM_GB
+    assert attempt["usage"]["max_rss_mb"] > JOB_MEM_GB * 1024
     out = grid_cli("grid.status", f"sweep={SWEEP}", f"results={results}").stdout
     assert "    out_of_memory: Slurm killed it above its memory limit" in out
-    base = Resources(cpus=1, mem_gb=1, gpus=0, time_min=10)
-    nxt = next_attempt(folder.failures(), base, max_mem_gb=8, max_time_min=60)
-    assert nxt.resources.mem_gb == 2.0 and "the next attempt asks 2 GB" in nxt.reason
+    base = Resources(cpus=1, mem_gb=JOB_MEM_GB, gpus=0, time_min=10)
+    nxt = next_attempt(folder.failures(), base, max_mem_gb=4 * JOB_MEM_GB, max_time_min=60)
+    twice = 2 * JOB_MEM_GB
+    assert nxt.resources.mem_gb == twice and f"the next attempt asks {twice} GB" in nxt.reason
 
 
 def scontrol_field(slurm_id: str, key: str) -> str:
@@ -121,7 +126,7 @@ def test_a_requeued_training_resumes_from_the_epoch_its_checkpoint_held(tmp_path
     stopped_at = checkpoint_epoch(folder)  # its process is gone: the epoch it resumes from
     assert 2 <= stopped_at < 6
     states = wait_until(the_plan, results, (DONE, FAILED), timeout_s=300)
-    assert set(states.values()) == {DONE}, states
+    assert set(states.values()) == {DONE}, explain(the_plan, results, states)
     assert started_epochs(folder.path) == [(0, 0), (1, stopped_at)]
     rows = pd.read_parquet(results / SWEEP / "train_curve")
     rows = rows[rows["signature"] == train.signature].sort_values("epoch")

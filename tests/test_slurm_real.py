@@ -19,7 +19,7 @@ from grid.plan import launches_path, read_launched
 from grid.store.folder import STARTED, JobFolder
 from grid.store.state import DONE, FAILED
 from tests import grid_toy_stages as toy
-from tests.slurm_cluster import ci_profile, grid_cli, needs_slurm, wait_until
+from tests.slurm_cluster import ci_profile, explain, grid_cli, needs_slurm, wait_until
 
 pytestmark = needs_slurm
 
@@ -60,7 +60,7 @@ def test_sweep_on_real_slurm_with_a_timeout_requeue(tmp_path: Path) -> None:
     results, _ = launch(tmp_path, slow=SLOW)
     the_plan = read_launched(results, "demo_cifar")
     states = wait_until(the_plan, results, (DONE, FAILED), timeout_s=WAIT_S)
-    assert all(s == DONE for s in states.values()), states
+    assert all(s == DONE for s in states.values()), explain(the_plan, results, states)
 
     slow = next(j for j in the_plan.jobs if j.stage == "train" and j.label.endswith(SLOW))
     folder = JobFolder.of(results, slow).path
@@ -99,7 +99,7 @@ def test_packed_task_requeued_after_its_time_limit_runs_only_its_unfinished_jobs
     assert "train: 4 jobs in 2 tasks" in out.stderr and "encode: 4 jobs in 1 tasks" in out.stderr
     the_plan = read_launched(results, "demo_cifar")
     states = wait_until(the_plan, results, (DONE, FAILED), timeout_s=WAIT_S)
-    assert all(s == DONE for s in states.values()), states
+    assert all(s == DONE for s in states.values()), explain(the_plan, results, states)
 
     trains = [j for j in the_plan.jobs if j.stage == "train"]
     tasks = {
