@@ -22,7 +22,9 @@ def split_sweep(argv: Sequence[str]) -> tuple[str, list[str]]:
     """``["sweep=demo", "epochs=2"]`` -> ``("demo", ["epochs=2"])``."""
     sweeps = [a.split("=", 1)[1] for a in argv if a.startswith("sweep=")]
     if len(sweeps) != 1:
-        raise SettingsError("give exactly one sweep=NAME (e.g. sweep=demo)")
+        raise SettingsError(
+            "give exactly one sweep=NAME (e.g. sweep=demo); --help lists the sweeps"
+        )
     return sweeps[0], [a for a in argv if not a.startswith("sweep=")]
 
 

@@ -23,6 +23,7 @@ from grid.cli import SettingsError
 from grid.sbatch_options import check_sbatch
 from grid.stages.registry import STAGE_ORDER
 from grid.store.scheduler import DEFAULT_POLL_S
+from grid.suggest import unknown
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"
 # Where jobs run, settable at the top level, per resource class and per stage.
@@ -168,9 +169,7 @@ def check_pack(where: str, pack: dict[str, Any]) -> dict[str, int]:
     """``pack`` (stage -> jobs per array task) checked: known stages, integers >= 1."""
     for stage, size in pack.items():
         if stage not in STAGE_ORDER:
-            raise SettingsError(
-                f"unknown stage {stage!r} in {where}; valid stages: {', '.join(STAGE_ORDER)}"
-            )
+            raise unknown("stage", stage, STAGE_ORDER, where=where)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise SettingsError(
                 f"{where}.{stage} must be a whole number of jobs >= 1, got {size!r}"
@@ -206,9 +205,7 @@ def load_profile(name: str) -> Profile:
     """Read and check the profile ``name`` (a file in slurm/profiles/, or a .toml path)."""
     path = Path(name) if name.endswith(".toml") else PROFILE_DIR / f"{name}.toml"
     if not path.is_file():
-        raise SettingsError(
-            f"unknown cluster {name!r}; valid clusters: {', '.join(profile_names())}"
-        )
+        raise unknown("cluster", name, profile_names())
     data = tomllib.loads(path.read_text())
     where = f"profile {path.name}"
     top = [f.name for f in fields(Profile) if f.name not in ("name", "placement")]
@@ -223,10 +220,7 @@ def load_profile(name: str) -> Profile:
     stages = {}
     for stage, values in data.pop("stages", {}).items():
         if stage not in STAGE_ORDER:
-            raise SettingsError(
-                f"unknown stage {stage!r} in {where} [stages]; valid stages: "
-                f"{', '.join(STAGE_ORDER)}"
-            )
+            raise unknown("stage", stage, STAGE_ORDER, where=f"{where} [stages]")
         stages[stage] = _layer(f"{where} [stages.{stage}]", values, layer_keys)
     pack = check_pack(f"{where} [pack]", data.pop("pack", {}))
     sbatch = check_sbatch(f"{where} [sbatch]", data.pop("sbatch", {}))

@@ -1,110 +1,164 @@
 """Sweep settings: defaults, ``key=value`` overrides, and validation before anything runs.
 
-A sweep file declares only what differs from :data:`DEFAULTS`; the command line overrides
-either. Every key must already exist in :data:`DEFAULTS` (except ``codecs.<name>``, whose
-name must be a registered codec, and ``pack.<stage>``, checked with the cluster profile), so a
-typo is an error that lists the valid keys.
+Every setting is declared once in :data:`DECLARED` (its default and a one-line meaning, which
+``--help`` prints: grid/help.py); :data:`DEFAULTS` is its defaults. A sweep file declares only
+what differs from :data:`DEFAULTS`; the command line overrides either. Every key must already
+exist in :data:`DEFAULTS` (except ``codecs.<name>``, whose name must be a registered codec, and
+``pack.<stage>``, checked with the cluster profile), so a typo is a one-line error naming the
+closest keys (grid/suggest.py).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from grid.cli import DEFAULT_RESULTS, SettingsError
-from lcc.specs.fit_recipe import FIT_KEYS
+from grid.suggest import unknown
+from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
-from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS
+from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS, THESIS_RECIPE
 
 ALL_SEVERITIES = [1, 2, 3, 4, 5]
 
-DEFAULTS: dict[str, Any] = {
-    "datasets": ["cifar10"],
-    "archs": ["vgg11"],
-    # An int n means seeds 0..n-1; a list names the seeds.
-    "seeds": 3,
-    # codec name -> levels. "original" (the identity codec) is controlled by `original`.
-    "codecs": {},
-    # Learned codecs are fitted on, and applied to, these datasets only (thesis ch.3).
-    "codec_datasets": {
-        "bls": ["cifar10", "synthetic"],
-        "bmhj": ["tinyimagenet", "synthetic-tiny"],
-        "bls-ssim": ["cifar10", "synthetic"],
-        "bls-task": ["cifar10", "synthetic"],
-        "mbt-mean": ["cifar10", "synthetic"],
+
+@dataclass(frozen=True)
+class Setting:
+    """One sweep setting: its default and its meaning, one line (``--help`` prints both;
+    grid/help.py). Dict defaults (``codecs``, ``pack``) are set per entry (``codecs.jpeg=…``)."""
+
+    default: Any
+    meaning: str
+
+    def __post_init__(self) -> None:
+        if not self.meaning or "\n" in self.meaning:
+            raise ValueError(f"a setting's meaning is one non-empty line, got {self.meaning!r}")
+
+
+def _recipe_settings(keys: Sequence[str], preset: str, values: Mapping[str, Any]) -> dict:
+    """``Setting(None, …)`` for each recipe key: null means preset ``preset``'s value."""
+    return {
+        key: Setting(None, f"null = the recipe's ({preset}: {json.dumps(values.get(key))})")
+        for key in keys
+    }
+
+
+# Every sweep setting, declared once: DEFAULTS, valid_keys() and --help are read from here.
+DECLARED: dict[str, Any] = {
+    "datasets": Setting(["cifar10"], "datasets to train on (lcc.data)"),
+    "archs": Setting(["vgg11"], "classifier architectures (lcc.specs.models)"),
+    "seeds": Setting(3, "an int n means seeds 0..n-1; a list names the seeds"),
+    "codecs": Setting(
+        {}, "codec name -> levels (codecs.jpeg=[10,20]); the identity codec is `original`"
+    ),
+    "codec_datasets": {  # learned codecs are fitted on, and applied to, these only (thesis ch.3)
+        "bls": Setting(["cifar10", "synthetic"], "datasets BLS is fitted on and applied to"),
+        "bmhj": Setting(["tinyimagenet", "synthetic-tiny"], "datasets BMHJ is fitted on"),
+        "bls-ssim": Setting(["cifar10", "synthetic"], "datasets BLS-SSIM is fitted on"),
+        "bls-task": Setting(["cifar10", "synthetic"], "datasets task-aware BLS is fitted on"),
+        "mbt-mean": Setting(["cifar10", "synthetic"], "datasets the mean-scale prior is fitted on"),
     },
-    "original": True,
-    # Also test on the test split compressed the same way (parameter-reduction study).
-    "test_on_compressed": False,
-    # Evaluate on CIFAR-10-C (32x32 datasets only).
-    "cifar10c": False,
-    "corruptions": [],  # empty = the ten corruptions the thesis uses
-    "severities": ALL_SEVERITIES,
+    "original": Setting(True, "also train on the uncompressed data (the identity codec)"),
+    "test_on_compressed": Setting(
+        False, "also test on the test split compressed the same way (parameter reduction)"
+    ),
+    "cifar10c": Setting(False, "evaluate on CIFAR-10-C (32x32 datasets only)"),
+    "corruptions": Setting([], "CIFAR-10-C corruptions; empty = the ten the thesis uses"),
+    "severities": Setting(ALL_SEVERITIES, "CIFAR-10-C severities, 1..5"),
     "select": {
-        "methods": [],  # subset of bda, bdad, bdads; empty = no select stage
-        "top_k": 2,
-        "joined": [],  # codecs whose top_k BDA levels are joined into one training set
-        # Loss weighting rules of the joined sets, one joined training each (lcc.train.weights:
-        # none | rank | psnr; thesis §6.3); "none" is the unweighted join.
-        "weighting": ["none"],
+        "methods": Setting([], "subset of bda, bdad, bdads; empty = no select stage"),
+        "top_k": Setting(2, "levels of each joined codec that are joined"),
+        "joined": Setting([], "codecs whose top_k BDA levels are joined into one training set"),
+        # One joined training per rule (lcc.train.weights; thesis §6.3).
+        "weighting": Setting(["none"], "loss weighting rules of joined sets: none | rank | psnr"),
     },
-    # Fourier heat maps (stage fourier, lcc.evaluate.fourier; thesis §6.2): one job per
-    # training of a 32x32 dataset, on the first `images` test images.
+    # Fourier heat maps (stage fourier, lcc.evaluate.fourier; thesis §6.2).
     "fourier": {
-        "enabled": False,
-        "norm": DEFAULT_NORM,  # l2 norm of one channel's perturbation, pixels on [0, 1]
-        "images": 1000,
-        "batch_size": 64,  # images per forward pass, each perturbed at one frequency row
-        "seed": 0,
+        "enabled": Setting(False, "one heat map job per training of a 32x32 dataset"),
+        "norm": Setting(DEFAULT_NORM, "l2 norm of one channel's perturbation, pixels on [0, 1]"),
+        "images": Setting(1000, "the first N test images"),
+        "batch_size": Setting(64, "images per forward pass, each perturbed at one frequency row"),
+        "seed": Setting(0, "seed of the heat maps' image choice"),
     },
     "data": {
-        "cifar10": None,  # root of cifar-10-batches-py/ or an image-folder layout
-        "tinyimagenet": None,  # root of tiny-imagenet-200/
-        "cifar10c": None,  # a CIFAR-10-C release folder; generated when null
-        "train_limit": None,  # keep the first N training images (class-balanced)
-        "test_limit": None,
+        "cifar10": Setting(None, "root of cifar-10-batches-py/ or an image-folder layout"),
+        "tinyimagenet": Setting(None, "root of tiny-imagenet-200/"),
+        "cifar10c": Setting(None, "a CIFAR-10-C release folder; generated when null"),
+        "train_limit": Setting(None, "keep the first N training images (class-balanced)"),
+        "test_limit": Setting(None, "keep the first N test images"),
     },
-    # Codec fitting: a preset of lcc.specs.fit_recipe (fast | thesis); any key set here
-    # overrides the preset's value (null = the preset's). task_beta: β of the task-aware
-    # codecs' objective (lcc.codecs.objectives; null = its default, 1.0).
-    "fit": {"recipe": "fast", "task_beta": None, **dict.fromkeys(FIT_KEYS)},
+    # Codec fitting: a preset of lcc.specs.fit_recipe; any key set overrides the preset's value.
+    "fit": {
+        "recipe": Setting(DEFAULT_FIT_PRESET, f"fit preset: {' | '.join(FIT_PRESETS)}"),
+        "task_beta": Setting(None, "β of task-aware codecs' objective; null = 1.0"),
+        **_recipe_settings(FIT_KEYS, DEFAULT_FIT_PRESET, FIT_PRESETS[DEFAULT_FIT_PRESET]),
+    },
     # The codec quality gate (stage check-codec): each fitted codec against JPEG at its rate.
     "gate": {
-        "images": 1000,  # first N test images (class-balanced); null = the whole test split
-        "enforce": False,  # true: a codec that fails the gate gets no encodes, so no training
+        "images": Setting(1000, "first N test images (class-balanced); null = all"),
+        "enforce": Setting(False, "true: a codec that fails the gate gets no encodes"),
     },
-    # Classifier training: a preset of lcc.specs.train_recipe (thesis | author); any key set here
-    # overrides the recipe's value (null = the recipe's, e.g. the thesis batch for the
-    # dataset and architecture). Resolved by lcc at plan time into each train job's config.
-    "train": {"recipe": DEFAULT_PRESET, **dict.fromkeys(RECIPE_KEYS)},
-    "encode": {"batch_size": 256, "seed": 0},  # seed: of seeded codecs (Gaussian noise)
-    # Evaluation of trained classifiers: images per forward pass, precision policy
-    # (lcc.evaluate.PRECISIONS: bf16 autocast on CUDA, or fp32).
-    "eval": {"batch_size": 1000, "precision": "bf16"},
-    "executor": "auto",  # auto | slurm | local | fake
-    "cluster": "default",  # a profile in slurm/profiles/
-    "results": DEFAULT_RESULTS,
-    "dry_run": False,
-    # Slurm, with the cluster profile's max_submit_jobs: the launcher submits the first wave
-    # that fits the queue and exits (relaunch for the next); follow=true keeps it polling
-    # squeue every poll_s seconds and submitting each wave as room frees
-    # (grid/executors/waves.py).
-    "follow": False,
-    "poll_s": 60,
-    # The launcher's disk estimate (grid/disk.py) exceeding the space left: warn | strict
-    # (strict stops the launch with exit 2 before anything is written).
-    "disk_check": "warn",
-    "max_parallel": None,  # local executor: concurrent jobs (null = cores // 2, at least 1)
-    # Slurm: stage -> jobs run one after another in one array task (pack.evaluate=16); a
-    # stage not named here takes the cluster profile's [pack] value (grid/profiles.py).
-    "pack": {},
-    "fake": {"fail": [], "preempt": [], "pdb": False},
-    "retries": 0,  # a failing job is run again at once, up to this many times (grid/runner.py)
-    # Modules imported before planning and in every job, e.g. to register extra stages.
-    "plugins": [],
+    # Classifier training: a preset of lcc.specs.train_recipe; any key set overrides the
+    # recipe's value. Resolved by lcc at plan time into each train job's config.
+    "train": {
+        "recipe": Setting(DEFAULT_PRESET, f"training preset: {' | '.join(PRESETS)}"),
+        **_recipe_settings(RECIPE_KEYS, DEFAULT_PRESET, THESIS_RECIPE),
+    },
+    "encode": {
+        "batch_size": Setting(256, "images per encode batch"),
+        "seed": Setting(0, "seed of seeded codecs (Gaussian noise)"),
+    },
+    "eval": {
+        "batch_size": Setting(1000, "images per forward pass of an evaluation"),
+        "precision": Setting("bf16", "bf16 (autocast on CUDA) | fp32 (lcc.evaluate)"),
+    },
+    "executor": Setting("auto", "auto | slurm | local | fake (auto: slurm when sbatch is on PATH)"),
+    "cluster": Setting("default", "a profile in slurm/profiles/, or a .toml path"),
+    "results": Setting(DEFAULT_RESULTS, "the results folder"),
+    "dry_run": Setting(False, "print the plan (and Slurm arrays) without running anything"),
+    # With the cluster profile's max_submit_jobs (grid/executors/waves.py).
+    "follow": Setting(False, "Slurm waves: keep polling and submit each wave as room frees"),
+    "poll_s": Setting(60, "seconds between squeue polls of follow=true"),
+    # The launcher's disk estimate (grid/disk.py) exceeding the space left.
+    "disk_check": Setting("warn", "disk estimate above the space left: warn | strict (exit 2)"),
+    "max_parallel": Setting(None, "local executor: jobs at a time; null = cores // 2, at least 1"),
+    # A stage not named takes the cluster profile's [pack] value (grid/profiles.py).
+    "pack": Setting({}, "Slurm: stage -> jobs run one after another in one array task"),
+    "fake": {
+        "fail": Setting([], "fake executor: signatures of jobs that fail"),
+        "preempt": Setting([], "fake executor: signatures of jobs preempted once"),
+        "pdb": Setting(False, "fake executor: a debugger on a failing job"),
+    },
+    "retries": Setting(0, "a failing job is run again at once, up to this many times"),
+    "plugins": Setting([], "modules imported before planning and in every job (extra stages)"),
 }
+
+
+def _defaults(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """The defaults of a :data:`DECLARED` tree, as nested plain dicts."""
+    return {
+        key: copy.deepcopy(node.default) if isinstance(node, Setting) else _defaults(node)
+        for key, node in tree.items()
+    }
+
+
+def _meanings(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Dotted key -> meaning of every :class:`Setting` in a :data:`DECLARED` tree."""
+    out = {}
+    for key, node in tree.items():
+        if isinstance(node, Setting):
+            out[prefix + key] = node.meaning
+        else:
+            out |= _meanings(node, f"{prefix}{key}.")
+    return out
+
+
+DEFAULTS: dict[str, Any] = _defaults(DECLARED)
+MEANINGS: dict[str, str] = _meanings(DECLARED)
 
 # One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` picks the training
 # preset of lcc.specs.train_recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
@@ -152,7 +206,7 @@ def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
         key = key.strip()
         value = parse_value(text)
         if key == "recipe" and value not in RECIPES:
-            raise SettingsError(f"unknown recipe {value!r}; valid recipes: {', '.join(RECIPES)}")
+            raise unknown("recipe", value, RECIPES)
         flat[ALIASES.get(key, key)] = value
     return flat
 
@@ -176,10 +230,7 @@ def apply_overrides(settings: Mapping[str, Any], flat: Mapping[str, Any]) -> dic
         parts = dotted.split(".")
         is_open = parts[0] in ("codecs", "pack") and len(parts) == 2  # codecs.<name>, pack.<stage>
         if dotted not in known and not is_open:
-            raise SettingsError(
-                f"unknown key {dotted!r}; valid keys: {', '.join(sorted(known))}, codecs.<name>, "
-                "pack.<stage>"
-            )
+            raise unknown("key", dotted, [*known, *ALIASES, "codecs.<name>", "pack.<stage>"])
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})

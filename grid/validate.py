@@ -22,6 +22,7 @@ from grid.disk import DISK_CHECKS
 from grid.expand import fit_settings, train_recipe
 from grid.settings import SettingsError
 from grid.stage_table import SELECT_METHODS
+from grid.suggest import unknown
 from lcc.data.check import check_cifar10c, check_root
 from lcc.specs.fit_recipe import FitRecipeError
 from lcc.specs.precision import PRECISIONS
@@ -54,10 +55,7 @@ def _check_choices(
     valid = list(valid)
     for value in values:
         if value not in valid:
-            raise SettingsError(
-                f"unknown {what} {value!r}; valid {plural or what + 's'}: "
-                f"{', '.join(map(str, valid))}"
-            )
+            raise unknown(what, value, valid, plural)
 
 
 def get_key(settings: Mapping[str, Any], dotted: str) -> Any:

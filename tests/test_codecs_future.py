@@ -239,7 +239,8 @@ def test_unknown_codec_and_bad_levels_are_one_line_errors_listing_the_valid(data
     with pytest.raises(ValueError, match="invalid level -1 for codec 'mbt-mean'; valid: a lambda"):
         codecs.validate("mbt-mean", -1)
     with pytest.raises(
-        SettingsError, match=r"unknown codec 'bls-msssim'; valid codecs: .*bls-ssim"
+        SettingsError,
+        match=r"unknown codec 'bls-msssim'; did you mean bls-ssim.*? valid codecs: .*bls-ssim",
     ):
         plan("demo_cifar", ["codecs.bls-msssim=[0.1]"])
 

@@ -117,7 +117,10 @@ def test_an_unknown_disk_check_is_one_line_listing_the_valid_values(tmp_path, ca
         ["sweep=demo_cifar", f"results={tmp_path}", "disk_check=maybe", "dry_run=true"], capsys
     )
     assert code == 2
-    assert err == ["error: unknown disk_check 'maybe'; valid disk_check values: warn, strict"]
+    assert err == [
+        "error: unknown disk_check 'maybe'; valid disk_check values: warn, strict "
+        "(python -m grid.launch --help)"
+    ]
 
 
 LFS = """Disk quotas for usr ada (uid 1000):

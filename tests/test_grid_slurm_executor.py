@@ -191,11 +191,19 @@ def test_packed_arrays_have_ceil_n_over_pack_tasks_and_each_marker_names_its_tas
 @pytest.mark.parametrize(
     ("args", "profile_pack", "message"),
     [
-        (["pack.evaluation=4"], "", "unknown stage 'evaluation' in pack; valid stages: fit-codec,"),
+        (
+            ["pack.evaluation=4"],
+            "",
+            "unknown stage 'evaluation' in pack; did you mean evaluate? valid stages: fit-codec,",
+        ),
         (["pack.encode=0"], "", "pack.encode must be a whole number of jobs >= 1, got 0"),
         (["pack.encode=two"], "", "pack.encode must be a whole number of jobs >= 1, got 'two'"),
         ([], "[pack]\nencode = 2.5\n", "[pack].encode must be a whole number of jobs >= 1"),
-        ([], "[pack]\ntrian = 2\n", "unknown stage 'trian' in profile ci.toml [pack]; valid"),
+        (
+            [],
+            "[pack]\ntrian = 2\n",
+            "unknown stage 'trian' in profile ci.toml [pack]; did you mean train? valid",
+        ),
     ],
 )
 def test_a_bad_pack_is_a_one_line_error_and_nothing_is_submitted(

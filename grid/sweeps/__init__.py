@@ -8,7 +8,7 @@ import importlib
 import pkgutil
 from types import ModuleType
 
-from grid.settings import SettingsError
+from grid.suggest import unknown
 from lcc import thesis_levels
 
 # The thesis' levels as lists (sweep settings are JSON lists); declared in lcc.thesis_levels.
@@ -30,5 +30,5 @@ def names() -> list[str]:
 def load(name: str) -> ModuleType:
     """The module declaring sweep ``name``; a one-line error listing the sweeps otherwise."""
     if name not in names():
-        raise SettingsError(f"unknown sweep {name!r}; valid sweeps: {', '.join(names())}")
+        raise unknown("sweep", name, names())
     return importlib.import_module(f"grid.sweeps.{name}")
