@@ -7,7 +7,7 @@ Torch-free (tests/test_layering.py): status and cancel read the last launched pl
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,9 @@ class Plan:
     sweep: str
     settings: dict[str, dict[str, Any]]
     jobs: list[Job]
+    # Part -> dotted key -> where its value came from: default, sweep, command line
+    # (grid/sources.py); no part of any job's signature.
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def by_signature(self) -> dict[str, Job]:
@@ -85,10 +88,12 @@ class Plan:
         return [Group(stage, r, tuple(keyed[(r, stage)])) for r, stage in order]
 
     def to_json(self) -> str:
-        """``plan.json``: sweep, settings per part, every job (read by analysis.report)."""
+        """``plan.json``: sweep, settings per part and their sources, every job (read by
+        analysis.report)."""
         body = {
             "sweep": self.sweep,
             "settings": self.settings,
+            "sources": self.sources,
             "jobs": [job.to_dict() for job in self.jobs],
         }
         return json.dumps(body, indent=1, sort_keys=True)
@@ -99,7 +104,7 @@ class Plan:
         its spec (the plan was written by a suite that hashed jobs differently)."""
         body = json.loads(text)
         jobs = [Job.from_dict(spec) for spec in body["jobs"]]
-        return cls(body["sweep"], body["settings"], jobs)
+        return cls(body["sweep"], body["settings"], jobs, body.get("sources", {}))
 
 
 def results_root(settings: dict[str, Any]) -> Path:

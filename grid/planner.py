@@ -18,6 +18,7 @@ from grid.plan import Plan
 from grid.plugins import DEFAULT_DECLARATIONS, import_plugins
 from grid.profiles import profile_names
 from grid.settings import DEFAULTS, SettingsError, apply_overrides, merge, parse_overrides
+from grid.sources import setting_sources
 from grid.validate import validate
 
 
@@ -55,4 +56,4 @@ def plan(sweep: str, overrides: Sequence[str] = ()) -> Plan:
         for job in expand(settings, lcc.data.dataset_info):
             jobs.setdefault(job.signature, job)
     report = Job("report", {"sweep": sweep}, {"all": tuple(jobs)}, label=f"{sweep} report")
-    return Plan(sweep, resolved, [*jobs.values(), report])
+    return Plan(sweep, resolved, [*jobs.values(), report], setting_sources(overrides, resolved))
