@@ -69,6 +69,7 @@ from analysis.tables import (
 )
 from analysis.thesis_numbers import ROBUSTNESS_SETTING
 from grid.code import stale_jobs
+from grid.help import sweep_lines
 from grid.usage import COLUMNS as USAGE_COLUMNS
 from grid.usage import stage_usage
 
@@ -644,9 +645,21 @@ def _provenance_section(results: Results, out: Path) -> list[Block]:
     ]
 
 
+# The end of --help: where a sweep's settings are explained (grid/help.py).
+REPORT_SETTINGS = (
+    "A sweep's settings (e.g. train.epochs, the training epochs) are listed with their defaults\n"
+    "by python -m grid.launch --help; the report's settings.json holds those it ran with."
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: write the report and print where ``index.md`` and ``index.html`` are."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="\n".join(["sweeps (results/<sweep> of python -m grid.launch sweep=NAME):",
+                           *sweep_lines(), "", REPORT_SETTINGS]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     parser.add_argument("results_dir", help="results/<sweep>")
     parser.add_argument(
         "--out", default=None, help="report folder (default results/<sweep>/report)"

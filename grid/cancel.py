@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from grid.cli import SettingsError, flag
+from grid.help import print_help, wants_help
 from grid.job import Job
 from grid.plan import PLAN_FILE, Plan, read_launched
 from grid.status import classify, launched_plan, reconcile_intents, scheduler_for
@@ -142,7 +143,10 @@ def cancel(the_plan: Plan, root: Path, force: bool = False) -> dict[str, list[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        force, rest = flag(sys.argv[1:] if argv is None else argv, "force")
+        argv = sys.argv[1:] if argv is None else argv
+        if wants_help(argv):
+            return print_help("grid.cancel", __doc__, argv)
+        force, rest = flag(argv, "force")
         the_plan, root = launched_plan(rest)
         cancel(the_plan, root, force)
     except SettingsError as err:

@@ -3,9 +3,11 @@
 Everything is validated before anything is submitted; a bad value prints one line naming it
 and the valid choices, and exits with status 2. ``dry_run=true`` prints the plan only (with
 ``executor=slurm``, also each array and its ``sbatch`` script: grid/dry_run.py; the data
-folders are not checked). A profile's ``max_submit_jobs`` makes a Slurm launch submit the
-first wave that fits the queue and exit (relaunch for the next), or, with ``follow=true``,
-wait for room and submit every wave (grid/executors/waves.py).
+folders are not checked); ``show=config`` prints every resolved setting and where it came from
+(grid/show_config.py); ``--help`` lists sweeps, executors, profiles and keys (grid/help.py). A
+profile's ``max_submit_jobs`` makes a Slurm launch submit the first wave that fits the queue
+and exit (relaunch for the next), or, with ``follow=true``, wait for room and submit every wave
+(grid/executors/waves.py).
 
 Slurm submission (grid/executors/slurm.py) records each array's intent before its ``sbatch``
 (grid/store/intents.py); a launch first reconciles the intents an earlier launcher left
@@ -44,11 +46,13 @@ from grid.executors.base import Executor, Launch, Outcome
 from grid.executors.slurm_arrays import slurm_arrays
 from grid.executors.stopped import SubmissionStopped
 from grid.failures import blocked_by, not_run_line
+from grid.help import print_help, wants_help
 from grid.job import Job
 from grid.partial import partial_reruns
 from grid.plan import Group, Plan, launches_path, plan_path, results_root
 from grid.planner import plan
 from grid.profiles import Profile, load_profile
+from grid.show_config import show
 from grid.stages.registry import declaration
 from grid.status import classify, gate_lines, stages_of, unknown_lines
 from grid.store.files import atomic_write_bytes, is_no_space, no_space_error
@@ -139,6 +143,10 @@ def launch(argv: Sequence[str]) -> Outcome | None:
     A blocking executor (local, fake) claims its jobs under the lock and runs them after it.
     """
     sweep, overrides = split_sweep(argv)
+    what, overrides = take(overrides, "show")
+    if what is not None:  # the resolved settings and their sources, nothing planned
+        show(what, sweep, overrides)
+        return None
     resolve, overrides = take(overrides, "resolve")
     if resolve not in (None, RESUBMIT):
         raise SettingsError(f"resolve={resolve!r} is not known; valid values: {RESUBMIT}")
@@ -331,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if wants_help(argv):
+            return print_help("grid.launch", __doc__, argv)
         cancel, rest = flag(argv, "cancel")
         if cancel:  # `cancel=true` is `python -m grid.cancel` with the other arguments
             return cancel_main(rest)

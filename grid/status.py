@@ -21,6 +21,7 @@ from pathlib import Path
 import grid
 from grid.cli import DEFAULT_RESULTS, SettingsError, split_sweep, take
 from grid.failures import blocked_by, not_run_line
+from grid.help import print_help, wants_help
 from grid.partial import partial_reruns
 from grid.plan import Plan, plan_path, read_launched, results_root
 from grid.profiles import load_profile
@@ -192,7 +193,10 @@ def gate_lines(the_plan: Plan, root: Path, states: dict[str, str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        the_plan, root = launched_plan(sys.argv[1:] if argv is None else argv)
+        argv = sys.argv[1:] if argv is None else argv
+        if wants_help(argv):
+            return print_help("grid.status", __doc__, argv)
+        the_plan, root = launched_plan(argv)
     except SettingsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
