@@ -28,6 +28,8 @@ from grid.suggest import unknown
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"
 # Where jobs run, settable at the top level, per resource class and per stage.
 PLACEMENT = ("partition", "account", "qos")
+# Where every profile key is explained (the pointer of an unknown key's one-line error).
+DOCUMENTED = "slurm/profiles/default.toml"
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def profile_names() -> list[str]:
 def _check_keys(where: str, data: dict[str, Any], valid: list[str]) -> None:
     for key in data:
         if key not in valid:
-            raise SettingsError(f"unknown {where} key {key!r}; valid keys: {', '.join(valid)}")
+            raise unknown(f"{where} key", key, valid, plural="keys", pointer=DOCUMENTED)
 
 
 def _layer(where: str, values: Any, valid: list[str]) -> dict[str, Any]:

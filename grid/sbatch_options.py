@@ -9,10 +9,10 @@ line.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from grid.cli import SettingsError
+from grid.suggest import unknown
 
 SBATCH_OPTIONS = (
     "account",
@@ -152,9 +152,7 @@ def check_sbatch(where: str, options: Any) -> dict[str, str | int | bool]:
             )
         if name not in SBATCH_OPTIONS:
             valid = [n for n in SBATCH_OPTIONS if n not in SET_BY_SUITE]
-            close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
-            hint = f"closest: {', '.join(close)}" if close else f"valid: {', '.join(valid)}"
-            raise SettingsError(f"unknown sbatch option {name!r} in {where}; {hint}")
+            raise unknown("sbatch option", name, valid, where=where, pointer="man sbatch")
         if value is False or not isinstance(value, str | int):
             raise SettingsError(
                 f"sbatch option {name!r} in {where} must be a string, a whole number or true "

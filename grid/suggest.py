@@ -28,27 +28,28 @@ def closest(value: Any, valid: Iterable[Any]) -> list[str]:
 
 
 def unknown_line(
-    what: str, value: Any, valid: Iterable[Any], plural: str = "", where: str = ""
+    what: str, value: Any, valid: Iterable[Any], plural: str = "", where: str = "", pointer=HELP
 ) -> str:
     """``unknown key 'train.epoch'; did you mean train.epochs? ...``: one line naming ``value``
     (a ``what``, e.g. ``"key"``), its closest ``valid`` names, all of them when the line stays
     under :data:`MAX_LINE` characters (``plural``: the plural of ``what`` where it is not
     ``what + "s"``), and the pointer to ``--help`` (in their place where they do not fit);
-    ``where`` (``"pack"``) follows the value as ``in pack``."""
+    ``where`` (``"pack"``) follows the value as ``in pack``; ``pointer``: where the valid names
+    are listed (``man sbatch`` for sbatch options)."""
     valid = [str(v) for v in valid]
     shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:79] + "…"
     head = f"unknown {what} {shown}" + (f" in {where}" if where else "")
     near = closest(value, valid)
     guess = f"; did you mean {', '.join(near)}?" if near else ""
     valid_what = f"{' ' if near else '; '}valid {plural or what + 's'}: "
-    line = f"{head}{guess}{valid_what}{', '.join(valid)} ({HELP})"
+    line = f"{head}{guess}{valid_what}{', '.join(valid)} (see {pointer})"
     if len(line) >= MAX_LINE:
-        line = head + guess + valid_what + HELP
+        line = f"{head}{guess}{valid_what}see {pointer}"
     return line
 
 
 def unknown(
-    what: str, value: Any, valid: Iterable[Any], plural: str = "", where: str = ""
+    what: str, value: Any, valid: Iterable[Any], plural: str = "", where: str = "", pointer=HELP
 ) -> SettingsError:
     """The :class:`SettingsError` to raise for an unknown ``value`` (:func:`unknown_line`)."""
-    return SettingsError(unknown_line(what, value, valid, plural, where))
+    return SettingsError(unknown_line(what, value, valid, plural, where, pointer))

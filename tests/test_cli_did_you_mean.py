@@ -30,8 +30,8 @@ def test_unknown_name_is_one_short_did_you_mean_line_exit_2(tmp_path, capsys, ar
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1, err
     assert err.startswith(f"error: {needle}") and len(err) < MAX_LINE
-    assert err.endswith("python -m grid.launch --help)") or err.endswith(
-        "valid keys: python -m grid.launch --help"
+    assert err.endswith("(see python -m grid.launch --help)") or err.endswith(
+        "valid keys: see python -m grid.launch --help"
     )
     assert not results.exists()
 
@@ -43,7 +43,7 @@ def test_train_epoch_gets_the_short_line_instead_of_every_key(tmp_path, capsys) 
     assert code == 2
     assert err == (
         "error: unknown key 'train.epoch'; did you mean train.epochs, train.recipe, train.mean? "
-        "valid keys: python -m grid.launch --help"
+        "valid keys: see python -m grid.launch --help"
     )
 
 
@@ -63,7 +63,7 @@ def test_unknown_sweep_names_the_closest_and_lists_the_sweeps(capsys) -> None:
 def test_a_line_that_would_pass_300_characters_drops_the_list_not_the_suggestions() -> None:
     valid = [f"setting_number_{i}" for i in range(40)]
     line = unknown_line("key", "setting_number_7x", valid)
-    assert len(line) < MAX_LINE and line.endswith("valid keys: python -m grid.launch --help")
+    assert len(line) < MAX_LINE and line.endswith("valid keys: see python -m grid.launch --help")
     assert line.startswith("unknown key 'setting_number_7x'; did you mean setting_number_7,")
     assert line.count(",") == 2  # three suggestions at most
 
@@ -72,5 +72,5 @@ def test_nothing_close_lists_the_valid_names_without_a_guess() -> None:
     line = unknown_line("executor", "qqq", ["auto", "slurm", "local", "fake"])
     assert line == (
         "unknown executor 'qqq'; valid executors: auto, slurm, local, fake "
-        "(python -m grid.launch --help)"
+        "(see python -m grid.launch --help)"
     )

@@ -119,7 +119,7 @@ def test_an_unknown_disk_check_is_one_line_listing_the_valid_values(tmp_path, ca
     assert code == 2
     assert err == [
         "error: unknown disk_check 'maybe'; valid disk_check values: warn, strict "
-        "(python -m grid.launch --help)"
+        "(see python -m grid.launch --help)"
     ]
 
 

@@ -147,7 +147,8 @@ def test_bad_input_is_one_line_exit_2_nothing_submitted(tmp_path, capsys, arg, n
         ),
         (["cluster=nope"], "unknown cluster 'nope'; valid clusters: default, "),
         (["cluster={tmp}/absent.toml"], "unknown cluster '{tmp}/absent.toml'; valid clusters:"),
-        (["cluster={tmp}/typo.toml"], "unknown profile typo.toml key 'partitoin'; valid keys:"),
+        (["cluster={tmp}/typo.toml"],
+         "unknown profile typo.toml key 'partitoin'; did you mean partition? valid keys:"),
         (
             ["plugins=[tests.no_such_plugin]"],
             "plugin 'tests.no_such_plugin' cannot be imported: No module named "

@@ -156,17 +156,22 @@ def test_encodes_ask_for_a_gpu_only_for_a_learned_codec_and_analysis_runs_on_cpu
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("partitoin = 'x'", "unknown profile mine.toml key 'partitoin'; valid keys: description,"),
+        (
+            "partitoin = 'x'",
+            "unknown profile mine.toml key 'partitoin'; did you mean partition? valid keys: see "
+            "slurm/profiles/default.toml",
+        ),
         ("[sbatch]\nconstrain = 'a100'", "unknown sbatch option 'constrain' in profile mine.toml"),
-        ("[sbatch]\nconstrain = 'a100'", "[sbatch]; closest: constraint"),
+        ("[sbatch]\nconstrain = 'a100'", "[sbatch]; did you mean constraint,"),
         (
             "[sbatch]\nzzqq = 1",
-            "unknown sbatch option 'zzqq' in profile mine.toml [sbatch]; valid:",
+            "unknown sbatch option 'zzqq' in profile mine.toml [sbatch]; "
+            "valid sbatch options: see man sbatch",
         ),
         (
             "[resources.gpu.sbatch]\nmail_type = 'END'",
             "unknown sbatch option 'mail_type' in profile mine.toml [resources.gpu.sbatch]; "
-            "closest: mail-type",
+            "did you mean mail-type?",
         ),
         (
             "[sbatch]\ntime = '10:00'",
