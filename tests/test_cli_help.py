@@ -9,6 +9,7 @@ import pytest
 from analysis import report
 from grid import cancel, launch, settings, status, sweeps
 from grid.profiles import profile_names
+from tests.test_layering import run_python
 
 GRID_ENTRIES = {"grid.launch": launch.main, "grid.status": status.main, "grid.cancel": cancel.main}
 
@@ -90,3 +91,11 @@ def test_help_of_an_unknown_sweep_is_one_did_you_mean_line_exit_2(capsys) -> Non
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: unknown sweep 'thesi'; did you mean thesis?")
     assert len(err.splitlines()) == 1 and len(err) < 300
+
+
+def test_help_imports_no_torch_or_compressai() -> None:
+    """Every sweep module is read for its docstring: none may pull torch in (future_work once
+    did, through lcc.train.weights)."""
+    done, names = run_python("-m", "grid.launch", "--help")
+    assert done.returncode == 0 and "future_work" in done.stdout, done.stderr[-2000:]
+    assert "grid" in names and not names & {"torch", "compressai"}

@@ -110,6 +110,17 @@ def test_show_config_of_the_thesis_imports_no_torch_or_compressai() -> None:
     assert not names & {"torch", "compressai"}, sorted(names & set(HEAVY))
 
 
+def test_resolved_settings_of_every_sweep_import_no_torch_or_compressai() -> None:
+    code = (
+        "from grid import sweeps\n"
+        "from grid.show_config import config_lines\n"
+        "print(sum(len(config_lines(name, [])) for name in sweeps.names()))\n"
+    )
+    done, names = run_python("-c", code)
+    assert done.returncode == 0 and int(done.stdout) > 1000, done.stderr[-2000:]
+    assert "grid" in names and not names & {"torch", "compressai"}
+
+
 def test_show_config_of_the_thesis_takes_under_2_seconds() -> None:
     """CPU time (user + system) of a fresh interpreter, best of two: the wall time on a busy
     machine (this one runs other jobs; tests run under ``nice``) measures the neighbours too.

@@ -10,7 +10,7 @@ weighting rule of :mod:`lcc.train.weights`, beside the single levels in the ch.4
 
 from grid.settings import merge
 from grid.sweeps.future_codecs import SWEEP as FUTURE_CODECS
-from lcc.train.weights import WEIGHTING_RULES
+from lcc.specs.weights import WEIGHTING_RULES
 
 SWEEP = merge(
     FUTURE_CODECS,
