@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from compressai.models import CompressionModel
 
+from lcc.atomic import atomic_path
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
 from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
 from lcc.codecs.registry import objective_of
@@ -39,9 +39,8 @@ HELD_OUT_BATCH = 250
 
 
 def _save_atomically(obj: object, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _optimizers(model: CompressionModel, lr: float, aux_lr: float) -> tuple:

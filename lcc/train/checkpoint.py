@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from lcc.atomic import atomic_path
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.pt"
@@ -23,10 +24,10 @@ def cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``
+    (:func:`lcc.atomic.atomic_path`: on an error the old file stays and the temporary goes)."""
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def load(path: Path) -> Any:

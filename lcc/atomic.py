@@ -1,0 +1,83 @@
+"""The one atomic writer: a file (or a folder) is written under a temporary name beside its
+target, then renamed over the target, so a reader sees the old target or the whole new one,
+never part of one.
+
+:func:`atomic_path` yields the temporary path (hidden: ``.<name>.<random>.tmp`` in the
+target's folder, so the rename stays on one file system and dataset readers skip it); when the
+``with`` body returns, the temporary is renamed over the target; when it raises, or the rename
+fails, the temporary is removed and the error propagates. Every writer of the suite goes
+through it: checkpoints (``torch.save`` to the yielded path), arrays, cache entries and the
+job-folder files of :mod:`grid.store.files`. Imports nothing heavy (no numpy, no torch), so
+the torch-free layers may use it (docs/ARCHITECTURE.md, "Layering").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: Path | str, durable: bool = False, folder: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``target`` to write; rename it over ``target`` on
+    success, remove it on error.
+
+    ``folder``: the temporary is an empty folder (created) rather than an empty file, and the
+    rename fails (the error propagates, the temporary is removed) when ``target`` is a folder
+    already holding files. ``durable`` (files only): the temporary file is fsynced before the
+    rename and the folder after it, so the new file survives a crash of the host. The target's
+    parent folders are created."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name = dict(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    if folder:
+        tmp = Path(tempfile.mkdtemp(**name))
+    else:
+        fd, raw = tempfile.mkstemp(**name)
+        os.close(fd)
+        tmp = Path(raw)
+    try:
+        yield tmp
+        if durable and not folder:
+            _fsync_file(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        raise
+    if durable and not folder:
+        _fsync_folder(target.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush the written data of file ``path`` to disk (an error propagates)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file or folder, whatever it holds; no error if it is gone."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
