@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from compressai.models import CompressionModel
 
+from lcc.artifacts import CHECKPOINT, META, MODEL
 from lcc.atomic import atomic_path
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
 from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
@@ -31,9 +32,6 @@ from lcc.codecs.registry import objective_of
 from lcc.specs.fit_recipe import learning_rate
 from lcc.specs.levels import lagrange_multiplier
 
-CHECKPOINT = "checkpoint.pt"
-MODEL = "model.pt"
-META = "meta.json"
 GRAD_CLIP_NORM = 1.0  # CompressAI's example training script clips the net's gradients at 1
 HELD_OUT_BATCH = 250
 

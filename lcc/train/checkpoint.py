@@ -11,11 +11,10 @@ from typing import Any
 
 import torch
 
+from lcc.artifacts import BEST, CHECKPOINT, LAST
 from lcc.atomic import atomic_path
 
-CHECKPOINT = "checkpoint.pt"
-BEST = "best.pt"
-LAST = "last.pt"
+__all__ = ["BEST", "CHECKPOINT", "LAST", "cpu_copy", "load", "save_atomic"]
 
 
 def cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
