@@ -3,6 +3,7 @@ raises midway leaves the target as it was (never a partial file) and no temporar
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from grid import code
 from grid.store.files import atomic_write_bytes, atomic_write_parquet
 from lcc.atomic import atomic_path
 from lcc.data.cache import load_cached
@@ -110,3 +112,18 @@ def test_a_cache_entry_written_first_by_another_process_is_kept(tmp_path: Path) 
     got = load_cached("t", [source], decode, cache_dir=cache)
     assert np.array_equal(got[0], images) and got[2] == ("a", "b")  # the rival's entry
     assert len(list(cache.iterdir())) == 1  # and no temporary folder
+
+
+def test_a_code_snapshot_made_first_by_another_launcher_is_kept(tmp_path: Path, monkeypatch):
+    code.current()  # fills the cached manifest, so _files is next called for the copy itself
+    files = code._files
+
+    def rival_first(root: Path) -> list[Path]:  # another launcher copies while this one does
+        monkeypatch.setattr(code, "_files", files)
+        code.snapshot(tmp_path)
+        return files(root)
+
+    monkeypatch.setattr(code, "_files", rival_first)
+    target = code.snapshot(tmp_path)
+    assert json.loads((target / code.MANIFEST).read_text()) == code.manifest()
+    assert [p.name for p in (tmp_path / code.SNAPSHOTS).iterdir()] == [target.name]
