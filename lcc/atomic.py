@@ -14,11 +14,13 @@ the torch-free layers may use it (docs/ARCHITECTURE.md, "Layering").
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+_NAME_TRIES = 100  # random temporary names tried before giving up (a clash is ~1 in 4e9)
 
 
 @contextmanager
@@ -33,13 +35,7 @@ def atomic_path(target: Path | str, durable: bool = False, folder: bool = False)
     parent folders are created."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    name = dict(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    if folder:
-        tmp = Path(tempfile.mkdtemp(**name))
-    else:
-        fd, raw = tempfile.mkstemp(**name)
-        os.close(fd)
-        tmp = Path(raw)
+    tmp = _create_beside(target, folder)
     try:
         yield tmp
         if durable and not folder:
@@ -50,6 +46,23 @@ def atomic_path(target: Path | str, durable: bool = False, folder: bool = False)
         raise
     if durable and not folder:
         _fsync_folder(target.parent)
+
+
+def _create_beside(target: Path, folder: bool) -> Path:
+    """A new empty file (or folder) ``.<name>.<8 hex>.tmp`` beside ``target``, created as
+    ``open``/``mkdir`` would (permissions from the umask, unlike ``tempfile``'s 0600/0700), so
+    the target gets the permissions a plain write would give it."""
+    for _ in range(_NAME_TRIES):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            if folder:
+                tmp.mkdir()
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {target} in {_NAME_TRIES} tries")
 
 
 def _fsync_file(path: Path) -> None:

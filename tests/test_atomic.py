@@ -4,6 +4,8 @@ raises midway leaves the target as it was (never a partial file) and no temporar
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +59,21 @@ def test_a_writer_that_returns_replaces_the_target_whole(tmp_path: Path) -> None
             tmp.write_bytes(b"new" * 1000)
         assert target.read_bytes() == b"new" * 1000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["record.bin"]
+
+
+def test_the_target_gets_the_permissions_a_plain_write_gives(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "file") as tmp:
+            tmp.write_bytes(b"x")
+        with atomic_path(tmp_path / "folder", folder=True) as tmp:
+            (tmp / "x").write_bytes(b"x")
+        (tmp_path / "plain").write_bytes(b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "file").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755
 
 
 def test_a_folder_writer_raising_midway_leaves_no_folder(tmp_path: Path) -> None:
