@@ -26,7 +26,7 @@ def image_sets(plan: Plan | None, results_root: Path) -> pd.DataFrame:
     """
     rows = []
     for job in plan.jobs_of("encode") if plan else []:
-        path = JobFolder.of(results_root, job) / "images.npy"
+        path = JobFolder.of(results_root, job).images
         if path.exists():
             cell = plan.describe_job(job)
             rows.append({**{k: cell[k] for k in IMAGE_SET_COLUMNS[:5]}, "images_path": str(path)})

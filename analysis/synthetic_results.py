@@ -124,10 +124,10 @@ def _encode(root: Path, sweep: str, spec: SweepSpec, dataset: str, codec: str, l
     )
     _write(root, sweep, job, "rate_distortion", rows)
     if spec.saved_images:
-        folder = JobFolder.of(root, job).path
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = JobFolder.of(root, job)
+        folder.path.mkdir(parents=True, exist_ok=True)
         images = rng.integers(0, 256, (spec.saved_images, size, size, 3), dtype=np.uint8)
-        np.save(folder / "images.npy", images)
+        np.save(folder.images, images)
     return job
 
 

@@ -1,4 +1,4 @@
-"""The thesis' published numbers (FACTS.md §1; thesis Tables 3.1, 4.1, 4.2, 4.3).
+"""The thesis' published numbers (docs/FACTS.md §1; thesis Tables 3.1, 4.1, 4.2, 4.3).
 
 Levels are the suite's level values: JPEG quality, lambda, noise sigma on [0, 1], blur kernel
 size (3 for 3x3). Model sizes of Tables 3.2/3.3 come from :func:`lcc.models.thesis_param_table`.

@@ -38,7 +38,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from grid.job import Job
 from grid.store.files import atomic_write_json
 from grid.store.folder import JobFolder
 from grid.store.provenance import package_versions
+from lcc.atomic import atomic_path
 
 PACKAGES = ("lcc", "grid", "analysis")  # the suite's own code (pyproject.toml)
 SNAPSHOTS = "_code"  # <results>/_code/<fingerprint>/
@@ -157,18 +157,18 @@ def snapshot(results_root: Path) -> Path:
     if (target / MANIFEST).is_file():
         return target
     source = source_root()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    for path in _files(source):
-        copy = tmp / path.relative_to(source)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, copy)
-    atomic_write_json(tmp / RECORD, asdict(record))
-    atomic_write_json(tmp / MANIFEST, manifest(source))
     try:
-        tmp.rename(target)
-    except OSError:  # another launcher made it first
-        shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_path(target, folder=True) as tmp:
+            for path in _files(source):
+                copy = tmp / path.relative_to(source)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, copy)
+            atomic_write_json(tmp / RECORD, asdict(record))
+            atomic_write_json(tmp / MANIFEST, manifest(source))
+    except OSError:
+        if not (target / MANIFEST).is_file():
+            raise
+        # another launcher made it first: its copy is of the same files (same fingerprint)
     return target
 
 

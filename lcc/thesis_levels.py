@@ -1,4 +1,5 @@
-"""The thesis' experiment levels, declared once (FACTS.md §1; thesis Tables 3.1, 3.2, 3.3, 4.1).
+"""The thesis' experiment levels, declared once (thesis Tables 3.1, 3.2, 3.3, 4.1; docs/FACTS.md
+§1).
 
 Plain constants with no imports, so the sweeps (``grid.sweeps``) and the published numbers
 (``analysis.thesis_numbers``) read them without loading torch. Levels are the suite's level

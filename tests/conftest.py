@@ -1,7 +1,9 @@
-"""Shared fixtures: small real image folders cut from ``../shared/data`` (skipped when absent)."""
+"""Shared fixtures: small real image folders cut from ``../shared/data`` (skipped when absent,
+except under CI, ``CI=true``, where the absence fails the tests that need them)."""
 
 from __future__ import annotations
 
+import os
 import re
 import tarfile
 from pathlib import Path
@@ -34,9 +36,13 @@ def _extract_some(archive: Path, dest: Path, keep) -> None:
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:
-    """``../shared/data`` next to the repository; skips the test when it is absent."""
+    """``../shared/data`` next to the repository; skips the test when it is absent, and fails
+    it under CI (``CI=true``), where a silent skip would hide that no real data was read."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+        reason = f"real data folder {SHARED_DATA} is absent"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI the real-data tests must run, not skip")
+        pytest.skip(reason)
     return SHARED_DATA
 
 

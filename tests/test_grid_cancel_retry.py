@@ -132,9 +132,12 @@ def test_without_retries_a_transient_failure_waits_for_the_relaunch(
 
 @pytest.mark.parametrize("value", ["-1", "two", "1.5"])
 def test_retries_must_be_a_whole_number(tmp_path: Path, value, capsys) -> None:
-    assert launch.main([f"sweep={SWEEP}", "executor=fake", f"retries={value}"]) == 2
+    results = tmp_path / "results"
+    argv = [f"sweep={SWEEP}", "executor=fake", *OVERRIDES, f"results={results}", f"retries={value}"]
+    assert launch.main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "retries=" in err and not any(tmp_path.iterdir())
+    assert err.count("\n") == 1 and "is not a whole number >= 0" in err, err
+    assert not results.exists() and not toy.RUNS  # refused before any folder or job
 
 
 # -- cancel --------------------------------------------------------------------------------

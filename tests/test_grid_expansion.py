@@ -1,4 +1,4 @@
-"""Job counts of every sweep, derived here from the thesis axes (FACTS.md §1), not from the
+"""Job counts of every sweep, derived here from the thesis axes (docs/FACTS.md §1), not from the
 expansion code; and the sharing of identical jobs between cells and sweeps."""
 
 from collections import Counter

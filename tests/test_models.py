@@ -1,4 +1,4 @@
-"""Classifier registry: parameter counts (FACTS.md §3), shapes, size rules, thesis table."""
+"""Classifier registry: parameter counts (docs/FACTS.md §3), shapes, size rules, thesis table."""
 
 from __future__ import annotations
 

@@ -201,13 +201,22 @@ def test_bad_setting_is_one_line_exit_2_and_writes_no_job_folder(
     results = tmp_path / "results"
     base = [a for a in SMALL if not (a.startswith("sweep=") and any("sweep=" in x for x in args))]
     extra = [] if any(a.startswith("results=") for a in args) else [f"results={results}"]
+    before = _tree(tmp_path)  # the folders the case built, and the file a results= names
     code = launch.main([*base, *extra, *args])
     err = capsys.readouterr().err.strip()
     assert code == 2, err
     assert len(err.splitlines()) == 1 and err.startswith("error: ")
     assert needle.format(**paths) in err
     assert all(finding in err for finding in findings), findings
-    assert not (results / "_jobs").exists() and not results.exists() and not toy.RUNS
+    assert _tree(tmp_path) == before and not toy.RUNS  # no results folder, nothing touched
+
+
+def _tree(root: Path) -> dict[str, tuple[bool, int, int]]:
+    """Every path under ``root``: (is a folder, size, modification time in ns)."""
+    return {
+        str(p.relative_to(root)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+    }
 
 
 def test_there_are_at_least_30_distinct_bad_inputs() -> None:

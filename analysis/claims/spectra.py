@@ -44,6 +44,7 @@ from analysis.figures.spectra import MAX_IMAGES, mean_log_spectrum
 from analysis.images import find_image_set, image_sets
 from analysis.labels import set_label
 from analysis.stats import Comparison, bootstrap_comparison
+from grid.store.folder import JobFolder
 
 # High frequencies are those farther than this fraction of the image size N from DC.
 HIGH_FREQUENCY_RADIUS = 0.25
@@ -135,7 +136,7 @@ def chosen_levels(
 
 def _labels_match(path: str, original: str, n: int) -> bool:
     """Whether the sets' ``labels.npy`` (where both exist) agree on the first ``n`` images."""
-    ours, theirs = Path(path).with_name("labels.npy"), Path(original).with_name("labels.npy")
+    ours, theirs = (JobFolder.at(Path(p).parent).labels for p in (path, original))
     if not (ours.exists() and theirs.exists()):
         return True
     a = np.load(ours, mmap_mode="r")[:n]

@@ -13,6 +13,7 @@ from grid.context import JobContext
 from grid.stages.check_codec import require_passed
 from grid.stages.fitted import fit_job_folder
 from grid.stages.registry import stage
+from grid.store.folder import JobFolder
 from lcc.codecs import encode_split, get, is_learned, validate
 from lcc.data import load
 
@@ -32,9 +33,9 @@ def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     ref = cfg["dataset"]
     data = load(ref["name"], cfg["split"], root=ref.get("root"), limit=ref.get("limit"))
 
-    out = ctx.workdir
-    columns = encode_split(codec, data.images, out / "images.npy", chunk=cfg["batch_size"])
-    np.save(out / "labels.npy", data.labels)
+    out = JobFolder.at(ctx.workdir)  # ctx.workdir creates the folder
+    columns = encode_split(codec, data.images, out.images, chunk=cfg["batch_size"])
+    np.save(out.labels, data.labels)
     meta = {
         "dataset": data.name,
         "fingerprint": data.fingerprint,
@@ -44,7 +45,7 @@ def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
         "n": len(data),
         "classes": list(data.classes),
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    out.meta.write_text(json.dumps(meta, indent=2))
 
     height, width = data.images.shape[1:3]
     rows = pd.DataFrame(

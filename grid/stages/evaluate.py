@@ -29,6 +29,7 @@ import lcc.data
 from grid.context import JobContext
 from grid.stages.registry import stage
 from grid.stages.train import EVAL_ROLES, eval_folders, load_encoded, train_set_columns
+from grid.store.folder import JobFolder
 from lcc.evaluate import SCORE_KEYS, Normalization, Predictions, predict
 from lcc.models import build
 from lcc.train import ImageSet, checkpoint
@@ -36,23 +37,23 @@ from lcc.train import ImageSet, checkpoint
 EVAL_SETS = (*EVAL_ROLES, "cifar10c")
 
 
-def trained_model(folder: Path):
+def trained_model(folder: JobFolder):
     """The best-epoch classifier of a train job folder and its ``meta.json``, whose
     ``normalization`` (``{name, mean, std}``, the recipe's) becomes a :class:`Normalization`."""
-    for name in ("meta.json", checkpoint.BEST):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{folder / name} is missing (did the train job finish?)")
-    meta = json.loads((folder / "meta.json").read_text())
+    for path in (folder.meta, folder.best):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing (did the train job finish?)")
+    meta = json.loads(folder.meta.read_text())
     model = build(meta["arch"], meta["num_classes"], meta["image_size"])
-    model.load_state_dict(checkpoint.load(folder / checkpoint.BEST))
+    model.load_state_dict(checkpoint.load(folder.best))
     meta["normalization"] = Normalization(**meta["normalization"])
     return model, meta
 
 
 def cifar10c_root(ctx: JobContext) -> Path:
     """The CIFAR-10-C release folder: the ``cifar10c`` input's, else ``config.cifar10c_path``."""
-    dirs = ctx.input_dirs("cifar10c")
-    root = dirs[0] / "CIFAR-10-C" if dirs else ctx.config.get("cifar10c_path")
+    jobs = ctx.input_jobs("cifar10c")
+    root = ctx.folder_of(jobs[0]).cifar10c if jobs else ctx.config.get("cifar10c_path")
     if root is None:
         raise ValueError("eval set 'cifar10c' needs a 'cifar10c' input or config cifar10c_path")
     if not Path(root).is_dir():
@@ -114,7 +115,7 @@ def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     if unknown:
         raise ValueError(f"unknown eval sets {unknown}; valid: {', '.join(EVAL_SETS)}")
     (train_job,) = ctx.input_jobs("model")
-    model, meta = trained_model(ctx.dir_of(train_job))
+    model, meta = trained_model(ctx.folder_of(train_job))
     settings = {
         "batch_size": cfg["batch_size"],
         "device": ctx.device,

@@ -20,7 +20,7 @@ from lcc.specs.fit_recipe import BASE_KEYS, FIT_KEYS
 
 def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
     """The best-epoch classifier of the train job filling role ``classifier``."""
-    folders = ctx.input_dirs("classifier")
+    folders = [ctx.folder_of(job) for job in ctx.input_jobs("classifier")]
     if len(folders) != 1:
         raise ValueError(
             f"fit-codec of {ctx.config['codec']!r} needs exactly one 'classifier' input (a "

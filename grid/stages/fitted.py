@@ -8,15 +8,15 @@ from grid.context import JobContext
 
 
 def fit_job_folder(ctx: JobContext) -> Path:
-    """The folder of the fit-codec job filling role ``model``, checked to hold ``model.pt``."""
-    folders = ctx.input_dirs("model")
+    """The folder of the fit-codec job filling role ``model``, checked to hold its model."""
+    folders = [ctx.folder_of(job) for job in ctx.input_jobs("model")]
     if len(folders) != 1:
         raise ValueError(
             f"{ctx.job.stage} with learned codec {ctx.config['codec']!r} needs exactly one "
             f"'model' input (a fit-codec job), got {len(folders)}"
         )
-    if not (folders[0] / "model.pt").is_file():
+    if not folders[0].model.is_file():
         raise FileNotFoundError(
-            f"fit-codec output {folders[0] / 'model.pt'} is missing (did the fit job finish?)"
+            f"fit-codec output {folders[0].model} is missing (did the fit job finish?)"
         )
-    return folders[0]
+    return folders[0].path

@@ -20,6 +20,7 @@ from grid.context import JobContext
 from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from grid.stages.train import load_encoded, train_set_columns
+from grid.store.folder import JobFolder
 from lcc.evaluate.fourier import check_settings, fourier_heat_map, frequencies
 
 log = logging.getLogger("grid")
@@ -31,7 +32,7 @@ def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     check_settings(cfg["norm"], cfg["images"], cfg["batch_size"])
     (train_job,) = ctx.input_jobs("model")
-    model, meta = trained_model(ctx.dir_of(train_job))
+    model, meta = trained_model(ctx.folder_of(train_job))
     images, labels = load_encoded(ctx.input_dirs("test_clean"), "test_clean")
     n = min(cfg["images"], len(labels))
     result = fourier_heat_map(
@@ -45,7 +46,7 @@ def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         precision=cfg["precision"],
         device=ctx.device,
     )
-    np.save(ctx.workdir / "heat_map.npy", result.error)
+    np.save(JobFolder.at(ctx.workdir).heat_map, result.error)
     log.info(
         "fourier %s: %d images x %d frequencies in %.1f s, %.0f images/s",
         ctx.job.signature, n, result.error.size, result.seconds, result.images_per_s,

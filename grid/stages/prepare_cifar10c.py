@@ -15,8 +15,7 @@ import grid.stages.declared  # noqa: F401  (the declaration @stage checks this s
 import lcc.data
 from grid.context import JobContext
 from grid.stages.registry import stage
-
-OUTPUT_FOLDER = "CIFAR-10-C"
+from grid.store.folder import JobFolder
 
 
 @stage("prepare-cifar10c", version=1)
@@ -33,7 +32,7 @@ def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
     lcc.data.generate_cifar10c(
         test.images,
         test.labels,
-        ctx.workdir / OUTPUT_FOLDER,
+        JobFolder.at(ctx.workdir).cifar10c,
         corruptions=cfg.get("corruptions") or lcc.data.CORRUPTIONS,
         severities=cfg.get("severities") or lcc.data.SEVERITIES,
         seed=cfg["seed"],

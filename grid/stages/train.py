@@ -233,5 +233,5 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         "n_train": len(train_set[1]),
         "train_set": train_set_config,
     }
-    (ctx.workdir / "meta.json").write_text(json.dumps(meta, indent=2))
+    JobFolder.at(ctx.workdir).meta.write_text(json.dumps(meta, indent=2))
     return {"train_curve": curve_rows(cfg, result.history, train_set_config)}

@@ -1,5 +1,7 @@
-"""Atomic file writes: a temporary file in the same folder, then a rename (with ``durable``,
-the file and then its folder are fsynced, so the record survives a crash of the host).
+"""Atomic writes of job-folder files (bytes, JSON, Parquet), built on the suite's one atomic
+writer, :func:`lcc.atomic.atomic_path`: a temporary file in the same folder, then a rename
+(with ``durable``, the file and then its folder are fsynced, so the record survives a crash of
+the host).
 
 A write that fails for lack of space (``ENOSPC``, or ``EDQUOT``: a quota) raises an OSError of
 one line naming the file and the space left there (:func:`no_space_error`)."""
@@ -10,7 +12,6 @@ import errno
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +19,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from grid.store.schemas import write_options
+from lcc.atomic import atomic_path
 
 
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = False) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one; with
-    ``durable``, the data is on disk (file and folder fsynced) when this returns."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    ``durable``, the data is on disk (file and folder fsynced) when this returns
+    (:func:`lcc.atomic.atomic_path`); a lack of space is one line (:func:`no_space_error`)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with atomic_path(path, durable=durable) as tmp:
+            tmp.write_bytes(data)
     except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
         raise_short(err, path)
         raise
-    if durable:
-        _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def atomic_write_json(path: Path, value: Any, durable: bool = False) -> None:
@@ -64,14 +44,10 @@ def atomic_write_parquet(path: Path, table: pa.Table) -> None:
     encoded and compressed as its result table asks (:func:`grid.store.schemas.write_options`,
     from the ``lcc.table`` metadata that rows written by :func:`grid.store.rows.to_table` and
     copied by :func:`grid.store.rows.publish` carry)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    os.close(fd)
     try:
-        pq.write_table(table, tmp, **write_options(table.schema))
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp, **write_options(table.schema))
     except BaseException as err:
-        Path(tmp).unlink(missing_ok=True)
         raise_short(err, path)
         raise
 

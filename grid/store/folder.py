@@ -1,7 +1,9 @@
 """A job's folder, ``<results>/_jobs/<stage>/<signature>/``: its paths, its markers, its rows.
 
 :class:`JobFolder` is the one owner of that layout: the runner, the launcher, every executor,
-status and analysis go through it, and nothing else spells out a marker's file name.
+status and analysis go through it, and nothing else spells out a marker's file name. The files
+a stage writes have one property each (``folder.model``, ``folder.meta``, ``folder.images`` …:
+:class:`Artifact`; the names lcc reads too come from :mod:`lcc.artifacts`).
 
 Markers (JSON, each with an ISO ``time``; the newest of failed/running/submitted/cancelled
 decides the state, ``done.json`` beats them all):
@@ -43,6 +45,7 @@ from grid.store.files import atomic_write_json, raise_short
 from grid.store.lock import launch_lock
 from grid.store.scheduler import ALIVE, Scheduler, attempt_verdict, rival_alive
 from grid.store.state import CANCELLED, DONE, FAILED, NEW, PENDING, RUNNING, UNKNOWN, now_iso
+from lcc import artifacts
 
 SPEC = "job"
 SUBMITTED, STARTED, FAILURE, CANCEL, COMPLETE = (
@@ -70,6 +73,18 @@ class ClaimedElsewhere(RuntimeError):
         who = holder.get("slurm_job_id") or f"{holder.get('host')}:{holder.get('pid')}"
         super().__init__(f"{folder.stage} {folder.signature} is run by {who}; this attempt left")
         self.holder = holder
+
+
+class Artifact:
+    """A file of every job folder, named once: ``JobFolder.model`` is the path
+    ``<folder>/model.pt`` of a folder (read on the class, the :class:`Artifact` itself)."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, folder: JobFolder | None, owner: type | None = None) -> Any:
+        return self if folder is None else folder.path / self.name
 
 
 @dataclass(frozen=True)
@@ -108,8 +123,22 @@ class JobFolder:
         return Path(self.root) / "_jobs" / self.stage / self.signature
 
     def __truediv__(self, name: str) -> Path:
-        """An artifact of the job: ``folder / "model.pt"``."""
+        """A file of the job by name; an artifact has a property of its own (:attr:`model`)."""
         return self.path / name
+
+    # -- artifacts: written by the stage; lcc.artifacts names the ones lcc reads too ---------
+
+    images = Artifact(artifacts.IMAGES, "An encode job's images, uint8 ``(N, H, W, 3)`` ``.npy``.")
+    labels = Artifact(artifacts.LABELS, "An encode job's labels, ``(N,)`` ``.npy``.")
+    meta = Artifact(artifacts.META, "What an encode, fit-codec or train job made (JSON).")
+    model = Artifact(artifacts.MODEL, "A fit-codec job's final codec weights (``state_dict``).")
+    checkpoint = Artifact(artifacts.CHECKPOINT, "A fit-codec or train job's resume state.")
+    best = Artifact(artifacts.BEST, "A train job's weights at its best epoch (``state_dict``).")
+    last = Artifact(artifacts.LAST, "A train job's weights at its last epoch (``state_dict``).")
+    cifar10c = Artifact(
+        "CIFAR-10-C", "A prepare-cifar10c job's folder in the release layout (lcc.data.cifar10c)."
+    )
+    heat_map = Artifact("heat_map.npy", "A fourier job's error rates, float64 ``(H, W)`` ``.npy``.")
 
     def exists(self) -> bool:
         return self.path.is_dir()

@@ -1,7 +1,7 @@
 """The reproduce_v2 study at thesis size, for one GPU (the twin of ``reproduce_v2``).
 
 Same arms, claims and evidence rules as ``reproduce_v2`` (docs/ARCHITECTURE.md, "Evidence: how
-a claim is decided"), at the thesis' sizes (§3.2, ch.4; FACTS.md §1): VGG11 and ResNet18, the
+a claim is decided"), at the thesis' sizes (§3.2, ch.4; docs/FACTS.md §1): VGG11 and ResNet18, the
 thesis recipe (constant SGD lr 0.01, 30 epochs, batch 128), 3 seeds, all 50,000 training and
 10,000 test images (5,000 select, 5,000 judged), the full CIFAR-10-C generated from all 10,000
 test images (10 corruptions x 5 severities), every level of the thesis' grid (BLS λ

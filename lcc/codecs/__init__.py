@@ -8,6 +8,7 @@ loss, thesis §6.1; the mean-scale hyperprior), their rates, and the training of
 ``load_encoded``/``join_encoded`` read encoded splits back (joined sets included).
 """
 
+import lcc.codecs.jit_warning  # noqa: F401  (first: before any module imports compressai)
 from lcc.codecs.base import Codec, EncodeResult
 from lcc.codecs.encoded import join_encoded, load_encoded
 from lcc.codecs.fit import fit

@@ -1,6 +1,6 @@
 """The learned codecs' networks, built from CompressAI's layers and entropy models.
 
-- ``bls``: the factorized-prior model the thesis trained on CIFAR-10 (FACTS.md §2): 128
+- ``bls``: the factorized-prior model the thesis trained on CIFAR-10 (docs/FACTS.md §2): 128
   filters; analysis = three 5x5 convolutions with strides 4, 2, 2 and GDN after the first two;
   synthesis mirrors it (5x5 up 2, 5x5 up 2, 9x9 up 4) with inverse GDN; an entropy bottleneck.
 - ``bmhj``: CompressAI's scale hyperprior (``bmshj2018-hyperprior`` layout), 192 filters.

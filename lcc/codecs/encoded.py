@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lcc.artifacts import IMAGES, LABELS, META
 from lcc.data import Dataset
 
 
@@ -21,7 +22,7 @@ def load_encoded(folder: str | Path) -> Dataset:
     """The split an encode job wrote to ``folder`` (images memory-mapped, read-only), named
     ``<dataset>[<codec>:<level>]``."""
     folder = Path(folder)
-    files = [folder / f for f in ("images.npy", "labels.npy", "meta.json")]
+    files = [folder / f for f in (IMAGES, LABELS, META)]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"encoded split incomplete: missing {', '.join(missing)}")
@@ -42,7 +43,7 @@ def join_encoded(folders: list[str | Path]) -> Dataset:
     if not folders:
         raise ValueError("join_encoded needs at least one encoded split folder")
     parts = [load_encoded(f) for f in folders]
-    metas = [json.loads((Path(f) / "meta.json").read_text()) for f in folders]
+    metas = [json.loads((Path(f) / META).read_text()) for f in folders]
     sources = {(m["dataset"], m["fingerprint"], m["split"]) for m in metas}
     if len(sources) != 1:
         raise ValueError(f"cannot join encodings of different splits: {sorted(sources)}")

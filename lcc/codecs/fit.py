@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,23 +24,21 @@ import numpy as np
 import torch
 from compressai.models import CompressionModel
 
+from lcc.artifacts import CHECKPOINT, META, MODEL
+from lcc.atomic import atomic_path
 from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
 from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
 from lcc.codecs.registry import objective_of
 from lcc.specs.fit_recipe import learning_rate
 from lcc.specs.levels import lagrange_multiplier
 
-CHECKPOINT = "checkpoint.pt"
-MODEL = "model.pt"
-META = "meta.json"
 GRAD_CLIP_NORM = 1.0  # CompressAI's example training script clips the net's gradients at 1
 HELD_OUT_BATCH = 250
 
 
 def _save_atomically(obj: object, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _optimizers(model: CompressionModel, lr: float, aux_lr: float) -> tuple:

@@ -7,7 +7,7 @@ JPEG curve (linear interpolation in bpp between the neighbouring qualities; outs
 range, linear extrapolation from the two nearest qualities, flagged).
 
 Rates: the learned codec's *coded* bpp (rANS string length, what a file would take) and JPEG's
-content bpp (start of scan to end of file, FACTS.md §2). JPEG's content bits include its scan
+content bpp (start of scan to end of file, docs/FACTS.md §2). JPEG's content bits include its scan
 header and end marker (128 bits a file, 0.125 bpp at 32x32: 35 % of q1's rate); that is the
 thesis' convention and stays the headline ``bpp_coded``, and ``bpp_no_header`` gives the rate
 without them (the learned codecs' strings have no header: the same as ``bpp_coded``), with the

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from compressai.models import CompressionModel
 
+from lcc.artifacts import META, MODEL
 from lcc.codecs.architectures import (
     ARCHITECTURES,
     analyse,
@@ -95,8 +96,8 @@ class LearnedCodec:
 def weights_files(weights: str | Path) -> tuple[Path, Path]:
     """``(model.pt, meta.json)`` for a fit job folder or a path to its ``model.pt``."""
     path = Path(weights)
-    model_file = path / "model.pt" if path.is_dir() else path
-    meta_file = model_file.parent / "meta.json"
+    model_file = path / MODEL if path.is_dir() else path
+    meta_file = model_file.parent / META
     for required in (model_file, meta_file):
         if not required.is_file():
             raise FileNotFoundError(

@@ -1,7 +1,7 @@
 """What a learned codec's fit minimises: its objective (a field of its registry entry).
 
 - ``mse`` (``bls``, ``bmhj``, ``mbt-mean``): ``bpp + λ·255²·MSE``, CompressAI's
-  ``RateDistortionLoss``, the thesis' loss (FACTS.md §2).
+  ``RateDistortionLoss``, the thesis' loss (docs/FACTS.md §2).
 - ``ssim`` (``bls-ssim``, thesis §6.1 "structure-aware"): ``bpp + λ·SSIM_LAMBDA_SCALE·(1 −
   SSIM)``. Single-scale SSIM, not MS-SSIM: MS-SSIM's five scales need images of at least
   161x161 pixels (an 11x11 window at 1/16 scale); a 32x32 image has three scales with a 7x7

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from lcc.atomic import atomic_path
 
 Decoded = tuple[np.ndarray, np.ndarray, tuple[str, ...]]  # images, labels, class names
 
@@ -60,12 +61,12 @@ def load_cached(
 def _write_entry(
     entry: Path, images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]
 ) -> None:
-    tmp = entry.with_name(f"{entry.name}.tmp-{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    np.save(tmp / "images.npy", np.ascontiguousarray(images, dtype=np.uint8))
-    np.save(tmp / "labels.npy", np.asarray(labels, dtype=np.int64))
-    (tmp / "classes.json").write_text(json.dumps(list(classes)))
     try:
-        os.replace(tmp, entry)
-    except OSError:  # another process wrote the same entry first
-        shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_path(entry, folder=True) as tmp:
+            np.save(tmp / "images.npy", np.ascontiguousarray(images, dtype=np.uint8))
+            np.save(tmp / "labels.npy", np.asarray(labels, dtype=np.int64))
+            (tmp / "classes.json").write_text(json.dumps(list(classes)))
+    except OSError:
+        if not (entry / "classes.json").exists():
+            raise
+        # another process wrote the same entry first: its arrays are the same

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from lcc.atomic import atomic_path
 from lcc.data.corruptions import (
     CORRUPTIONS,
     SEVERITIES,
@@ -162,8 +163,6 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def _save_atomic(path: Path, array: np.ndarray) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array)
-    os.replace(tmp, path)
     return path

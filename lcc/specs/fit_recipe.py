@@ -2,7 +2,7 @@
 
 Three presets (docs/CODEC_FIT.md has the convergence curves behind them):
 
-- ``thesis``: the author's setup (FACTS.md §2): batch 8, Adam 1e-4 at a constant rate, the
+- ``thesis``: the author's setup (docs/FACTS.md §2): batch 8, Adam 1e-4 at a constant rate, the
   auxiliary (entropy-model quantile) loss at 1e-3; full passes over the training images.
 - ``fast``: the default. Batch 32, Adam 1e-3 after a linear warm-up, cosine decay to 1 % of
   the peak over a fixed step budget; 500 training images held out to track a validation

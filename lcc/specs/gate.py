@@ -4,7 +4,7 @@ is :mod:`lcc.codecs.gate`)."""
 from __future__ import annotations
 
 # JPEG qualities of the gate's reference curve: every 5th from 1 to 95 (issue 21; the thesis'
-# figure, Fig 3.2 and Table 3.1, used q1-q60 only: FACTS.md §1), so a codec's rate rarely lies
+# figure, Fig 3.2 and Table 3.1, used q1-q60 only: docs/FACTS.md §1), so a codec's rate rarely lies
 # outside JPEG's range and the curve is read between close neighbours.
 GATE_JPEG_QUALITIES = (1, *range(5, 100, 5))
 

@@ -28,7 +28,7 @@ BEST_METRICS = ("top1", "top5")
 # a cosine decay to 0 at the last step).
 SCHEDULES = ("constant", "cosine")
 
-# The thesis' CIFAR-10 recipe (§3.2; FACTS.md §1): SGD lr 0.01, momentum 0.9, weight decay
+# The thesis' CIFAR-10 recipe (§3.2; docs/FACTS.md §1): SGD lr 0.01, momentum 0.9, weight decay
 # 5e-4, batch 128, 30 epochs, random crop of the 4-pixel zero-padded image + horizontal flip.
 # The best epoch is picked by clean top-1. Not stated in the thesis, this suite's choices:
 # per-epoch evaluation 500 images at a time, bf16 autocast on CUDA (float32 on the CPU).
@@ -58,12 +58,12 @@ THESIS_RECIPE: dict[str, Any] = {
 }
 RECIPE_KEYS = tuple(THESIS_RECIPE)
 
-# Tiny ImageNet (§3.2; FACTS.md §1): rotation + flip, best epoch by top-5. The thesis does
+# Tiny ImageNet (§3.2; docs/FACTS.md §1): rotation + flip, best epoch by top-5. The thesis does
 # not state the rotation range; 15 degrees (THESIS_RECIPE) is this suite's choice.
 LARGE_IMAGE_CHANGES: dict[str, Any] = {"augment": "rotate-flip", "best_metric": "top5"}
 
 # One-word overrides of the thesis recipe. "author": the public notebooks' learning rate
-# (FACTS.md §2). "fast": more accuracy per CPU-minute for shortened runs (the reproduce_v2
+# (docs/FACTS.md §2). "fast": more accuracy per CPU-minute for shortened runs (the reproduce_v2
 # sweep; not the thesis' recipe, so a report that uses it says so): a cosine schedule with a
 # 5 % linear warm-up from a 5x higher peak rate, Nesterov momentum, label smoothing 0.1
 # (benchmarks/recipe_accuracy_per_minute.txt: VGG11-4, 8 epochs on 10,000 CIFAR-10 training
@@ -90,7 +90,7 @@ class RecipeError(ValueError):
 
 def thesis_batch_size(image_size: int, arch: str) -> int:
     """The thesis' batch: 128 on 32x32 data; on larger (64x64) data 200 for ResNets, 300 for
-    VGGs (§3.2; FACTS.md §1)."""
+    VGGs (§3.2; docs/FACTS.md §1)."""
     if image_size <= 32:
         return 128
     return 200 if get_spec(arch).family == "resnet" else 300

@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
-CHECKPOINT = "checkpoint.pt"
-BEST = "best.pt"
-LAST = "last.pt"
+from lcc.artifacts import BEST, CHECKPOINT, LAST
+from lcc.atomic import atomic_path
+
+__all__ = ["BEST", "CHECKPOINT", "LAST", "cpu_copy", "load", "save_atomic"]
 
 
 def cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -23,10 +23,10 @@ def cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``
+    (:func:`lcc.atomic.atomic_path`: on an error the old file stays and the temporary goes)."""
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def load(path: Path) -> Any:

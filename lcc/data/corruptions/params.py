@@ -1,4 +1,4 @@
-"""CIFAR-10-C generation parameters (32x32 images), severity 1 -> 5, per FACTS.md §4."""
+"""CIFAR-10-C generation parameters (32x32 images), severity 1 -> 5, per docs/FACTS.md §4."""
 
 from __future__ import annotations
 
