@@ -161,7 +161,7 @@ DEFAULTS: dict[str, Any] = _defaults(DECLARED)
 MEANINGS: dict[str, str] = _meanings(DECLARED)
 
 # One-word overrides: `epochs=2` means `train.epochs=2`; `recipe=author` picks the training
-# preset of lcc.specs.train_recipe.PRESETS (the author's notebooks' lr 0.1, FACTS.md §2).
+# preset of lcc.specs.train_recipe.PRESETS (the author's notebooks' lr 0.1, docs/FACTS.md §2).
 ALIASES = {"epochs": "train.epochs", "lr": "train.lr", "recipe": "train.recipe"}
 RECIPES = tuple(PRESETS)
 
