@@ -655,6 +655,7 @@ REPORT_SETTINGS = (
 def main(argv: list[str] | None = None) -> None:
     """Command line: write the report and print where ``index.md`` and ``index.html`` are."""
     parser = argparse.ArgumentParser(
+        prog="python -m analysis.report",
         description=__doc__.splitlines()[0],
         epilog="\n".join(["sweeps (results/<sweep> of python -m grid.launch sweep=NAME):",
                            *sweep_lines(), "", REPORT_SETTINGS]),
