@@ -1,31 +1,17 @@
-"""Human-readable names of codecs, levels, corruptions and training sets, for figures and tables."""
+"""Human-readable names of codecs, levels, corruptions and training sets, for figures and tables.
+
+A codec's display name, its level notation, whether it has a bit rate and whether it is one
+of the thesis' own codecs are read from its declaration (:mod:`lcc.specs.codecs`), at call
+time, so a codec registered after this module was imported (a plugin's) is named too. Only
+the presentation choices that are no property of a codec live here: colours and the
+chapter-4 display order.
+"""
 
 from __future__ import annotations
 
 import math
 
-CODEC_NAMES: dict[str, str] = {
-    "identity": "Original",
-    "jpeg": "JPEG",
-    "bls": "BLS",
-    "bmhj": "BMHJ",
-    "bls-ssim": "BLS-SSIM",
-    "bls-task": "BLS-task",
-    "mbt-mean": "Mean-scale hyperprior",
-    "noise": "Gaussian noise",
-    "blur": "Gaussian blur",
-}
-
-# The thesis' learned codecs (its claims are about these; their level is the rate-distortion
-# weight lambda).
-LEARNED_CODECS = ("bls", "bmhj")
-
-# Learned codecs of the thesis' future work (§6.1: other objectives) and a stronger one, shown
-# beside BLS and JPEG in the same figures and tables, outside the thesis' claims.
-FUTURE_CODECS = ("bls-ssim", "bls-task", "mbt-mean")
-
-# Codecs whose training sets have a bit rate (Table 3.1, Figures 3.2–3.4).
-RATE_CODECS = (*LEARNED_CODECS, *FUTURE_CODECS, "jpeg")
+from lcc.specs.codecs import CODECS
 
 # One colour per codec in every figure (matplotlib's tab10), so a codec keeps its colour
 # whichever others a panel shows; codecs not listed take the axes' next colour.
@@ -44,9 +30,29 @@ CODEC_COLORS: dict[str, str] = {
 CODEC_ORDER = ("bls", "jpeg", "noise", "blur")
 
 
+def thesis_learned_codecs() -> tuple[str, ...]:
+    """The thesis' own learned codecs (BLS, BMHJ), which its claims are about: learned and
+    ``in_thesis``. The others (thesis §6.1's objectives, a stronger codec) are shown beside
+    them in the same figures and tables, outside the thesis' claims."""
+    return tuple(n for n, spec in CODECS.items() if spec.learned and spec.in_thesis)
+
+
+def learned_codecs() -> tuple[str, ...]:
+    """Every learned codec (its level is the rate-distortion weight λ), thesis' first."""
+    learned = [n for n, spec in CODECS.items() if spec.learned]
+    return tuple(sorted(learned, key=lambda n: not CODECS[n].in_thesis))
+
+
+def rate_codecs() -> tuple[str, ...]:
+    """Codecs whose training sets have a bit rate (Table 3.1, Figures 3.2–3.4): the learned
+    ones (:func:`learned_codecs`), then the others that write a bit stream (JPEG)."""
+    others = tuple(n for n, spec in CODECS.items() if spec.rate and not spec.learned)
+    return (*learned_codecs(), *others)
+
+
 def codec_name(codec: str) -> str:
     """Display name of a codec registry name (unknown names are shown as given)."""
-    return CODEC_NAMES.get(codec, codec)
+    return CODECS[codec].label if codec in CODECS else codec
 
 
 def codec_color(codec: str) -> str | None:
@@ -55,19 +61,12 @@ def codec_color(codec: str) -> str | None:
 
 
 def level_text(codec: str, level: float | None) -> str:
-    """A level as the thesis writes it: ``q=20``, ``λ=0.012``, ``σ=0.1``, ``3x3``."""
+    """A level as the thesis writes it: ``q=20``, ``λ=0.012``, ``σ=0.1``, ``3x3`` (the
+    codec's ``level_format``; the bare number for an unknown codec)."""
     if level is None or (isinstance(level, float) and math.isnan(level)):
         return ""
     number = f"{level:g}"
-    if codec == "jpeg":
-        return f"q={number}"
-    if codec in (*LEARNED_CODECS, *FUTURE_CODECS):
-        return f"λ={number}"
-    if codec == "noise":
-        return f"σ={number}"
-    if codec == "blur":
-        return f"{int(level)}x{int(level)}"
-    return number
+    return CODECS[codec].level_format.format(number) if codec in CODECS else number
 
 
 def set_label(codec: str, level: float | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
 from lcc.data.corruptions import SEVERITIES, generation_settings
-from lcc.specs.codecs import is_learned, is_seeded, objective_of
+from lcc.specs.codecs import fitted_datasets, is_learned, is_seeded, objective_of
 from lcc.specs.fit_recipe import resolve_fit_recipe
 from lcc.specs.fourier import check_settings as check_fourier_settings
 from lcc.specs.gate import GATE_JPEG_QUALITIES
@@ -171,8 +171,10 @@ def fit_settings(settings: Mapping[str, Any], image_size: int) -> dict[str, Any]
 
 
 def _fitted_on(settings: Mapping[str, Any], codec: str, dataset: str) -> bool:
-    """Whether learned codec ``codec`` is fitted on ``dataset`` (setting codec_datasets)."""
-    return dataset in settings["codec_datasets"].get(codec, [])
+    """Whether learned codec ``codec`` is fitted on ``dataset``: setting
+    ``codec_datasets.<codec>``, else the codec's declared datasets (one registered after
+    grid.settings was imported, e.g. by a plugin, has no setting yet)."""
+    return dataset in settings["codec_datasets"].get(codec, fitted_datasets(codec))
 
 
 def task_classifier(settings: Mapping[str, Any], dataset: str, info) -> list[Job]:

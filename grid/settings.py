@@ -19,6 +19,7 @@ from typing import Any
 
 from grid.cli import DEFAULT_RESULTS, SettingsError
 from grid.suggest import unknown
+from lcc.specs.codecs import CODECS, fitted_datasets, learned_names
 from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
 from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS, THESIS_RECIPE
@@ -55,12 +56,11 @@ DECLARED: dict[str, Any] = {
     "codecs": Setting(
         {}, "codec name -> levels (codecs.jpeg=[10,20]); the identity codec is `original`"
     ),
-    "codec_datasets": {  # learned codecs are fitted on, and applied to, these only (thesis ch.3)
-        "bls": Setting(["cifar10", "synthetic"], "datasets BLS is fitted on and applied to"),
-        "bmhj": Setting(["tinyimagenet", "synthetic-tiny"], "datasets BMHJ is fitted on"),
-        "bls-ssim": Setting(["cifar10", "synthetic"], "datasets BLS-SSIM is fitted on"),
-        "bls-task": Setting(["cifar10", "synthetic"], "datasets task-aware BLS is fitted on"),
-        "mbt-mean": Setting(["cifar10", "synthetic"], "datasets the mean-scale prior is fitted on"),
+    # Learned codecs are fitted on, and applied to, these only (thesis ch. 3); each default is
+    # the codec's declaration (lcc.specs.codecs.CodecSpec.datasets).
+    "codec_datasets": {
+        name: Setting(list(fitted_datasets(name)), f"datasets {CODECS[name].label} is fitted on")
+        for name in learned_names()
     },
     "original": Setting(True, "also train on the uncompressed data (the identity codec)"),
     "test_on_compressed": Setting(

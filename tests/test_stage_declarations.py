@@ -11,8 +11,8 @@ import grid.stages.builtin  # noqa: F401  (registers grid's own stage functions)
 from grid.plugins import import_plugins
 from grid.stages import registry
 from grid.stages.registry import DECLARED, STAGE_ORDER, STAGES, Declaration
-from lcc.codecs.architectures import ARCHITECTURES, param_count
-from lcc.specs.codecs import LEARNED_PARAMS, learned_params
+from lcc.codecs.architectures import NETWORKS, param_count
+from lcc.specs.codecs import learned_names, learned_params
 
 
 def test_every_registered_stage_is_its_declaration_with_a_function() -> None:
@@ -47,13 +47,13 @@ def test_a_plugin_stage_is_declared_by_its_decorator_and_only_once(monkeypatch) 
         registry.get_declared("no-such-stage")
 
 
-@pytest.mark.parametrize("codec", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("codec", learned_names())
 def test_the_declared_parameter_count_of_a_learned_codec_is_its_network_s(codec: str) -> None:
     # The fit-codec disk estimate reads the table without torch (grid/stages/declared.py).
     assert learned_params(codec) == param_count(codec)
 
 
 def test_a_codec_without_a_network_has_no_parameter_count() -> None:
-    assert set(LEARNED_PARAMS) == set(ARCHITECTURES)
+    assert set(learned_names()) == set(NETWORKS)
     with pytest.raises(KeyError, match="'jpeg' has no network; learned codecs: bls, "):
         learned_params("jpeg")

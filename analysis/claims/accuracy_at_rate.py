@@ -30,7 +30,7 @@ from analysis.claims.common import (
     skipped_text,
 )
 from analysis.evidence import Evidence
-from analysis.labels import LEARNED_CODECS, codec_name, level_text
+from analysis.labels import codec_name, level_text, thesis_learned_codecs
 from analysis.stats import Comparison, contrast
 
 
@@ -102,7 +102,7 @@ def comparisons_at(inputs: Inputs, rate_column: str) -> tuple[list[Comparison], 
         mine = rates[rates["dataset"] == dataset]
         jpeg = mine[mine["codec"] == "jpeg"]
         jpeg = jpeg[[find_set(sets, "jpeg", lv) is not None for lv in jpeg["level"]]]
-        for learned in LEARNED_CODECS:
+        for learned in thesis_learned_codecs():
             levels = mine[mine["codec"] == learned]
             levels = levels[[find_set(sets, learned, lv) is not None for lv in levels["level"]]]
             if levels.empty:

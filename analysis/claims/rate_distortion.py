@@ -1,6 +1,6 @@
 """C1 (thesis §3.3, Fig 3.2; §5): the learned codecs compress with higher fidelity than JPEG.
 
-Tested for both learned codecs of the thesis (:data:`analysis.labels.LEARNED_CODECS`, BLS and
+Tested for both learned codecs of the thesis (:func:`analysis.labels.thesis_learned_codecs`, BLS and
 BMHJ), per dataset and λ: the codec's PSNR and SSIM minus JPEG's *at the same coded rate*.
 
 Evidence, best first, chosen per (dataset, codec):
@@ -47,7 +47,7 @@ from analysis.claims.base import (
     undecided_note,
 )
 from analysis.claims.common import objects, skipped_text
-from analysis.labels import LEARNED_CODECS, codec_name, set_label
+from analysis.labels import codec_name, set_label, thesis_learned_codecs
 from analysis.stats import Comparison, bootstrap_comparison, decide
 
 # The distortions compared, with the unit each is shown in (analysis.claims.base.UNIT_SCALE).
@@ -65,7 +65,7 @@ def test_rows(rate_distortion: pd.DataFrame | None) -> pd.DataFrame:
     if rate_distortion is None or rate_distortion.empty:
         return pd.DataFrame(columns=columns)
     rows = objects(rate_distortion, ["dataset", "codec", "split"])
-    rows = rows[(rows["split"] == "test") & rows["codec"].isin((*LEARNED_CODECS, "jpeg"))]
+    rows = rows[(rows["split"] == "test") & rows["codec"].isin((*thesis_learned_codecs(), "jpeg"))]
     rows = rows[rows["bits_actual"].notna() & (rows["pixels"] > 0) & rows["level"].notna()]
     rows = rows.assign(coded_bpp=rows["bits_actual"] / rows["pixels"])
     rows = rows.drop_duplicates(["dataset", "codec", "level", "image_index"])
@@ -82,7 +82,9 @@ def gate_candidates(codec_gate: pd.DataFrame | None) -> pd.DataFrame:
     on_test = (
         rows["reference"].isna() | (rows["reference"] == "test") if "reference" in rows else True
     )
-    rows = rows[(rows["role"] == "candidate") & rows["codec"].isin(LEARNED_CODECS) & on_test]
+    rows = rows[
+        (rows["role"] == "candidate") & rows["codec"].isin(thesis_learned_codecs()) & on_test
+    ]
     return rows.sort_values(["dataset", "codec", "level"], kind="stable").reset_index(drop=True)
 
 
@@ -185,7 +187,7 @@ def check(inputs: Inputs) -> Outcome:
     for dataset in datasets:
         mine = rows[rows["dataset"] == dataset]
         has_jpeg = (mine["codec"] == "jpeg").any()
-        for codec in LEARNED_CODECS:
+        for codec in thesis_learned_codecs():
             name = f"{dataset} {codec_name(codec)}"
             if has_jpeg and (mine["codec"] == codec).any():
                 more, left, extra = per_image_comparisons(mine, dataset, codec)

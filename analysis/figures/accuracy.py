@@ -31,7 +31,7 @@ from analysis.figures.common import (
     require_rows,
     save,
 )
-from analysis.labels import RATE_CODECS, codec_color, codec_name
+from analysis.labels import codec_color, codec_name, rate_codecs
 
 FULL_ARCHS = ("vgg11", "resnet18")
 RUN_COLUMNS = ["arch", "dataset", "train_set", "codec", "level"]
@@ -61,7 +61,7 @@ def accuracy_data(runs: pd.DataFrame, evidence: Evidence, quality: pd.DataFrame)
     """
     archs = FULL_ARCHS if runs["arch"].isin(FULL_ARCHS).any() else tuple(runs["arch"].unique())
     keep = runs["arch"].isin(archs).to_numpy() & single_level(runs)
-    keep &= runs["codec"].isin((*RATE_CODECS, "identity")).to_numpy()
+    keep &= runs["codec"].isin((*rate_codecs(), "identity")).to_numpy()
     chosen = runs[keep][RUN_COLUMNS].astype({c: object for c in RUN_COLUMNS[:4]})
     rows = []
     for run in chosen.drop_duplicates(RUN_COLUMNS[:3]).itertuples(index=False):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures.common import new_figure, require_rows, save
-from analysis.labels import LEARNED_CODECS, RATE_CODECS, codec_name, level_text
+from analysis.labels import codec_name, level_text, rate_codecs, thesis_learned_codecs
 
 COLUMNS = [
     "dataset",
@@ -42,7 +42,7 @@ def example_data(
     )
     mean_bpp = rates.groupby(["dataset", "split", "codec", "level"])["bpp"].mean().reset_index()
     available = sets.merge(mean_bpp, on=["dataset", "split", "codec", "level"])
-    available = available[available["codec"].isin(RATE_CODECS)]
+    available = available[available["codec"].isin(rate_codecs())]
     rows = []
     for dataset, part in available.groupby("dataset", sort=True):
         split = "train" if (part["split"] == "train").any() else "test"
@@ -74,7 +74,7 @@ def example_data(
 
 
 def _anchor(part: pd.DataFrame) -> str | None:
-    learned = part[part["codec"].isin(LEARNED_CODECS)]
+    learned = part[part["codec"].isin(thesis_learned_codecs())]
     if learned.empty or part["codec"].nunique() < 2:
         return None
     counts = learned.groupby("codec")["level"].nunique()

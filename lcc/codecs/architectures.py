@@ -13,10 +13,16 @@
   (the padding multiple) is 32 instead of 64 and a 32x32 image is coded as it is; with the
   original strides it would be padded to 64x64 and four times its area coded. 7,028,003
   parameters, entropy models included, as many as the unchanged class (``bls``: 1,753,603).
+
+Each class attaches itself to the codecs declared in :mod:`lcc.specs.codecs` with
+``@network(name, ...)`` (:data:`NETWORKS`), is built from the declaration's ``arch``
+(:func:`build_model`), reports its padding multiple as CompressAI's models do
+(``downsampling_factor``) and runs its own forward pass for coding (``analyse``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
@@ -28,16 +34,55 @@ from compressai.models import CompressionModel, MeanScaleHyperprior, ScaleHyperp
 from compressai.models.utils import conv, deconv
 from torch import Tensor, nn
 
-# Architecture parameters, recorded in a fit's meta.json and checked when weights are loaded.
-ARCHITECTURES: dict[str, dict[str, int]] = {
-    "bls": {"filters": 128, "multiple": 16},
-    "bmhj": {"filters": 192, "latent_channels": 192, "multiple": 64},
-    "bls-ssim": {"filters": 128, "multiple": 16},
-    "bls-task": {"filters": 128, "multiple": 16},
-    "mbt-mean": {"filters": 128, "latent_channels": 192, "multiple": 32},
-}
+from lcc.specs.codecs import learned_names, spec_of
+
+NETWORKS: dict[str, type[CompressionModel]] = {}  # learned codec name -> its network class
 
 
+def network(*names: str) -> Callable[[type], type]:
+    """Class decorator: attach a network class to the learned codecs ``names`` declared in
+    :data:`lcc.specs.codecs.CODECS` (lcc/specs/codecs.py says why the declaration lives apart
+    from the network). The class is built as ``cls(**spec.arch)`` and must have CompressAI's
+    ``downsampling_factor`` (the padding multiple) and an ``analyse(x) -> Analysis`` method.
+    One-line ValueError for an undeclared name, one that is not learned, or one taken."""
+
+    def attach(cls: type) -> type:
+        for name in names:
+            if not spec_of(name).learned:
+                learned = ", ".join(learned_names())
+                raise ValueError(f"codec {name!r} is not learned; learned codecs: {learned}")
+            if name in NETWORKS:
+                raise ValueError(f"codec {name!r} already has network {NETWORKS[name].__name__}")
+            NETWORKS[name] = cls
+        return cls
+
+    return attach
+
+
+class Analysis(NamedTuple):
+    """One forward pass: reconstruction ``(N, 3, H, W)`` on [0, 1] (unclipped), likelihood
+    tensors, and what the entropy coder needs (``y``; for the hyperpriors also ``z`` and
+    ``indexes``, and for ``mbt-mean`` the predicted ``means``)."""
+
+    x_hat: Tensor
+    likelihoods: list[Tensor]
+    coding: dict[str, Tensor]
+
+
+def _scale_analysis(model: CompressionModel, y: Tensor, z: Tensor, split_means: bool) -> Analysis:
+    """The hyperprior half of :meth:`analyse` from latents ``y`` and hyper-latents ``z``:
+    ``h_s`` predicts the scales of ``y`` (and, ``split_means``, their means too)."""
+    z_hat, z_lik = model.entropy_bottleneck(z)
+    params = model.h_s(z_hat)
+    scales, means = params.chunk(2, 1) if split_means else (params, None)
+    y_hat, y_lik = model.gaussian_conditional(y, scales, means=means)
+    coding = {"y": y, "z": z, "indexes": model.gaussian_conditional.build_indexes(scales)}
+    if split_means:
+        coding["means"] = means
+    return Analysis(model.g_s(y_hat), [y_lik, z_lik], coding)
+
+
+@network("bls", "bls-ssim", "bls-task")
 class BLSFactorizedPrior(CompressionModel):
     """Factorized-prior codec with the thesis' 4-2-2 strided analysis transform."""
 
@@ -59,6 +104,17 @@ class BLSFactorizedPrior(CompressionModel):
             deconv(filters, 3, kernel_size=9, stride=4),
         )
 
+    @property
+    def downsampling_factor(self) -> int:
+        """The padding multiple: the analysis transform's strides 4 x 2 x 2."""
+        return 4 * 2 * 2
+
+    def analyse(self, x: Tensor) -> Analysis:
+        """See :func:`analyse`."""
+        y = self.g_a(x)
+        y_hat, y_lik = self.entropy_bottleneck(y)
+        return Analysis(self.g_s(y_hat), [y_lik], {"y": y})
+
     def forward(self, x: Tensor) -> dict:
         y_hat, y_likelihoods = self.entropy_bottleneck(self.g_a(x))
         return {"x_hat": self.g_s(y_hat), "likelihoods": {"y": y_likelihoods}}
@@ -72,6 +128,21 @@ class BLSFactorizedPrior(CompressionModel):
         return {"x_hat": self.g_s(y_hat).clamp_(0, 1)}
 
 
+@network("bmhj")
+class ScaleHyperprior192(ScaleHyperprior):
+    """CompressAI's scale hyperprior unchanged (its state dict is the parent's), built from
+    the declared ``filters`` (N) and ``latent_channels`` (M); padding multiple 64."""
+
+    def __init__(self, filters: int, latent_channels: int) -> None:
+        super().__init__(filters, latent_channels)
+
+    def analyse(self, x: Tensor) -> Analysis:
+        """See :func:`analyse`."""
+        y = self.g_a(x)
+        return _scale_analysis(self, y, self.h_a(torch.abs(y)), split_means=False)
+
+
+@network("mbt-mean")
 class MeanScaleHyperprior32(MeanScaleHyperprior):
     """CompressAI's mean-scale hyperprior with hyper transforms that downsample by 2, not 4:
     the third convolution of ``h_a`` and the second of ``h_s`` have stride 1 (same kernels,
@@ -83,21 +154,33 @@ class MeanScaleHyperprior32(MeanScaleHyperprior):
         wide = latent_channels * 3 // 2
         self.h_s[2] = deconv(latent_channels, wide, kernel_size=5, stride=1)
 
+    @property
+    def downsampling_factor(self) -> int:
+        """The padding multiple: ``g_a``'s 2^4 times ``h_a``'s 2 (CompressAI's parent: 2^6)."""
+        return 2 ** (4 + 1)
 
-_BUILDERS = {
-    "bls": lambda arch: BLSFactorizedPrior(arch["filters"]),
-    "bls-ssim": lambda arch: BLSFactorizedPrior(arch["filters"]),
-    "bls-task": lambda arch: BLSFactorizedPrior(arch["filters"]),
-    "bmhj": lambda arch: ScaleHyperprior(arch["filters"], arch["latent_channels"]),
-    "mbt-mean": lambda arch: MeanScaleHyperprior32(arch["filters"], arch["latent_channels"]),
-}
+    def analyse(self, x: Tensor) -> Analysis:
+        """See :func:`analyse`."""
+        y = self.g_a(x)
+        return _scale_analysis(self, y, self.h_a(y), split_means=True)
 
 
 def build_model(name: str) -> CompressionModel:
-    """A freshly initialised network for learned codec ``name`` (a key of ARCHITECTURES)."""
-    if name not in _BUILDERS:
-        raise KeyError(f"unknown learned codec {name!r}; valid: {', '.join(ARCHITECTURES)}")
-    return _BUILDERS[name](ARCHITECTURES[name])
+    """A freshly initialised network for learned codec ``name``: its class from
+    :data:`NETWORKS`, built from its declared ``arch``; one-line KeyError listing the codecs
+    that have a network otherwise."""
+    if name not in NETWORKS:
+        raise KeyError(f"no network for codec {name!r}; codecs with one: {', '.join(NETWORKS)}")
+    return NETWORKS[name](**spec_of(name).arch)
+
+
+@cache
+def arch_record(name: str) -> dict[str, int]:
+    """Learned codec ``name``'s architecture as a fit's meta.json records it and
+    :func:`lcc.codecs.learned.check_meta` compares it: the declared ``arch`` and the padding
+    ``multiple``, read from the built model's ``downsampling_factor`` (built once, remembered).
+    """
+    return {**spec_of(name).arch, "multiple": build_model(name).downsampling_factor}
 
 
 @cache
@@ -117,37 +200,11 @@ def pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
     return F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
 
 
-class Analysis(NamedTuple):
-    """One forward pass: reconstruction ``(N, 3, H, W)`` on [0, 1] (unclipped), likelihood
-    tensors, and what the entropy coder needs (``y``; for the hyperpriors also ``z`` and
-    ``indexes``, and for ``mbt-mean`` the predicted ``means``)."""
-
-    x_hat: Tensor
-    likelihoods: list[Tensor]
-    coding: dict[str, Tensor]
-
-
 def analyse(model: CompressionModel, x: Tensor) -> Analysis:
     """The forward pass of ``model`` (in its current train/eval mode) on padded ``x``, keeping
-    the latents to entropy-code; in eval mode the quantisation equals ``compress()``'s."""
-    y = model.g_a(x)
-    if isinstance(model, BLSFactorizedPrior):
-        y_hat, y_lik = model.entropy_bottleneck(y)
-        return Analysis(model.g_s(y_hat), [y_lik], {"y": y})
-    if isinstance(model, MeanScaleHyperprior):
-        z = model.h_a(y)
-        z_hat, z_lik = model.entropy_bottleneck(z)
-        scales, means = model.h_s(z_hat).chunk(2, 1)
-        y_hat, y_lik = model.gaussian_conditional(y, scales, means=means)
-        indexes = model.gaussian_conditional.build_indexes(scales)
-        coding = {"y": y, "z": z, "indexes": indexes, "means": means}
-        return Analysis(model.g_s(y_hat), [y_lik, z_lik], coding)
-    z = model.h_a(torch.abs(y))
-    z_hat, z_lik = model.entropy_bottleneck(z)
-    scales = model.h_s(z_hat)
-    y_hat, y_lik = model.gaussian_conditional(y, scales)
-    indexes = model.gaussian_conditional.build_indexes(scales)
-    return Analysis(model.g_s(y_hat), [y_lik, z_lik], {"y": y, "z": z, "indexes": indexes})
+    the latents to entropy-code; in eval mode the quantisation equals ``compress()``'s. Each
+    network class of :data:`NETWORKS` defines its own ``analyse``."""
+    return model.analyse(x)
 
 
 def estimated_bits(likelihoods: list[Tensor]) -> Tensor:

@@ -26,7 +26,7 @@ from compressai.models import CompressionModel
 
 from lcc.artifacts import CHECKPOINT, META, MODEL
 from lcc.atomic import atomic_path
-from lcc.codecs.architectures import ARCHITECTURES, build_model, pad_to_multiple
+from lcc.codecs.architectures import arch_record, build_model, pad_to_multiple
 from lcc.codecs.objectives import Criterion, FrozenClassifier, resolve_objective
 from lcc.codecs.registry import objective_of
 from lcc.specs.fit_recipe import learning_rate
@@ -220,7 +220,7 @@ def fit(
     settings = {
         "codec": codec,
         "level": lmbda,
-        "arch": ARCHITECTURES[codec],
+        "arch": arch_record(codec),
         "n_images": len(images),
         "batch_size": batch_size,
         "crop": crop,
@@ -262,7 +262,7 @@ def fit(
     if max_steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
     total_steps = steps_per_epoch * epochs
-    multiple = ARCHITECTURES[codec]["multiple"]
+    multiple = model.downsampling_factor  # the padding multiple, as CompressAI reads it
     for epoch in range(len(rows) + 1, epochs + 1):
         if early["stopped"]:
             break
@@ -382,7 +382,7 @@ def _write_final(
     meta = {
         "codec": codec,
         "level": lmbda,
-        "arch": ARCHITECTURES[codec],
+        "arch": arch_record(codec),
         "epochs": len(rows),
         "steps": steps,
         "stopped_early": stopped,

@@ -1,5 +1,5 @@
-"""Learned codecs (``bls``, ``bmhj``, ``bls-ssim``, ``bls-task``, ``mbt-mean``): trained
-weights, batched coding with real rANS strings."""
+"""Learned codecs (those of :mod:`lcc.specs.codecs` with ``learned=True``): trained weights,
+batched coding with real rANS strings."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from compressai.models import CompressionModel
 
 from lcc.artifacts import META, MODEL
 from lcc.codecs.architectures import (
-    ARCHITECTURES,
     analyse,
+    arch_record,
     build_model,
     coded_bits,
     entropy_modules,
@@ -53,7 +53,7 @@ class LearnedCodec:
         self.batch_size = batch_size
         self.workers = default_workers() if workers is None else workers
         self.min_per_worker = min_per_worker
-        self.multiple = ARCHITECTURES[name]["multiple"]
+        self.multiple = model.downsampling_factor  # padding multiple, as CompressAI reads it
 
     def encode(self, images: np.ndarray, first_index: int = 0) -> EncodeResult:
         """Code uint8 ``(N, H, W, 3)`` images: reconstructions plus estimated and actual bits."""
@@ -108,7 +108,7 @@ def weights_files(weights: str | Path) -> tuple[Path, Path]:
 
 def check_meta(meta: dict, name: str, lmbda: float, source: Path) -> None:
     """Raise a one-line ValueError unless ``meta`` describes codec ``name`` at ``lmbda``."""
-    arch = ARCHITECTURES[name]
+    arch = arch_record(name)
     if meta.get("codec") != name or meta.get("arch") != arch:
         raise ValueError(
             f"checkpoint {source} holds codec {meta.get('codec')!r} with arch "

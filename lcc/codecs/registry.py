@@ -1,5 +1,8 @@
-"""The codec registry: name -> how to build the codec (names, flags and level checks:
-:mod:`lcc.specs.codecs`, re-exported here)."""
+"""The codec registry: name -> how to build the codec. Each codec is declared once, in
+:mod:`lcc.specs.codecs` (names, flags, levels, datasets; re-exported here); this module only
+says how to build each from its class: a learned codec from its fit's weights through the
+network class attached to its name (:func:`lcc.codecs.architectures.network`), the others
+from the class whose ``name`` is the codec's."""
 
 from __future__ import annotations
 
@@ -23,22 +26,26 @@ from lcc.specs.codecs import (  # noqa: F401 (re-exported)
     validate,
 )
 
-
-def _simple(cls: type) -> Callable[[object, str | Path | None, str], Codec]:
-    """A builder for a codec that needs neither weights nor a device."""
-    return lambda level, weights, device: cls(level)
-
-
-# name -> (level, weights, device[, seed]) -> Codec; a seeded codec's builder takes the seed.
-BUILDERS: dict[str, Callable[..., Codec]] = {
-    "jpeg": _simple(JpegCodec),
-    **{name: partial(load_learned, name) for name, spec in CODECS.items() if spec.learned},
-    "noise": lambda level, weights, device, seed: GaussianNoiseCodec(level, seed),
-    "blur": _simple(GaussianBlurCodec),
-    "identity": lambda level, weights, device: IdentityCodec(),
+# The codecs that need no weights, each a class whose ``name`` is the codec's; built with
+# the level (and the seed, for a seeded codec); one whose level is None (the identity) with
+# neither. (Importing load_learned imports lcc.codecs.architectures, whose @network lines
+# attach the learned codecs' networks.)
+CLASSES: dict[str, type] = {
+    cls.name: cls for cls in (JpegCodec, GaussianNoiseCodec, GaussianBlurCodec, IdentityCodec)
 }
-if set(BUILDERS) != set(CODECS):  # every codec of lcc.specs.codecs can be built, no other
-    raise ImportError(f"codec builders {sorted(BUILDERS)} != codecs {sorted(CODECS)}")
+
+
+def _builder(spec: CodecSpec) -> Callable[..., Codec]:
+    """``(level, weights, device[, seed]) -> Codec`` for ``spec``, from :data:`CLASSES` or,
+    for a learned codec, :func:`lcc.codecs.learned.load_learned`."""
+    if spec.learned:
+        return partial(load_learned, spec.name)
+    if spec.name not in CLASSES:
+        raise KeyError(f"codec {spec.name!r} has no class; classes: {', '.join(CLASSES)}")
+    cls = CLASSES[spec.name]
+    if spec.seeded:
+        return lambda level, weights, device, seed: cls(level, seed)
+    return lambda level, weights, device: cls() if level is None else cls(level)
 
 
 def get(
@@ -52,7 +59,7 @@ def get(
     its ``model.pt``) and run on ``device``; a seeded codec draws from ``seed``; the others
     ignore all three."""
     validate(name, level)
-    build = BUILDERS[name]
+    build = _builder(CODECS[name])
     if CODECS[name].seeded:
         return build(level, weights, device, seed)
     return build(level, weights, device)

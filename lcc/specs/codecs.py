@@ -1,11 +1,28 @@
-"""The codecs by name: how to check a level, whether a codec is learned (and what its fit
-minimises) or seeded. Torch-free: planning reads it; :mod:`lcc.codecs.registry` adds how to
-build each codec."""
+"""The codecs by name, each declared once: its level check, display name and level notation,
+whether it is learned (what its fit minimises, which datasets it is fitted on and applied to,
+its network's parameters and parameter count) or seeded. Everything else reads this table:
+:mod:`lcc.codecs.registry` (how to build a codec), :mod:`grid.settings` (the default of
+``codec_datasets``), :mod:`grid.expand` (which datasets get a learned codec's jobs) and
+:mod:`analysis.labels` (names, level notation, which codecs have a rate).
+
+Why the declaration is split from the network. Planning (``grid.plan``, the launcher's dry
+run, status) must load no torch or compressai (tests/test_layering.py), yet it has to know
+every codec's name, levels and datasets, and the fit-codec disk estimate its parameter count.
+So this module, on the torch-free floor :mod:`lcc.specs`, holds the whole declaration as plain
+data, and the torch side attaches to it by name only: a learned codec's network class is
+registered with ``@network("<name>")`` in :mod:`lcc.codecs.architectures` and built as
+``cls(**spec.arch)``; its padding multiple is read from the built model's
+``downsampling_factor``, as CompressAI's ``@register_model`` classes declare it, not written
+here. The two facts the torch-free side cannot compute are checked against the network by
+tests: :attr:`CodecSpec.params` (tests/test_stage_declarations.py) and that every learned
+codec has a network (tests/test_codecs_declared.py). Adding a codec: docs/ARCHITECTURE.md,
+"Adding a codec".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 
 from lcc.specs import levels
@@ -13,38 +30,102 @@ from lcc.specs import levels
 
 @dataclass(frozen=True)
 class CodecSpec:
-    """A registered codec: ``check_level`` validates a level (raising ValueError) without
-    weights or data; ``learned`` codecs need a fit-codec job's weights to be built, and their
-    ``objective`` (:mod:`lcc.codecs.objectives`) is what their fit minimises. A ``seeded``
-    codec draws random numbers (Gaussian noise) from a seed its builder takes as a 4th
-    argument, so its output depends on that seed too."""
+    """A registered codec.
+
+    ``check_level`` validates a level (raising ValueError) without weights or data; a
+    ``rate`` codec writes a bit stream, so its training sets have a bit rate (bpp). ``label``
+    is its display name in figures and tables, ``level_format`` how a level is written there
+    (``str.format`` of the level as ``f"{level:g}"``: ``"q={}"`` gives ``q=20``). ``in_thesis``:
+    the thesis' own codecs, which its claims are about (False: its future work, thesis §6.1,
+    or a stronger codec shown beside them).
+
+    ``learned`` codecs need a fit-codec job's weights to be built; their ``objective``
+    (:mod:`lcc.codecs.objectives`) is what their fit minimises, ``datasets`` the datasets
+    they are fitted on and applied to (the default of setting ``codec_datasets.<name>``),
+    ``arch`` the keyword arguments of their network class (recorded in a fit's meta.json with
+    the padding multiple) and ``params`` its parameter count, entropy models included. A
+    ``seeded`` codec draws random numbers (Gaussian noise) from a seed its builder takes as a
+    4th argument, so its output depends on that seed too.
+    """
 
     name: str
     learned: bool
     check_level: Callable[[object], object]
+    label: str
+    level_format: str = "{}"
+    rate: bool = False
     objective: str | None = None
     seeded: bool = False
+    in_thesis: bool = True
+    datasets: tuple[str, ...] = ()
+    arch: Mapping[str, int] = field(default_factory=dict, hash=False)
+    params: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.label:
+            raise ValueError(f"a codec needs a name and a label, got {self.name!r}, {self.label!r}")
+        learned_only = {"objective": self.objective, "datasets": self.datasets,
+                        "arch": self.arch, "params": self.params}  # fmt: skip
+        if self.learned:
+            needed = {**learned_only, "rate": self.rate}
+            missing = [key for key, value in needed.items() if not value]
+            if missing:
+                raise ValueError(f"learned codec {self.name!r} needs {', '.join(missing)}")
+            return
+        given = [key for key, value in learned_only.items() if value]
+        if given:
+            raise ValueError(f"codec {self.name!r} is not learned; remove {', '.join(given)}")
 
 
-def _learned(name: str, objective: str) -> CodecSpec:
-    """A learned codec: level λ, built from a fit-codec job's weights."""
-    return CodecSpec(name, True, partial(levels.lagrange_multiplier, name), objective)
+def learned(name: str, label: str, objective: str, **fields) -> CodecSpec:
+    """A learned codec: level λ (written ``λ=0.012``), built from a fit-codec job's weights."""
+    check = partial(levels.lagrange_multiplier, name)
+    return CodecSpec(name, True, check, label, "λ={}", True, objective, **fields)
 
 
-CODECS: dict[str, CodecSpec] = {
-    spec.name: spec
-    for spec in (
-        CodecSpec("jpeg", False, levels.jpeg_quality),
-        _learned("bls", "mse"),
-        _learned("bmhj", "mse"),
-        _learned("bls-ssim", "ssim"),  # thesis §6.1, structure-aware
-        _learned("bls-task", "task"),  # thesis §6.1, task-aware
-        _learned("mbt-mean", "mse"),  # a stronger learned codec
-        CodecSpec("noise", False, levels.noise_sigma, seeded=True),
-        CodecSpec("blur", False, levels.blur_kernel),
-        CodecSpec("identity", False, levels.no_level),
-    )
-}
+_BLS = {"arch": {"filters": 128}, "params": 1_753_603}  # the thesis' factorized prior
+_CIFAR = ("cifar10", "synthetic")  # BLS is fitted on CIFAR-10 (thesis ch. 3)
+
+CODECS: dict[str, CodecSpec] = {}
+
+
+def register(spec: CodecSpec) -> CodecSpec:
+    """Enter ``spec`` in :data:`CODECS` under its name; a one-line ValueError if the name is
+    taken. Returns ``spec``."""
+    if spec.name in CODECS:
+        raise ValueError(f"codec {spec.name!r} registered twice; registered: {', '.join(CODECS)}")
+    CODECS[spec.name] = spec
+    return spec
+
+
+for _spec in (
+    CodecSpec("jpeg", False, levels.jpeg_quality, "JPEG", "q={}", rate=True),
+    learned("bls", "BLS", "mse", datasets=_CIFAR, **_BLS),
+    learned(
+        "bmhj",
+        "BMHJ",
+        "mse",
+        datasets=("tinyimagenet", "synthetic-tiny"),  # thesis ch. 3: BMHJ on Tiny ImageNet
+        arch={"filters": 192, "latent_channels": 192},
+        params=10_144_899,
+    ),
+    # Thesis §6.1: BLS fitted on other objectives (structure-aware, task-aware).
+    learned("bls-ssim", "BLS-SSIM", "ssim", in_thesis=False, datasets=_CIFAR, **_BLS),
+    learned("bls-task", "BLS-task", "task", in_thesis=False, datasets=_CIFAR, **_BLS),
+    learned(  # a stronger learned codec (lcc/codecs/architectures.py)
+        "mbt-mean",
+        "Mean-scale hyperprior",
+        "mse",
+        in_thesis=False,
+        datasets=_CIFAR,
+        arch={"filters": 128, "latent_channels": 192},
+        params=7_028_003,
+    ),
+    CodecSpec("noise", False, levels.noise_sigma, "Gaussian noise", "σ={}", seeded=True),
+    CodecSpec("blur", False, levels.blur_kernel, "Gaussian blur", "{0}x{0}"),
+    CodecSpec("identity", False, levels.no_level, "Original"),
+):
+    register(_spec)
 
 
 def spec_of(name: str) -> CodecSpec:
@@ -66,35 +147,35 @@ def is_learned(name: str) -> bool:
     return spec_of(name).learned
 
 
+def learned_names() -> list[str]:
+    """The learned codecs, in registration order."""
+    return [name for name, spec in CODECS.items() if spec.learned]
+
+
 def objective_of(name: str) -> str:
     """The objective a learned codec's fit minimises; a one-line ValueError listing the
     learned codecs for any other name."""
-    learned = [n for n, spec in CODECS.items() if spec.learned]
-    if name not in learned:
-        raise ValueError(f"codec {name!r} cannot be fit; learned codecs: {', '.join(learned)}")
+    names = learned_names()
+    if name not in names:
+        raise ValueError(f"codec {name!r} cannot be fit; learned codecs: {', '.join(names)}")
     return CODECS[name].objective
 
 
-# Parameters of each learned codec's network, entropy models included, as
-# lcc.codecs.architectures.param_count counts them on the built network (tests/test_stage_
-# declarations.py checks they agree): read where torch is not loaded (the fit-codec disk
-# estimate of a launcher's dry run, grid/stages/declared.py).
-LEARNED_PARAMS: dict[str, int] = {
-    "bls": 1_753_603,
-    "bmhj": 10_144_899,
-    "bls-ssim": 1_753_603,
-    "bls-task": 1_753_603,
-    "mbt-mean": 7_028_003,
-}
-
-
 def learned_params(name: str) -> int:
-    """Parameters of learned codec ``name``'s network (:data:`LEARNED_PARAMS`); a one-line
-    KeyError listing the learned codecs for any other name."""
-    if name not in LEARNED_PARAMS:
-        learned = ", ".join(LEARNED_PARAMS)
-        raise KeyError(f"codec {name!r} has no network; learned codecs: {learned}")
-    return LEARNED_PARAMS[name]
+    """Parameters of learned codec ``name``'s network (:attr:`CodecSpec.params`, read where
+    torch is not loaded: the fit-codec disk estimate of a launcher's dry run,
+    grid/stages/declared.py); a one-line KeyError listing the learned codecs for any other
+    name."""
+    names = learned_names()
+    if name not in names:
+        raise KeyError(f"codec {name!r} has no network; learned codecs: {', '.join(names)}")
+    return CODECS[name].params
+
+
+def fitted_datasets(name: str) -> tuple[str, ...]:
+    """The datasets learned codec ``name`` is fitted on and applied to by default
+    (:attr:`CodecSpec.datasets`; setting ``codec_datasets.<name>`` overrides it)."""
+    return spec_of(name).datasets
 
 
 def is_seeded(name: str) -> bool:
