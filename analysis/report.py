@@ -56,6 +56,7 @@ from analysis.html import INDEX_HTML, render_html
 from analysis.images import image_sets
 from analysis.load import Results, load
 from analysis.markdown import INDEX_MD, render_markdown, to_markdown
+from analysis.plan import describe_job
 from analysis.provenance import package_versions, provenance_summary
 from analysis.seeds import epoch_choices, selection_optimism
 from analysis.tables import (
@@ -537,12 +538,12 @@ def _stale_section(results: Results, out: Path) -> list[Block]:
     rerun; their rows are in the tables above."""
     if results.plan is None:
         return []
-    jobs = list(results.plan.jobs.values())
+    jobs = results.plan.jobs
     stale = stale_jobs(jobs, results.results_root)
     rows = [
-        {**results.plan.describe_job(job), "changed": ", ".join(stale[job["signature"]])}
+        {**describe_job(results.plan, job), "changed": ", ".join(stale[job.signature])}
         for job in jobs
-        if job["signature"] in stale
+        if job.signature in stale
     ]
     columns = ["stage", "label", "signature", "changed"]
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
@@ -603,7 +604,7 @@ def _figure_section(
 def _usage_section(results: Results, out: Path) -> list[Block]:
     """What the planned jobs used per stage (grid/usage.py), from the attempts recorded so
     far: the report may run before every job has ended."""
-    jobs = list(results.plan.jobs.values()) if results.plan else []
+    jobs = results.plan.jobs if results.plan else []
     usage = stage_usage(jobs, results.results_root)
     pd.DataFrame([asdict(u) for u in usage]).to_csv(out / "usage.csv", index=False)
     frame = pd.DataFrame([u.cells() for u in usage], columns=list(USAGE_COLUMNS))
