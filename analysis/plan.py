@@ -4,8 +4,8 @@ its rows.
 The plan is grid's one :class:`grid.plan.Plan` (``plan.json``, where :func:`grid.plan.plan_path`
 says), read back with :func:`read_plan`. :func:`describe_job` turns a job into the cell it fills
 (dataset, arch, training set, seed...), reading a job's upstream train job for the fields an
-evaluate config does not carry. :func:`rows_table` is the table a job's rows go to, from its
-stage's declaration (grid/stages/declared.py, analysis/declared.py).
+evaluate config does not carry. :func:`rows_table` is the table a job's rows go to, as its
+stage declares it (:data:`grid.stage_table.STAGE_TABLES`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import analysis.declared  # noqa: F401  (declares the select and report stages)
-import grid.stages.declared  # noqa: F401  (declares grid's own stages)
 from grid.job import Job
 from grid.plan import Plan, read_launched
-from grid.stages.registry import declaration
+from grid.stage_table import STAGE_TABLES
 
 CELL_COLUMNS = (
     "stage",
@@ -36,11 +34,18 @@ CELL_COLUMNS = (
 
 
 def rows_table(stage: str) -> str | None:
-    """The table a job of ``stage`` writes its rows to, the first of its declaration's tables
-    (a planned job without rows there is missing); None for a stage that writes no rows
-    (prepare-cifar10c, report) or that this process does not know (a plugin's)."""
-    declared = declaration(stage)
-    return declared.tables[0] if declared is not None and declared.tables else None
+    """The table a job of ``stage`` writes its rows to, the first of the tables the stage
+    declares (a planned job without rows there is missing); None for a stage that writes no
+    rows (prepare-cifar10c, report) or that this process does not know (a plugin's not
+    imported).
+
+    Read live from :data:`grid.stage_table.STAGE_TABLES`, the tables every declaration
+    (grid/stages/declared.py, analysis/declared.py) is checked against and a plugin's
+    :func:`grid.stages.registry.declare` enters, without importing those declarations: they
+    load lcc.data's corruption stack (scipy, scikit-image), about 0.6 s on every analysis import.
+    """
+    tables = STAGE_TABLES.get(stage, ())
+    return tables[0] if tables else None
 
 
 def describe_job(plan: Plan, job: Job) -> dict[str, Any]:

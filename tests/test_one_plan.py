@@ -10,12 +10,21 @@ from pathlib import Path
 
 import pytest
 
+import analysis.declared  # noqa: F401  (declares select and report)
+import grid.stages.declared  # noqa: F401  (declares grid's own stages)
 from analysis.load import load
 from analysis.plan import describe_job, read_plan, rows_table
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
 from grid.job import Job
 from grid.plan import Plan, plan_path, read_launched
-from grid.stages.registry import DECLARED, Declaration, declaration
+from grid.stages.registry import (
+    DECLARED,
+    STAGE_ORDER,
+    STAGE_TABLES,
+    STAGE_VERSIONS,
+    declare,
+    get_declared,
+)
 
 # The module (``grid.plan`` the attribute is the planning function, grid/__init__.py).
 PLAN_MODULE = importlib.import_module("grid.plan")
@@ -61,13 +70,21 @@ def test_an_evaluate_job_is_described_by_the_training_it_reads(tmp_path: Path) -
     assert cell["arch"] is not None and cell["train_set"] is not None
 
 
-def test_the_table_of_a_stage_is_its_declarations_first(monkeypatch) -> None:
-    for stage in ("encode", "train", "evaluate", "select", "check-codec"):
-        assert rows_table(stage) == declaration(stage).tables[0]
+def test_the_table_of_a_stage_is_its_declarations_first() -> None:
+    for name in STAGE_ORDER:
+        tables = get_declared(name).tables
+        assert rows_table(name) == (tables[0] if tables else None)
     assert rows_table("prepare-cifar10c") is None and rows_table("report") is None
     assert rows_table("no-such-stage") is None
-    monkeypatch.setitem(DECLARED, "toy-plugin", Declaration("toy-plugin", ("codec_fit",)))
-    assert rows_table("toy-plugin") == "codec_fit"  # a plugin's declaration, nothing else
+
+
+def test_a_plugin_stage_fills_the_table_it_declares() -> None:
+    try:
+        declare("toy-plugin", version=1, tables=("codec_fit",))
+        assert rows_table("toy-plugin") == "codec_fit"
+    finally:
+        for table in (STAGE_VERSIONS, STAGE_TABLES, DECLARED):
+            table.pop("toy-plugin", None)
 
 
 @pytest.mark.parametrize("key", ["sweep", "settings", "jobs"])
