@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.plan import Plan
+from grid.plan import Plan
 from grid.store.folder import JobFolder
 from grid.store.rows import RowFile
 
@@ -30,7 +30,8 @@ def bad_file(
     folder = JobFolder(root, file.stage, file.signature)
     label = (folder.read_spec() or {}).get("label")
     if label is None and plan is not None:
-        label = plan.jobs.get(file.signature, {}).get("label")
+        planned = plan.by_signature.get(file.signature)
+        label = planned.label if planned else None
     job = f"{file.stage} job {file.signature} ({label or 'label unknown'})"
     if superseded:
         return BadResultFile(

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.plan import STAGE_TABLES, Plan
+from analysis.plan import describe_job, rows_table
+from grid.plan import Plan
 from grid.store.folder import JobFolder
 
 RUN_KEYS = ["arch", "dataset", "train_set"]
@@ -92,11 +93,11 @@ def missing_cells(missing: pd.DataFrame, plan: Plan | None, results_root: Path) 
     ``failed.json``; blank when it never failed, e.g. it was not submitted).
     """
     rowless = []
-    for job in plan.jobs.values() if plan else []:
-        if job["stage"] in STAGE_TABLES or job["stage"] == REPORT_STAGE:
+    for job in plan.jobs if plan else []:
+        if rows_table(job.stage) or job.stage == REPORT_STAGE:
             continue
         if not JobFolder.of(results_root, job).is_done():
-            rowless.append({**plan.describe_job(job), "reason": "not run"})
+            rowless.append({**describe_job(plan, job), "reason": "not run"})
     parts = [frame for frame in (missing, pd.DataFrame(rowless)) if len(frame)]
     cells = pd.concat(parts, ignore_index=True) if parts else missing.copy()
     cells["error"] = [

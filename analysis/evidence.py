@@ -45,6 +45,7 @@ import pandas as pd
 
 from analysis.accuracy import accuracy_metric
 from analysis.load import Results
+from analysis.plan import describe_job
 from analysis.row_files import read_row_files
 from analysis.view import table_files
 from lcc.evaluate.holdout import JUDGE, check_part, in_part, part_mask
@@ -381,9 +382,9 @@ class _Routes:
     def may_hold(self, plan, signature: str) -> bool:
         """Whether an evaluate job's file can hold a model of an arm (by the plan, unopened;
         True without arms, without a plan or for a job the plan does not describe)."""
-        if self.every_model or plan is None or signature not in plan.jobs:
+        if self.every_model or plan is None or signature not in plan.by_signature:
             return True
-        cell = plan.describe_job(plan.jobs[signature])
+        cell = describe_job(plan, plan.by_signature[signature])
         if cell.get("arch") is None or cell.get("train_set") is None:
             return True
         return bool(self.of(str(cell["arch"]), str(cell["dataset"]), str(cell["train_set"])))

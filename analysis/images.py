@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.plan import Plan
+from analysis.plan import describe_job
+from grid.plan import Plan
 from grid.store.folder import JobFolder
 
 IMAGE_SET_COLUMNS = ["dataset", "split", "codec", "level", "signature", "images_path"]
@@ -28,7 +29,7 @@ def image_sets(plan: Plan | None, results_root: Path) -> pd.DataFrame:
     for job in plan.jobs_of("encode") if plan else []:
         path = JobFolder.of(results_root, job).images
         if path.exists():
-            cell = plan.describe_job(job)
+            cell = describe_job(plan, job)
             rows.append({**{k: cell[k] for k in IMAGE_SET_COLUMNS[:5]}, "images_path": str(path)})
     frame = pd.DataFrame(rows, columns=IMAGE_SET_COLUMNS)
     return frame.astype({"level": "float64"})

@@ -30,9 +30,10 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analysis.plan import CELL_COLUMNS, STAGE_TABLES, Plan, read_plan
+from analysis.plan import CELL_COLUMNS, describe_job, read_plan, rows_table
 from analysis.row_files import read_row_files
 from analysis.view import table_files
+from grid.plan import Plan
 from grid.store.folder import JobFolder
 from grid.store.schemas import TABLES
 
@@ -190,13 +191,13 @@ def missing_jobs(plan: Plan, tables: dict[str, pd.DataFrame], results_root: Path
     """
     present = {name: set(map(str, frame["signature"].unique())) for name, frame in tables.items()}
     rows = []
-    for job in plan.jobs.values():
-        table = STAGE_TABLES.get(job["stage"])
-        if table is None or job["signature"] in present[table]:
+    for job in plan.jobs:
+        table = rows_table(job.stage)
+        if table is None or job.signature in present[table]:
             continue
         reason = _absence_reason(JobFolder.of(results_root, job), table)
         if reason:
-            rows.append({**plan.describe_job(job), "reason": reason})
+            rows.append({**describe_job(plan, job), "reason": reason})
     return pd.DataFrame(rows, columns=list(MISSING_COLUMNS)) if rows else empty_missing()
 
 

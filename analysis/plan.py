@@ -1,24 +1,21 @@
-"""The launcher's ``plan.json``: the sweep's settings and every planned job, described as cells.
+"""A launched plan read as cells: which planned job fills which cell, and which table holds
+its rows.
 
-``results/<sweep>/plan.json`` is ``{"sweep": name, "settings": {...}, "jobs": [Job.to_dict()]}``.
-:func:`describe_job` turns a job into the cell it fills (dataset, arch, training set, seed...),
-reading a job's upstream train job for the fields an evaluate config does not carry.
+The plan is grid's one :class:`grid.plan.Plan` (``plan.json``, where :func:`grid.plan.plan_path`
+says), read back with :func:`read_plan`. :func:`describe_job` turns a job into the cell it fills
+(dataset, arch, training set, seed...), reading a job's upstream train job for the fields an
+evaluate config does not carry. :func:`rows_table` is the table a job's rows go to, as its
+stage declares it (:data:`grid.stage_table.STAGE_TABLES`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grid import stage_table
-
-# The table each stage writes its rows to (a planned job without rows there is missing);
-# declared in grid.stage_table.
-STAGE_TABLES: dict[str, str] = {
-    name: tables[0] for name, tables in stage_table.STAGE_TABLES.items() if tables
-}
+from grid.job import Job
+from grid.plan import Plan, read_launched
+from grid.stage_table import STAGE_TABLES
 
 CELL_COLUMNS = (
     "stage",
@@ -36,61 +33,51 @@ CELL_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A sweep's plan: its name, resolved settings and jobs by signature (in plan order)."""
+def rows_table(stage: str) -> str | None:
+    """The table a job of ``stage`` writes its rows to, the first of the tables the stage
+    declares (a planned job without rows there is missing); None for a stage that writes no
+    rows (prepare-cifar10c, report) or that this process does not know (a plugin's not
+    imported).
 
-    sweep: str
-    settings: dict[str, Any]
-    jobs: dict[str, dict[str, Any]]
+    Read live from :data:`grid.stage_table.STAGE_TABLES`, the tables every declaration
+    (grid/stages/declared.py, analysis/declared.py) is checked against and a plugin's
+    :func:`grid.stages.registry.declare` enters, without importing those declarations: they
+    load lcc.data's corruption stack (scipy, scikit-image), about 0.6 s on every analysis import.
+    """
+    tables = STAGE_TABLES.get(stage, ())
+    return tables[0] if tables else None
 
-    @classmethod
-    def read(cls, path: Path) -> Plan:
-        """Parse ``plan.json``; a one-line error when a required key is absent."""
-        data = json.loads(Path(path).read_text())
-        for key in ("sweep", "settings", "jobs"):
-            if key not in data:
-                raise KeyError(f"{path} lacks key {key!r}; expected sweep, settings, jobs")
-        jobs = {job["signature"]: job for job in data["jobs"]}
-        return cls(sweep=data["sweep"], settings=data["settings"], jobs=jobs)
 
-    def jobs_of(self, stage: str) -> list[dict[str, Any]]:
-        """The planned jobs of ``stage``, in plan order."""
-        return [job for job in self.jobs.values() if job["stage"] == stage]
-
-    def input_job(self, job: dict[str, Any], role: str) -> dict[str, Any] | None:
-        """The first planned job filling ``role`` of ``job`` (None when absent from the plan)."""
-        signatures = job.get("inputs", {}).get(role, [])
-        return self.jobs.get(signatures[0]) if signatures else None
-
-    def describe_job(self, job: dict[str, Any]) -> dict[str, Any]:
-        """The cell a job fills, as a dict with keys :data:`CELL_COLUMNS` (None where n/a)."""
-        cell: dict[str, Any] = dict.fromkeys(CELL_COLUMNS)
-        cell.update(stage=job["stage"], signature=job["signature"], label=job.get("label", ""))
-        config = job.get("config", {})
-        if job["stage"] in ("evaluate", "fourier"):
-            train = self.input_job(job, "model")
-            config = train.get("config", {}) if train else {}
-        dataset = config.get("dataset")
-        cell["dataset"] = dataset.get("name") if isinstance(dataset, dict) else dataset
-        cell["split"] = config.get("split")
-        cell["codec"] = config.get("codec")
-        cell["level"] = config.get("level")
-        if "train_set" in config:
-            train_set = config["train_set"]
-            cell.update(
-                arch=config.get("arch"),
-                seed=config.get("seed"),
-                train_set=train_set.get("label"),
-                codec=train_set.get("codec"),
-                level=train_set.get("level"),
-                joined=bool(train_set.get("joined", False)),
-                control_for=train_set.get("control_for"),
-            )
-        return cell
+def describe_job(plan: Plan, job: Job) -> dict[str, Any]:
+    """The cell ``job`` of ``plan`` fills, as a dict with keys :data:`CELL_COLUMNS` (None
+    where n/a)."""
+    cell: dict[str, Any] = dict.fromkeys(CELL_COLUMNS)
+    cell.update(stage=job.stage, signature=job.signature, label=job.label)
+    config = job.config
+    if job.stage in ("evaluate", "fourier"):
+        train = plan.input_job(job, "model")
+        config = train.config if train else {}
+    dataset = config.get("dataset")
+    cell["dataset"] = dataset.get("name") if isinstance(dataset, dict) else dataset
+    cell["split"] = config.get("split")
+    cell["codec"] = config.get("codec")
+    cell["level"] = config.get("level")
+    if "train_set" in config:
+        train_set = config["train_set"]
+        cell.update(
+            arch=config.get("arch"),
+            seed=config.get("seed"),
+            train_set=train_set.get("label"),
+            codec=train_set.get("codec"),
+            level=train_set.get("level"),
+            joined=bool(train_set.get("joined", False)),
+            control_for=train_set.get("control_for"),
+        )
+    return cell
 
 
 def read_plan(results_dir: Path) -> Plan | None:
-    """The plan of the sweep in ``results_dir`` (``results/<sweep>``), or None without one."""
-    path = Path(results_dir) / "plan.json"
-    return Plan.read(path) if path.exists() else None
+    """The plan the sweep in ``results_dir`` (``results/<sweep>``) was last launched with, or
+    None without one."""
+    results_dir = Path(results_dir)
+    return read_launched(results_dir.parent, results_dir.name)

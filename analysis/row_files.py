@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.bad_files import bad_file
-from analysis.plan import Plan
+from grid.plan import Plan
 from grid.store.rows import RowFile
 from grid.store.schemas import SCHEMA_VERSION, full_schema
 

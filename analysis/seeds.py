@@ -25,6 +25,14 @@ from lcc.evaluate.holdout import JUDGE, SELECT
 
 # Columns describing a run that travel along with it.
 RUN_COLUMNS = [*RUN_KEYS, "codec", "level", "joined"]
+# The tie-breaking rules of :func:`best_epoch` (with the train loop's held-out choice of
+# ``best.pt``, lcc.evaluate.holdout) and :func:`choose_seeds`, as the report states them.
+BEST_EPOCH_RULE = (
+    "Best epoch: the earliest epoch reaching the maximum clean accuracy, on the selection half "
+    "of the test images for `best.pt` and everything evaluated from it, on all test images for "
+    "the thesis' in-sample figures (NaN epochs never win)."
+)
+BEST_SEED_RULE = "Best of seeds: the smallest seed reaching the maximum clean accuracy."
 
 
 def best_epoch(train_curve: pd.DataFrame, part: str | None = None) -> pd.DataFrame:

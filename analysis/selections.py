@@ -52,6 +52,13 @@ CELL_KEYS = ["corruption", "severity"]
 SCOPE = ["arch", "dataset"]
 SELECTION_COLUMNS = [field.name for field in SELECTION]
 REFUSED_COLUMNS = [*SCOPE, "method", "codec", "corruption", "severity", "reason"]
+# Scores are compared after rounding to this many decimals, so equal sums added in a different
+# order tie; tied levels rank the smaller numeric level first (:func:`rank_levels`).
+SCORE_DECIMALS = 12
+TIE_RULE = (
+    f"BDA / BDAD / BDADS: scores compared after rounding to {SCORE_DECIMALS} decimals; tied "
+    "levels are ranked smaller numeric level first."
+)
 
 
 def check_methods(methods: list[str] | tuple[str, ...]) -> None:
@@ -145,7 +152,7 @@ def rank_levels(
         score="mean", n_cells="size"
     )
     scores = scores.reset_index()
-    scores["_key"] = scores["score"].round(12)
+    scores["_key"] = scores["score"].round(SCORE_DECIMALS)
     scores = scores.sort_values(
         [*group, "_key", "level"], ascending=[True] * len(group) + [False, True], kind="stable"
     )

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from grid.job import Job
+from grid.plan import Plan, plan_path
 from grid.store.files import atomic_write_parquet
 from grid.store.folder import JobFolder
 from grid.store.rows import to_table, view_path
@@ -372,11 +373,8 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
                     )
         for codec in spec.joined:
             jobs += _joined(root, sweep, spec, dataset, codec, encodes)
-    plan = {
-        "sweep": sweep,
-        "settings": {sweep: {"synthetic": True, "seeds": spec.seeds}},  # per part (grid.plan)
-        "jobs": [job.to_dict() for job in jobs],
-    }
-    (Path(root) / sweep).mkdir(parents=True, exist_ok=True)
-    (Path(root) / sweep / "plan.json").write_text(json.dumps(plan))
+    plan = Plan(sweep, {sweep: {"synthetic": True, "seeds": spec.seeds}}, jobs)  # per part
+    path = plan_path(root, sweep)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(plan.to_json())
     return Path(root) / sweep

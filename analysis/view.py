@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.plan import Plan
+from grid.plan import Plan
 from grid.store.folder import JobFolder
 from grid.store.rows import RowFile, sweep_row_files
 
@@ -46,7 +46,8 @@ def table_files(
     done = _done_check(root)
     current, stale = [], []
     for file in sweep_row_files(root, sweep, table):
-        in_plan = plan is None or plan.jobs.get(file.signature, {}).get("stage") == file.stage
+        planned = plan.by_signature.get(file.signature) if plan is not None else None
+        in_plan = plan is None or (planned is not None and planned.stage == file.stage)
         if (in_plan or include_superseded) and done(file):
             (current if in_plan else stale).append(file)
     if not include_superseded:

@@ -1,13 +1,16 @@
 """A sweep's plan: its settings and its DAG of jobs, grouped for submission, and ``plan.json``.
 
-Torch-free (tests/test_layering.py): status and cancel read the last launched plan back with
-:func:`read_launched` without importing lcc. Planning a sweep is :func:`grid.planner.plan`.
+The one :class:`Plan` of the suite: the launcher writes it, status, cancel and the analysis
+read it back (:func:`read_launched`; analysis/plan.py describes its jobs as cells). Torch-free
+(tests/test_layering.py): reading it imports no lcc. Planning a sweep is
+:func:`grid.planner.plan`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +56,8 @@ def chain_lengths(jobs: list[Job]) -> dict[str, int]:
 
 @dataclass
 class Plan:
-    """A sweep's resolved settings (per part) and its jobs, upstream first."""
+    """A sweep's resolved settings (per part) and its jobs, upstream first (not changed once
+    the plan is made: :attr:`by_signature` is computed once)."""
 
     sweep: str
     settings: dict[str, dict[str, Any]]
@@ -62,9 +66,19 @@ class Plan:
     # (grid/sources.py); no part of any job's signature.
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def by_signature(self) -> dict[str, Job]:
+        """Signature -> planned job, in plan order."""
         return {job.signature: job for job in self.jobs}
+
+    def jobs_of(self, stage: str) -> list[Job]:
+        """The planned jobs of ``stage``, in plan order."""
+        return [job for job in self.jobs if job.stage == stage]
+
+    def input_job(self, job: Job, role: str) -> Job | None:
+        """The first planned job filling ``role`` of ``job`` (None when absent from the plan)."""
+        signatures = job.inputs.get(role, ())
+        return self.by_signature.get(signatures[0]) if signatures else None
 
     @property
     def run_settings(self) -> dict[str, Any]:
@@ -88,8 +102,8 @@ class Plan:
         return [Group(stage, r, tuple(keyed[(r, stage)])) for r, stage in order]
 
     def to_json(self) -> str:
-        """``plan.json``: sweep, settings per part and their sources, every job (read by
-        analysis.report)."""
+        """``plan.json``: sweep, settings per part and their sources, every job (read back by
+        :func:`read_launched`)."""
         body = {
             "sweep": self.sweep,
             "settings": self.settings,
@@ -101,8 +115,12 @@ class Plan:
     @classmethod
     def from_json(cls, text: str) -> Plan:
         """Inverse of :meth:`to_json`; ValueError when a job's signature no longer matches
-        its spec (the plan was written by a suite that hashed jobs differently)."""
+        its spec (the plan was written by a suite that hashed jobs differently), a one-line
+        KeyError when a required key is absent."""
         body = json.loads(text)
+        for key in ("sweep", "settings", "jobs"):
+            if key not in body:
+                raise KeyError(f"{PLAN_FILE} lacks key {key!r}; expected sweep, settings, jobs")
         jobs = [Job.from_dict(spec) for spec in body["jobs"]]
         return cls(body["sweep"], body["settings"], jobs, body.get("sources", {}))
 

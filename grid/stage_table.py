@@ -31,7 +31,7 @@ STAGE_VERSIONS: dict[str, int] = {
 
 # The result tables each stage writes its rows to (grid/store/schemas.py), declared once:
 # analysis reads this to know which table a planned job fills (the first: a job without rows
-# there is missing, analysis.plan.STAGE_TABLES; evaluate's predictions are read on demand).
+# there is missing, analysis.plan.rows_table; evaluate's predictions are read on demand).
 STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "fit-codec": ("codec_fit",),
     "gate-reference": ("codec_gate",),

@@ -12,7 +12,7 @@ import pytest
 from analysis.accuracy import with_accuracy
 from analysis.load import Results, load
 from analysis.one_launch import ADVICE, MixedLaunchesError, check_one_launch
-from analysis.plan import Plan
+from analysis.plan import describe_job
 from analysis.seeds import best_epoch, best_of_seeds, choose_seeds, seed_summary
 from analysis.selections import bda, bdads, select_levels, selection_rows
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
@@ -53,7 +53,7 @@ def two_launches(tmp_path_factory) -> tuple[Results, dict[str, tuple[str, str]]]
     pairs = {}
     for stage, table in (("train", "train_curve"), ("evaluate", "evaluation")):
         job = planned(sweep, stage)[0]
-        pairs[table] = (job["signature"], earlier_launch_of(sweep, job).signature)
+        pairs[table] = (job.signature, earlier_launch_of(sweep, job).signature)
     return load(sweep, include_superseded=True), pairs
 
 
@@ -123,11 +123,11 @@ def test_the_message_counts_the_other_mixed_cells(tmp_path: Path) -> None:
 def test_no_shipped_sweep_plans_two_jobs_of_one_cell(name: str) -> None:
     """The cell of :mod:`analysis.one_launch` fits every sweep: rows of one launch pass, the
     thesis sweep's trainings and evaluations of one model with other eval sets included."""
-    jobs = Plan(name, {}, {job.signature: job.to_dict() for job in plan(name).jobs})
+    the_plan = plan(name)
     for stage in ("train", "evaluate"):
         rows = [
-            {**jobs.describe_job(job), "eval_set": eval_set}
-            for job in jobs.jobs_of(stage)
-            for eval_set in job["config"]["eval_sets"]
+            {**describe_job(the_plan, job), "eval_set": eval_set}
+            for job in the_plan.jobs_of(stage)
+            for eval_set in job.config["eval_sets"]
         ]
         check_one_launch(pd.DataFrame(rows), f"{name} {stage}")

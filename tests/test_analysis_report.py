@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 
 import analysis.stages  # noqa: F401  (registers the select and report stages)
+from analysis import catalogue
+from analysis.catalogue import FIGURES, HEADLINE
 from analysis.html import table_html
 from analysis.load import load
-from analysis.report import FIGURES, main, write_report
+from analysis.report import main, write_report
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
 from grid.context import JobContext
 from grid.job import Job
@@ -162,6 +164,18 @@ def test_report_lists_missing_cells_and_draws_every_figure(sweep_dir, report_pri
     assert "jpeg" not in set(ranked.query("arch == 'vgg11'")["codec"])
     assert "jpeg" in set(ranked.query("arch == 'vgg11-5'")["codec"])  # complete there
     assert json.loads((sweep_dir / "report" / "settings.json").read_text())["demo"]["seeds"] == 2
+
+
+def test_the_report_opens_with_the_headline_and_lists_each_item_once(sweep_dir, report_printed):
+    """Claims, codec gate and the headline figures come first, before the bookkeeping
+    (contents, rows, missing cells); every item of the catalogue has one section."""
+    headings = markdown_headings((sweep_dir / "report" / "index.md").read_text())
+    items = [h.split(" — ")[0] for h in headings if " — " in h]
+    assert headings[1] == "Headline" and items[: len(HEADLINE)] == list(HEADLINE)
+    contents_at = next(i for i, h in enumerate(headings) if h.startswith("Contents ("))
+    assert contents_at == 2 + len(HEADLINE)  # the title, "Headline", its items, then Contents
+    assert sorted(items) == sorted(s.name for s in (*catalogue.TABLES, *FIGURES))
+    assert list(_contents(sweep_dir).index) == items  # contents.csv in page order
 
 
 def test_report_page_is_self_contained_and_holds_what_index_md_holds(sweep_dir, report_printed):

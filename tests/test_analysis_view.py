@@ -40,17 +40,16 @@ def sweep(tmp_path: Path) -> Path:
     return write_synthetic_sweep(tmp_path, "s", SweepSpec(seeds=1))
 
 
-def planned(sweep: Path, stage: str) -> list[dict]:
+def planned(sweep: Path, stage: str) -> list[Job]:
     return read_plan(sweep).jobs_of(stage)
 
 
-def earlier_launch_of(sweep: Path, job: dict) -> Job:
+def earlier_launch_of(sweep: Path, job: Job) -> Job:
     """A done job like planned ``job`` but of another config (a launch with other settings),
     with ``job``'s rows under its own signature, published to the sweep's view."""
-    root, table = sweep.parent, TABLE_OF[job["stage"]]
-    inputs = {role: tuple(sigs) for role, sigs in job["inputs"].items()}
-    old = Job(job["stage"], {**job["config"], "epochs": 2}, inputs, label=job["label"])
-    rows = pq.read_table(view_path(root, sweep.name, table, job["stage"], job["signature"]))
+    root, table = sweep.parent, TABLE_OF[job.stage]
+    old = Job(job.stage, {**job.config, "epochs": 2}, job.inputs, label=job.label)
+    rows = pq.read_table(view_path(root, sweep.name, table, job.stage, job.signature))
     signature = pa.array([old.signature] * rows.num_rows, pa.string())
     rows = rows.set_column(rows.schema.get_field_index("signature"), "signature", signature)
     folder = JobFolder.of(root, old)
@@ -74,7 +73,7 @@ def truncate(path: Path) -> None:
 
 
 def test_load_leaves_out_the_view_file_of_a_job_not_in_the_launched_plan(sweep: Path) -> None:
-    trainings = {job["signature"] for job in planned(sweep, "train")}
+    trainings = {job.signature for job in planned(sweep, "train")}
     old = earlier_launch_of(sweep, planned(sweep, "train")[0])
     view = pd.read_parquet(sweep / "train_curve")
     assert set(view["signature"]) == trainings | {old.signature}  # the view holds both launches
@@ -106,16 +105,16 @@ def test_a_view_file_whose_job_is_not_done_is_left_out_and_the_job_listed_missin
 ) -> None:
     job = planned(sweep, "evaluate")[0]
     shutil.rmtree(JobFolder.of(sweep.parent, job).path)  # how a job is rerun: rows stay in view
-    assert view_path(sweep.parent, "s", "evaluation", "evaluate", job["signature"]).exists()
+    assert view_path(sweep.parent, "s", "evaluation", "evaluate", job.signature).exists()
     results = load(sweep)
-    assert job["signature"] not in set(results.evaluation["signature"])
+    assert job.signature not in set(results.evaluation["signature"])
     missing = results.missing.set_index("signature")
-    assert missing.loc[job["signature"], "reason"] == "not run"
+    assert missing.loc[job.signature, "reason"] == "not run"
 
 
 def test_a_truncated_view_file_is_one_line_naming_it_its_job_and_the_rerun(sweep: Path) -> None:
     job = planned(sweep, "evaluate")[1]
-    path = view_path(sweep.parent, "s", "evaluation", "evaluate", job["signature"])
+    path = view_path(sweep.parent, "s", "evaluation", "evaluate", job.signature)
     truncate(path)
     with pytest.raises(BadResultFile) as error:
         load(sweep)
@@ -123,7 +122,7 @@ def test_a_truncated_view_file_is_one_line_naming_it_its_job_and_the_rerun(sweep
     folder = JobFolder.of(sweep.parent, job)
     assert isinstance(error.value, ValueError) and len(message.splitlines()) == 1
     assert message.startswith(f"{path}: unreadable (")
-    assert f"written by evaluate job {job['signature']} ({job['label']})" in message
+    assert f"written by evaluate job {job.signature} ({job.label})" in message
     assert message.endswith(
         f"delete {folder.path} and relaunch: python -m grid.launch sweep=s results={sweep.parent}"
     )
@@ -131,11 +130,11 @@ def test_a_truncated_view_file_is_one_line_naming_it_its_job_and_the_rerun(sweep
 
 def test_a_truncated_file_of_a_job_that_is_not_done_does_not_count(sweep: Path) -> None:
     job = planned(sweep, "train")[0]
-    truncate(view_path(sweep.parent, "s", "train_curve", "train", job["signature"]))
+    truncate(view_path(sweep.parent, "s", "train_curve", "train", job.signature))
     shutil.rmtree(JobFolder.of(sweep.parent, job).path)
     results = load(sweep)
-    assert job["signature"] not in set(results.train_curve["signature"])
-    assert job["signature"] in set(results.missing["signature"])
+    assert job.signature not in set(results.train_curve["signature"])
+    assert job.signature in set(results.missing["signature"])
 
 
 def test_a_truncated_superseded_file_says_to_load_without_superseded_rows(sweep: Path) -> None:
@@ -152,13 +151,13 @@ def test_a_truncated_superseded_file_says_to_load_without_superseded_rows(sweep:
 
 
 def test_without_plan_json_every_view_file_of_a_done_job_counts(sweep: Path) -> None:
-    trainings = {job["signature"] for job in planned(sweep, "train")}
+    trainings = {job.signature for job in planned(sweep, "train")}
     old = earlier_launch_of(sweep, planned(sweep, "train")[0])
     not_done = planned(sweep, "train")[1]
     shutil.rmtree(JobFolder.of(sweep.parent, not_done).path)
     (sweep / "plan.json").unlink()
     results = load(sweep)
-    expected = trainings - {not_done["signature"]} | {old.signature}
+    expected = trainings - {not_done.signature} | {old.signature}
     assert set(results.train_curve["signature"]) == expected
     assert results.plan is None and results.missing.empty
 
@@ -183,7 +182,7 @@ def test_after_a_relaunch_with_other_epochs_load_reads_the_new_launch_only(
         launch.launch([*SMALL, f"results={tmp_path}", f"epochs={epochs}"])
     sweep = tmp_path / "demo_cifar"
     results = load(sweep)
-    trainings = {job["signature"] for job in results.plan.jobs_of("train")}
+    trainings = {job.signature for job in results.plan.jobs_of("train")}
     assert set(results.train_curve["signature"]) == trainings
     assert sorted(results.train_curve["epoch"].unique()) == [1, 2, 3]
     assert len(best_epoch(results.train_curve))

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.report import FIGURES, main
+from analysis.catalogue import FIGURES
+from analysis.report import main
 from grid import sweeps
 from grid.launch import launch
 from grid.planner import plan
