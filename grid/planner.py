@@ -16,7 +16,7 @@ from grid.expand import expand
 from grid.job import Job
 from grid.plan import Plan
 from grid.plugins import DEFAULT_DECLARATIONS, import_plugins
-from grid.profiles import profile_names
+from grid.profiles import profile_path
 from grid.settings import DEFAULTS, SettingsError, apply_overrides, merge, parse_overrides
 from grid.sources import setting_sources
 from grid.validate import validate
@@ -32,7 +32,8 @@ def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, An
     for part in parts:
         declared = sweeps.load(part).SWEEP
         settings = apply_overrides(merge(DEFAULTS, declared), flat)
-        validate(settings, profile_names())
+        validate(settings)
+        profile_path(str(settings["cluster"]))
         _check_retries(settings["retries"])
         settings["corruptions"] = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
         resolved[part] = settings

@@ -109,7 +109,7 @@ def _check_types(settings: Mapping[str, Any]) -> None:
         raise SettingsError(f"encode.seed must be an integer >= 0; got {noise_seed!r}")
 
 
-def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
+def validate(settings: Mapping[str, Any]) -> None:
     """Raise :class:`SettingsError` (one line) for the first bad value in ``settings``."""
     _check_types(settings)
     _check_choices("dataset", settings["datasets"], lcc.data.DATASETS)
@@ -139,9 +139,6 @@ def validate(settings: Mapping[str, Any], clusters: Iterable[str]) -> None:
     _check_choices("eval.precision", [settings["eval"]["precision"]], PRECISIONS)
     _check_choices("executor", [settings["executor"]], EXECUTORS)
     _check_choices("disk_check", [settings["disk_check"]], DISK_CHECKS, "disk_check values")
-    cluster = settings["cluster"]
-    if not (str(cluster).endswith(".toml") and Path(cluster).is_file()):
-        _check_choices("cluster", [cluster], clusters)
     for name in settings["datasets"]:
         image_size = lcc.data.dataset_info(name).image_size
         _check_image_size(name, settings["archs"], image_size)

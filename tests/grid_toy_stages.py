@@ -3,8 +3,10 @@ checkpoints, so the engine's tests exercise scheduling, resume and failure handl
 training anything.
 
 Environment switches (read in the job's process): ``TOY_SLOW_LABEL`` / ``TOY_EPOCH_SECONDS``
-slow the epochs of matching train jobs; ``TOY_KILL_LABEL``: a matching train job kills its
-own process with SIGKILL (a hard crash: no exception, no marker); ``TOY_LEAK_LABEL``: a
+slow the epochs of matching train jobs, which also wait before their first epoch while the
+file ``TOY_HOLD_FILE`` exists (a test releases them by deleting it); ``TOY_KILL_LABEL``: a
+matching train job kills its own process with SIGKILL (a hard crash: no exception, no
+marker); ``TOY_LEAK_LABEL``: a
 matching quick job leaves changed process state behind (torch threads, default dtype, cwd,
 an environment variable, the global RNG), which the next job in the process must not see.
 """
@@ -170,6 +172,10 @@ def train(ctx: JobContext) -> dict[str, pd.DataFrame]:
     if ckpt.exists():
         state = torch.load(ckpt, weights_only=False)
         generator.set_state(state["rng"])
+    hold = os.environ.get("TOY_HOLD_FILE")
+    deadline = time.monotonic() + 300
+    while slow_here and hold and os.path.exists(hold) and time.monotonic() < deadline:
+        time.sleep(0.2)
     for epoch in range(state["epoch"] + 1, cfg["recipe"]["epochs"] + 1):
         time.sleep(epoch_seconds)
         state["value"] = state["value"] + torch.randn(4, generator=generator)

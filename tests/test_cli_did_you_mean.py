@@ -74,3 +74,13 @@ def test_nothing_close_lists_the_valid_names_without_a_guess() -> None:
         "unknown executor 'qqq'; valid executors: auto, slurm, local, fake "
         "(see python -m grid.launch --help)"
     )
+
+
+def test_a_missing_profile_path_is_named_in_full_however_long(tmp_path, capsys) -> None:
+    """A cluster given as a .toml path that does not exist is named whole (a CI machine's
+    temporary folders make such paths long), not cut to fit the line."""
+    missing = tmp_path / ("deep-folder-name-" * 8) / "absent.toml"
+    code = launch.main(["sweep=demo", f"results={tmp_path / 'r'}", f"cluster={missing}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: unknown cluster '{missing}'; valid clusters: default,"), err

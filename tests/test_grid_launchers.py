@@ -84,11 +84,14 @@ def state_of(root: Path, job) -> str:
 def test_two_launchers_with_overlapping_plans_share_their_jobs_and_both_succeed(
     tmp_path: Path, launchers: list[Launcher]
 ) -> None:
-    """The first launcher's slow training takes 2 epochs of 8 s; the second (``seeds=2``),
-    started while it runs, waits for the first's jobs that its own read (before, its select
-    failed with MissingInputError: input evaluate … is not done), and both exit 0: every job
-    of both plans done, each started once, none failed."""
-    slow_env = {"TOY_SLOW_LABEL": SLOW, "TOY_EPOCH_SECONDS": "8"}
+    """The first launcher's slow training is held (``TOY_HOLD_FILE``) until the second
+    (``seeds=2``), started while it runs, says it waits for the first's jobs that its own
+    read (before, its select failed with MissingInputError: input evaluate … is not done);
+    then both exit 0: every job of both plans done, each started once, none failed. The
+    hold, not a sleep, makes the launches overlap however slow the machine."""
+    hold = tmp_path / "hold"
+    hold.touch()
+    slow_env = {"TOY_SLOW_LABEL": SLOW, "TOY_EPOCH_SECONDS": "1", "TOY_HOLD_FILE": str(hold)}
     one, two = planned(tmp_path), planned(tmp_path, "seeds=2")
     slow = next(j for j in one.jobs if j.stage == "train" and SLOW in j.label)
     first = Launcher(tmp_path, "first", **slow_env)
@@ -96,10 +99,13 @@ def test_two_launchers_with_overlapping_plans_share_their_jobs_and_both_succeed(
     first.wait_until(lambda: state_of(tmp_path, slow) == RUNNING)
     second = Launcher(tmp_path, "second", "seeds=2", **slow_env)
     launchers.append(second)
+    waiting = r"waiting for (\d+) jobs that another launcher runs"
+    second.wait_until(lambda: re.search(waiting, second.output()) is not None)
+    hold.unlink()
     assert second.finish() == 0, second.output()[-3000:]
     assert first.finish() == 0, first.output()[-3000:]
 
-    held = re.search(r"waiting for (\d+) jobs that another launcher runs", second.output())
+    held = re.search(waiting, second.output())
     assert held and int(held[1]) > 0, second.output()[-3000:]  # the launches did overlap
     started = re.findall(r"started \S+ ([0-9a-f]{12}) \(", first.output() + second.output())
     assert sorted(started) == sorted(set(one.by_signature) | set(two.by_signature))
