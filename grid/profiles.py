@@ -23,7 +23,7 @@ from grid.cli import SettingsError
 from grid.sbatch_options import check_sbatch
 from grid.stages.registry import STAGE_ORDER
 from grid.store.scheduler import DEFAULT_POLL_S
-from grid.suggest import HELP, unknown
+from grid.suggest import unknown
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "slurm" / "profiles"
 # Where jobs run, settable at the top level, per resource class and per stage.
@@ -187,14 +187,9 @@ def profile_path(name: str) -> Path:
     """The file of cluster profile ``name`` (a profile in slurm/profiles/, or a .toml path);
     a one-line :class:`SettingsError` when there is none (a path is named in full)."""
     path = Path(name) if name.endswith(".toml") else PROFILE_DIR / f"{name}.toml"
-    if path.is_file():
-        return path
-    if name.endswith(".toml"):
-        raise SettingsError(
-            f"unknown cluster {name!r}; valid clusters: {', '.join(profile_names())}, or the "
-            f"path of an existing .toml file (see {HELP})"
-        )
-    raise unknown("cluster", name, profile_names())
+    if not path.is_file():
+        raise unknown("cluster", name, profile_names())
+    return path
 
 
 def _check_keys(where: str, data: dict[str, Any], valid: list[str]) -> None:

@@ -17,6 +17,9 @@ from grid.cli import SettingsError
 
 MAX_LINE = 300  # characters: the longest error line the command line prints
 CLOSEST = 3  # valid names suggested at most
+# Characters of the bad value that count toward MAX_LINE: a longer one (a path) is still shown
+# whole, and does not push the valid names off the line.
+VALUE_BUDGET = 80
 # difflib's similarity ratio (0..1) a valid name needs to be suggested: 0.6, difflib's default.
 CUTOFF = 0.6
 HELP = "python -m grid.launch --help"  # where every key, sweep, executor and profile is listed
@@ -31,19 +34,20 @@ def unknown_line(
     what: str, value: Any, valid: Iterable[Any], plural: str = "", where: str = "", pointer=HELP
 ) -> str:
     """``unknown key 'train.epoch'; did you mean train.epochs? ...``: one line naming ``value``
-    (a ``what``, e.g. ``"key"``), its closest ``valid`` names, all of them when the line stays
-    under :data:`MAX_LINE` characters (``plural``: the plural of ``what`` where it is not
-    ``what + "s"``), and the pointer to ``--help`` (in their place where they do not fit);
+    in full (a ``what``, e.g. ``"key"``), its closest ``valid`` names, all of them when the
+    line stays under :data:`MAX_LINE` characters, a value counting :data:`VALUE_BUDGET` at
+    most (``plural``: the plural of ``what`` where it is not ``what + "s"``), and the pointer
+    to ``--help`` (in their place where they do not fit);
     ``where`` (``"pack"``) follows the value as ``in pack``; ``pointer``: where the valid names
     are listed (``man sbatch`` for sbatch options)."""
     valid = [str(v) for v in valid]
-    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:79] + "…"
+    shown = repr(value)  # in full, however long (a path): the line names the bad value
     head = f"unknown {what} {shown}" + (f" in {where}" if where else "")
     near = closest(value, valid)
     guess = f"; did you mean {', '.join(near)}?" if near else ""
     valid_what = f"{' ' if near else '; '}valid {plural or what + 's'}: "
     line = f"{head}{guess}{valid_what}{', '.join(valid)} (see {pointer})"
-    if len(line) >= MAX_LINE:
+    if len(line) - max(0, len(shown) - VALUE_BUDGET) >= MAX_LINE:
         line = f"{head}{guess}{valid_what}see {pointer}"
     return line
 
