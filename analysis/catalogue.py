@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.accuracy import ACCURACY_RULE, HOLDOUT_RULE
 from analysis.claims import claims_table
-from analysis.completeness import unavailable_runs
+from analysis.completeness import REFUSAL_RULE, unavailable_runs
 from analysis.derived import Derived
 from analysis.evidence import Evidence, evidence_of
 from analysis.figures.accuracy import (
@@ -26,7 +27,7 @@ from analysis.figures.accuracy import (
     training_quality,
 )
 from analysis.figures.codec_fit import codec_fit_data, draw_codec_fit
-from analysis.figures.examples import draw_examples, example_data
+from analysis.figures.examples import NEAREST_LEVEL_RULE, draw_examples, example_data
 from analysis.figures.fourier import draw_fourier, fourier_data
 from analysis.figures.parameters import draw_parameters, parameter_data
 from analysis.figures.rate_distortion import draw_rate_distortion, rate_distortion_data
@@ -48,7 +49,9 @@ from analysis.images import image_sets
 from analysis.load import Results
 from analysis.seeds import BEST_EPOCH_RULE, BEST_SEED_RULE, epoch_choices, selection_optimism
 from analysis.selections import TIE_RULE
+from analysis.stats import DECISION_RULE
 from analysis.tables import (
+    AGREEMENT_RULE,
     gate_table,
     rankings_table,
     table_3_1,
@@ -338,23 +341,12 @@ HEADLINE = ("Claims", "Codec gate", "Figure 3.2", "Figure 3.4", "Figure 4.1")
 # are those of the modules that apply them.
 TIES = (
     BEST_EPOCH_RULE,
-    "Held-out split: a fixed hash of each test image's row puts it in the selection half "
-    "(epochs, seeds and levels are chosen there) or the judged half (the claims and the "
-    "figures' accuracies are measured there); `moved`: the held-out and in-sample choices "
-    "differ (blank where one side has no level).",
-    "Claims: each comparison's estimate is a mean difference over the seeds both arms have and "
-    "the judged images, with one-sided 95 % bounds from the seed-to-seed and image-to-image "
-    "variance (`analysis/stats.py`); a claim holds when every comparison's lower bound clears "
-    "zero, does not hold when one upper bound is below it, and is otherwise undecided with its "
-    "minimum detectable effect (MDE, 80 % power). With one seed per arm nothing is decided.",
+    HOLDOUT_RULE,
+    DECISION_RULE,
     BEST_SEED_RULE,
     TIE_RULE,
-    "Figure 3.3: a codec's level nearest in mean bpp to the anchor column; ties: smaller level.",
-    "Accuracy is top-1 on CIFAR-10 (and `synthetic`), top-5 on Tiny ImageNet (and "
-    "`synthetic-tiny`), as in the thesis.",
-    "Runs with a missing planned job, a NaN accuracy or a seed without a clean row, and "
-    "selection groups with a missing or NaN cell, are refused (listed below), never averaged.",
-    "Tables 4.2 / 4.3: `agrees` compares only levels both this sweep and the thesis ranked "
-    "(Table 4.2 compares the two rankings cut to their common levels, `thesis_level_common`); "
-    "it is blank where that comparison does not exist. `not ranked`: no level of ours there.",
+    NEAREST_LEVEL_RULE,
+    ACCURACY_RULE,
+    REFUSAL_RULE,
+    AGREEMENT_RULE,
 )

@@ -24,6 +24,11 @@ RUN_KEYS = ["arch", "dataset", "train_set"]
 MODEL_KEYS = [*RUN_KEYS, "seed"]
 UNAVAILABLE_COLUMNS = [*RUN_KEYS, "codec", "joined", "control_for", "reason"]
 ON_INCOMPLETE = ("raise", "drop")
+# What this module refuses, as the report states it (analysis/catalogue.py TIES).
+REFUSAL_RULE = (
+    "Runs with a missing planned job, a NaN accuracy or a seed without a clean row, and "
+    "selection groups with a missing or NaN cell, are refused (listed below), never averaged."
+)
 
 # The stage writing the report: it runs last, so it is never a missing cell of its own report.
 REPORT_STAGE = "report"

@@ -216,17 +216,23 @@ def block_html(block: Block, folder: Path, anchor: str | None = None) -> str:
 
 
 def render_html(blocks: list[Block], folder: Path) -> str:
-    """The blocks as one HTML page: the first level-1 heading is its title; the table of
-    contents and a legend come before the first section."""
+    """The blocks as one HTML page: the first level-1 heading is its title; a legend comes
+    before the first section and the table of contents after it, so the page opens on what a
+    reader came for (the report's first section is its headline: analysis/report.py)."""
     anchors = _anchors(blocks)
     title = next((plain(b.text) for b in blocks if isinstance(b, Heading) and b.level == 1), "")
     parts = []
-    toc = [toc_html(blocks, anchors), LEGEND]
+    sections = 0
     for i, block in enumerate(blocks):
-        if toc and isinstance(block, Heading) and block.level == 2:
-            parts += toc  # before the first section
-            toc = []
+        if isinstance(block, Heading) and block.level == 2:
+            sections += 1
+            if sections == 1:
+                parts.append(LEGEND)
+            elif sections == 2:
+                parts.append(toc_html(blocks, anchors))
         parts.append(block_html(block, folder, anchors.get(i)))
+    if sections < 2:  # a page of one section (or none) still gets its contents, at the end
+        parts.append(toc_html(blocks, anchors))
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n"

@@ -117,6 +117,15 @@ ALPHA = 0.05  # one-sided
 POWER = 0.80
 ONE_SEED = "one seed per arm: training noise unmeasured"
 ONE_IMAGE = "one test image: test-image sampling unmeasured"
+# The decision rule of this module, as the report states it (analysis/catalogue.py TIES).
+DECISION_RULE = (
+    "Claims: each comparison's estimate is a mean difference over the seeds both arms have and "
+    f"the judged images, with one-sided {(1 - ALPHA) * 100:.0f} % bounds from the seed-to-seed and "
+    "image-to-image variance (`analysis/stats.py`); a claim holds when every comparison's lower "
+    "bound clears zero, does not hold when one upper bound is below it, and is otherwise "
+    f"undecided with its minimum detectable effect (MDE, {POWER * 100:.0f} % power). With one "
+    "seed per arm nothing is decided."
+)
 
 
 @dataclass(frozen=True)

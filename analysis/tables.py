@@ -22,6 +22,14 @@ from lcc.specs.bd import bd_psnr, bd_rate, local_reference
 from lcc.specs.models import get_spec, thesis_param_table
 
 SCOPE = ["arch", "dataset"]
+# How the ranking tables compare rankings (:func:`_agreement`), as the report states it
+# (analysis/catalogue.py TIES).
+AGREEMENT_RULE = (
+    "Tables 4.2 / 4.3: `agrees` compares only levels both this sweep and the thesis ranked "
+    "(Table 4.2 compares the two rankings cut to their common levels, `thesis_level_common`); "
+    "it is blank where that comparison does not exist. `not ranked`: no level of ours there. "
+    "`moved`: the held-out and in-sample choices differ (blank where one side has no level)."
+)
 
 
 def table_3_1(rate_distortion: pd.DataFrame) -> pd.DataFrame:

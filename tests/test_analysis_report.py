@@ -285,6 +285,10 @@ def test_report_without_corrupted_evaluation_says_chapter_4_is_absent_and_why(tm
     toc = page[page.index('<nav class="toc">') : page.index("</nav>")]
     assert '<li class="absent"><a href="#figure-4-1-bda-mean-accuracy' in toc  # greyed, marked
     assert '<li><a href="#figure-3-2-rate-distortion' in toc  # drawn: not marked
+    # The page opens on the headline; the contents list follows it, before the bookkeeping.
+    headline, nav = page.index('<h2 id="headline">'), page.index('<nav class="toc">')
+    assert page.index('<p class="legend">') < headline < nav
+    assert nav < page.index("<h2 ", headline + 1)
 
 
 def test_report_of_a_sweep_without_rows_lists_every_job_missing_and_draws_nothing(tmp_path):

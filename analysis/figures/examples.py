@@ -15,6 +15,11 @@ import pandas as pd
 from analysis.figures.common import new_figure, require_rows, save
 from analysis.labels import codec_name, level_text, rate_codecs, thesis_learned_codecs
 
+# The column rule of the module docstring, as the report states it (analysis/catalogue.py TIES).
+NEAREST_LEVEL_RULE = (
+    "Figure 3.3: a codec's level nearest in mean bpp to the anchor column; ties: smaller level."
+)
+
 COLUMNS = [
     "dataset",
     "row",
