@@ -35,6 +35,7 @@ from grid.store.files import atomic_write_parquet, no_space_error
 from grid.store.folder import ClaimedElsewhere, JobFolder
 from grid.store.provenance import provenance, slurm_job_id
 from grid.store.rows import publish, supersede, to_table
+from lcc.malloc import keep_buffers_in_heap
 
 log = logging.getLogger("grid")
 
@@ -214,7 +215,8 @@ def isolated_job(threads: int | None) -> Iterator[None]:
     """Run one job of several in the same process as if it had the process to itself.
 
     On entry the process-wide state a stage may read or change is put in the state of a fresh
-    process: ``threads`` torch intra-op threads (:func:`set_threads`), default dtype float32,
+    process: glibc keeps large buffers in the heap (:mod:`lcc.malloc`; set once, never undone),
+    ``threads`` torch intra-op threads (:func:`set_threads`), default dtype float32,
     gradients on, deterministic algorithms, anomaly mode and cuDNN benchmark off, float32
     matmul precision "highest", and the global RNGs of ``random``, ``numpy`` and ``torch``
     (all devices) seeded with :data:`JOB_SEED` (a fresh process seeds them at random, so a
@@ -229,6 +231,7 @@ def isolated_job(threads: int | None) -> Iterator[None]:
     import torch
 
     cwd, environ, torch_threads = os.getcwd(), dict(os.environ), torch.get_num_threads()
+    keep_buffers_in_heap()  # CPU batches reuse heap memory, not fresh pages (lcc/malloc.py)
     set_threads(threads)
     torch.set_default_dtype(torch.float32)
     torch.set_grad_enabled(True)
