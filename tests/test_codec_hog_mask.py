@@ -3,6 +3,8 @@ what decodes exactly, what is JPEG's, and that the bits count every part."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -78,6 +80,18 @@ def test_bits_are_at_least_jpeg_s_and_grow_with_the_foreground():
         per_side[side] = (ours.bits_actual - plain.bits_actual).mean()
     assert per_side[8] < per_side[16] < per_side[24]
     assert ours.bpp() is not None and np.allclose(ours.bpp(), ours.bits_actual / 1024)
+
+
+def test_the_bits_are_jpeg_s_plus_the_deflated_foreground_residual_plus_a_bit_per_cell():
+    images = textured_square(12, images=2, seed=5)
+    ours, plain = HogJpegCodec(40).encode(images), codecs.get("jpeg", 40).encode(images)
+    _, pixels = foreground_mask(images)
+    for i in range(len(images)):
+        residual = (images[i].astype(int) - plain.reconstructions[i]) % 256
+        coder = zlib.compressobj(9, zlib.DEFLATED, -15)
+        data = residual.astype(np.uint8)[pixels[i]].tobytes()
+        deflated = 8 * len(coder.compress(data) + coder.flush())
+        assert ours.bits_actual[i] == plain.bits_actual[i] + deflated + 64
 
 
 def test_a_flat_image_costs_jpeg_plus_the_mask():
