@@ -16,6 +16,7 @@ from lcc import codecs
         ("jpeg", 1),
         ("jpeg", 95),
         ("jpeg", 20.0),
+        ("hog-jpeg", 10),
         ("bls", 0.012),
         ("bmhj", 0.1),
         ("noise", 0.0),
@@ -37,6 +38,7 @@ def test_valid_levels_pass(name, level):
         ("jpeg", 20.5, "1..95"),
         ("jpeg", True, "1..95"),
         ("jpeg", None, "1..95"),
+        ("hog-jpeg", 0, "1..95"),
         ("bls", 0, "lambda > 0"),
         ("bmhj", -0.1, "lambda > 0"),
         ("bls", math.nan, "lambda > 0"),
@@ -54,7 +56,7 @@ def test_invalid_levels_name_value_and_range(name, level, valid):
 
 
 def test_unknown_codec_lists_the_valid_ones():
-    valid = "jpeg, bls, bmhj, bls-ssim, bls-task, mbt-mean, noise, blur, identity"
+    valid = "jpeg, bls, bmhj, bls-ssim, bls-task, mbt-mean, hog-jpeg, noise, blur, identity"
     with pytest.raises(ValueError, match=rf"'png'.*{valid}"):
         codecs.validate("png", 10)
     with pytest.raises(KeyError, match="'png'"):
@@ -63,7 +65,7 @@ def test_unknown_codec_lists_the_valid_ones():
 
 def test_registry_names_and_learned_flags():
     learned = ["bls", "bmhj", "bls-ssim", "bls-task", "mbt-mean"]
-    assert set(codecs.CODECS) == {"jpeg", *learned, "noise", "blur", "identity"}
+    assert set(codecs.CODECS) == {"jpeg", *learned, "hog-jpeg", "noise", "blur", "identity"}
     assert [n for n in codecs.CODECS if codecs.is_learned(n)] == learned
 
 

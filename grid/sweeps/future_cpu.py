@@ -14,7 +14,13 @@ SWEEP = {
     "datasets": ["cifar10"],
     "archs": ["vgg11-4"],
     "seeds": 1,
-    "codecs": {"bls": [0.012, 0.1], "jpeg": [10, 40], "noise": [0.1], "blur": [3]},
+    "codecs": {
+        "bls": [0.012, 0.1],
+        "jpeg": [10, 40],
+        "hog-jpeg": [10, 40],  # thesis §6.1: JPEG outside a HOG foreground, the foreground kept
+        "noise": [0.1],
+        "blur": [3],
+    },
     "cifar10c": True,
     "select": {
         "methods": ["bda", "bdad", "bdads"],

@@ -15,6 +15,7 @@ from lcc.specs.weights import WEIGHTING_RULES
 SWEEP = merge(
     FUTURE_CODECS,
     {
+        "codecs": {**FUTURE_CODECS["codecs"], "hog-jpeg": [10, 40]},  # §6.1: HOG foreground
         "select": {"weighting": list(WEIGHTING_RULES)},
         "fourier": {"enabled": True, "images": 1000},
     },

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lcc.codecs.base import Codec
 from lcc.codecs.blur import GaussianBlurCodec
+from lcc.codecs.hog_jpeg import HogJpegCodec
 from lcc.codecs.identity import IdentityCodec
 from lcc.codecs.jpeg import JpegCodec
 from lcc.codecs.learned import load_learned
@@ -31,7 +32,8 @@ from lcc.specs.codecs import (  # noqa: F401 (re-exported)
 # neither. (Importing load_learned imports lcc.codecs.architectures, whose @network lines
 # attach the learned codecs' networks.)
 CLASSES: dict[str, type] = {
-    cls.name: cls for cls in (JpegCodec, GaussianNoiseCodec, GaussianBlurCodec, IdentityCodec)
+    cls.name: cls
+    for cls in (JpegCodec, HogJpegCodec, GaussianNoiseCodec, GaussianBlurCodec, IdentityCodec)
 }
 
 

@@ -86,6 +86,8 @@ def learned(name: str, label: str, objective: str, **fields) -> CodecSpec:
 _BLS = {"arch": {"filters": 128}, "params": 1_753_603}  # the thesis' factorized prior
 _CIFAR = ("cifar10", "synthetic")  # BLS is fitted on CIFAR-10 (thesis ch. 3)
 
+_HOG_QUALITY = partial(levels.jpeg_quality, codec="hog-jpeg")  # its background's quality
+
 CODECS: dict[str, CodecSpec] = {}
 
 
@@ -120,6 +122,10 @@ for _spec in (
         datasets=_CIFAR,
         arch={"filters": 128, "latent_channels": 192},
         params=7_028_003,
+    ),
+    # Thesis §6.1: JPEG outside a HOG foreground, the foreground kept (lcc/codecs/hog_jpeg.py).
+    CodecSpec(
+        "hog-jpeg", False, _HOG_QUALITY, "HOG-guided JPEG", "q={}", rate=True, in_thesis=False
     ),
     CodecSpec("noise", False, levels.noise_sigma, "Gaussian noise", "σ={}", seeded=True),
     CodecSpec("blur", False, levels.blur_kernel, "Gaussian blur", "{0}x{0}"),

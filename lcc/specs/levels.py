@@ -19,12 +19,13 @@ def _integer(name: str, level: object, valid: str) -> int:
     return int(value)
 
 
-def jpeg_quality(level: object) -> int:
-    """JPEG quality, an integer in 1..95."""
+def jpeg_quality(level: object, codec: str = "jpeg") -> int:
+    """JPEG quality, an integer in 1..95 (``codec``: the codec named in the error, e.g.
+    ``hog-jpeg``, whose level is its background's JPEG quality)."""
     valid = "an integer quality 1..95"
-    quality = _integer("jpeg", level, valid)
+    quality = _integer(codec, level, valid)
     if not 1 <= quality <= 95:
-        raise ValueError(f"invalid level {level!r} for codec 'jpeg'; valid: {valid}")
+        raise ValueError(f"invalid level {level!r} for codec {codec!r}; valid: {valid}")
     return quality
 
 
