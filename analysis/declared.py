@@ -28,5 +28,5 @@ def report_disk(config: dict) -> int:
     return REPORT_BYTES
 
 
-declare("select", version=2, resources="cpu", disk=select_disk)
-declare("report", version=1, resources="cpu", partial_inputs=True, disk=report_disk)
+declare("select", resources="cpu", disk=select_disk)
+declare("report", resources="cpu", partial_inputs=True, disk=report_disk)

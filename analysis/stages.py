@@ -33,7 +33,7 @@ from grid.store.rows import is_published, publish
 log = logging.getLogger("grid")
 
 
-@stage("select", version=2)
+@stage("select")
 def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     config = ctx.config
     evaluation = ctx.input_rows("evaluations", "evaluation")
@@ -42,7 +42,7 @@ def select(ctx: JobContext) -> dict[str, pd.DataFrame]:
     return {"selection": rows}
 
 
-@stage("report", version=1)
+@stage("report")
 def report(ctx: JobContext) -> dict[str, pd.DataFrame]:
     sweep = ctx.config["sweep"]
     for job in ctx.input_jobs("all"):

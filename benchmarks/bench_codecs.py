@@ -14,8 +14,13 @@ Each comparison is like with like, on the same images in the same run:
   implementation and writing the same kind of memory-mapped .npy, both in one process; then
   the split encode over all cores vs in one process.
 
-Learned codecs use freshly initialised networks after ``update()``: their speed does not
-depend on training.
+Learned codecs run twice: freshly initialised after ``update()`` (``bls``, ``bmhj``), and
+``bls`` after a brief fit (``bls trained``: ``--fit-steps`` Adam steps on the same synthetic
+training images, :func:`_briefly_trained`; the fit is not timed). rANS coding's cost depends
+on the symbols it codes, and a fit changes them (the coded bpp of both is printed), so the
+untrained rows alone do not give a trained codec's speed; a fit of a few hundred steps is
+still far from the thesis' codecs (hundreds of thousands of steps), whose rates and speeds
+differ again.
 
 Every rate is the best of ``--repeats`` timed runs after an untimed warm-up call.
 
@@ -32,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lcc.codecs import encode_split, get
+from lcc.codecs import encode_split, fit, get
 from lcc.codecs.architectures import (
     analyse,
     build_model,
@@ -42,12 +47,14 @@ from lcc.codecs.architectures import (
     pad_to_multiple,
 )
 from lcc.codecs.jpeg import JpegCodec, encode_one
-from lcc.codecs.learned import LearnedCodec
+from lcc.codecs.learned import LearnedCodec, load_learned
 from lcc.codecs.parallel import default_workers
 from lcc.data import load
 from lcc.metrics import mse, psnr, ssim
 
 REPEATS = 3
+LAMBDA = 0.01  # the λ of every learned codec here
+FIT_BATCH = 16  # images per step of the brief fit (32x32 crops: whole images)
 
 
 def _rate(fn, n: int) -> float:
@@ -92,14 +99,50 @@ def _untrained(name: str, **kwargs) -> LearnedCodec:
     torch.manual_seed(0)
     model = build_model(name)
     model.update(force=True)
-    return LearnedCodec(name, 0.01, model, **kwargs)
+    return LearnedCodec(name, LAMBDA, model, **kwargs)
+
+
+def _briefly_trained(name: str, images: np.ndarray, steps: int, workdir: Path) -> int:
+    """Fit codec ``name`` at :data:`LAMBDA` on uint8 ``images`` (N, 32, 32, 3) for about
+    ``steps`` Adam steps (whole epochs of :data:`FIT_BATCH` images, lr 1e-3, seed 0) into
+    ``workdir``; returns the steps done. The benchmark's one call of :func:`lcc.codecs.fit`."""
+    per_epoch = max(1, min(steps, len(images) // FIT_BATCH))
+    rows = fit(
+        name,
+        LAMBDA,
+        images,
+        epochs=max(1, round(steps / per_epoch)),
+        batch_size=FIT_BATCH,
+        crop=images.shape[1],
+        lr=1e-3,
+        aux_lr=1e-3,
+        seed=0,
+        workdir=workdir,
+        max_steps_per_epoch=per_epoch,
+    )
+    return rows[-1]["steps"]
+
+
+def _trained(name: str, workdir: Path, **kwargs) -> LearnedCodec:
+    """The codec :func:`_briefly_trained` fit into ``workdir``, with ``kwargs`` (workers)."""
+    return LearnedCodec(name, LAMBDA, load_learned(name, LAMBDA, workdir).model, **kwargs)
+
+
+def _coded_bpp(codec: LearnedCodec, images: np.ndarray) -> float:
+    """Mean coded bits per pixel of ``codec`` on ``images`` (rANS string lengths)."""
+    bits = codec.encode(images).bits_actual
+    return float(bits.mean()) / (images.shape[1] * images.shape[2])
 
 
 def _row(label: str, fast: float, slow: float) -> None:
     print(f"{label:<34}{fast:>12.0f}{slow:>12.0f}{fast / slow:>9.2f}x")
 
 
-def bench_codecs(images: np.ndarray, learned_images: np.ndarray, workers: int) -> None:
+def bench_codecs(
+    images: np.ndarray, learned_images: np.ndarray, workers: int, trained: Path | None
+) -> None:
+    """Sections 1 and 2; ``trained``: the folder :func:`_briefly_trained` fit bls into (None:
+    no trained rows)."""
     bmhj_images = learned_images[: len(learned_images) // 4]
     print("\n1) batched encode vs per-image loop, both in ONE process")
     print(f"{'codec (images)':<34}{'batched/s':>12}{'loop/s':>12}{'speed-up':>10}")
@@ -113,6 +156,9 @@ def bench_codecs(images: np.ndarray, learned_images: np.ndarray, workers: int) -
         ("bls", bls, lambda d: _loop_learned(bls, d), learned_images),
         ("bmhj", bmhj, lambda d: _loop_learned(bmhj, d), bmhj_images),
     ]
+    if trained is not None:
+        fitted = _trained("bls", trained, workers=1)
+        cases.append(("bls trained", fitted, lambda d: _loop_learned(fitted, d), learned_images))
     for label, batched, loop, data in cases:
         batched.encode(data[:2])  # warm-up: first-call costs (allocations, lazy init) untimed
         loop(data[:2])
@@ -126,12 +172,21 @@ def bench_codecs(images: np.ndarray, learned_images: np.ndarray, workers: int) -
         ("jpeg q20", JpegCodec(20, workers=workers, min_per_worker=1), JpegCodec(20, workers=1)),
         ("bls (entropy coding)", _untrained("bls", workers=workers, min_per_worker=1), bls),
     ]
+    if trained is not None:
+        many = _trained("bls", trained, workers=workers, min_per_worker=1)
+        parallel.append(("bls trained (entropy coding)", many, fitted))
     for label, many, one in parallel:
         data = images if label.startswith("jpeg") else learned_images
         one.encode(data[:2])  # warm-up (the pool's start-up stays in the N-process timing)
         fast = _rate(lambda c=many, d=data: c.encode(d), len(data))
         slow = _rate(lambda c=one, d=data: c.encode(d), len(data))
         _row(f"{label} ({len(data)})", fast, slow)
+    if trained is not None:
+        untrained_bpp, trained_bpp = (
+            _coded_bpp(bls, learned_images),
+            _coded_bpp(fitted, learned_images),
+        )
+        print(f"(bls coded bpp: untrained {untrained_bpp:.3f}, trained {trained_bpp:.3f})")
 
 
 def _loop_split(images: np.ndarray, out_file: Path) -> dict[str, np.ndarray]:
@@ -173,6 +228,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2000, help="images for pixel codecs/split")
     parser.add_argument("--learned-size", type=int, default=512, help="images for bls (bmhj /4)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per rate (best kept)")
+    parser.add_argument(
+        "--fit-steps", type=int, default=300, help="steps of the brief bls fit (0: no fit)"
+    )
     args = parser.parse_args()
     global REPEATS
     REPEATS = max(1, args.repeats)
@@ -183,9 +241,22 @@ def main() -> None:
         f"{workers} cores for the multi-process rows; rates in images per second, "
         f"best of {REPEATS} timed runs after a warm-up"
     )
-    bench_codecs(
-        np.ascontiguousarray(data), np.ascontiguousarray(data[: args.learned_size]), workers
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        trained = None
+        if args.fit_steps > 0:
+            trained = Path(tmp) / "bls"
+            started = time.perf_counter()
+            steps = _briefly_trained("bls", np.ascontiguousarray(data), args.fit_steps, trained)
+            print(
+                f"bls trained: fit for {steps} steps (batch {FIT_BATCH}, lambda {LAMBDA}) on the "
+                f"{len(data)} images in {time.perf_counter() - started:.0f} s (not timed below)"
+            )
+        bench_codecs(
+            np.ascontiguousarray(data),
+            np.ascontiguousarray(data[: args.learned_size]),
+            workers,
+            trained,
+        )
     bench_split(np.ascontiguousarray(data), workers)
 
 

@@ -1,6 +1,8 @@
 """What each stage is, as plain data: its version and its result tables; the select stage's
 methods. No imports, so :mod:`grid.job` (signatures) and ``analysis`` read it without loading
 the stage functions or torch; :mod:`grid.stages.registry` checks every ``@stage`` against it.
+The versions of grid's own stages (and select and report) are written here only: their
+``declare`` and ``@stage`` give none (:data:`grid.stages.registry.BUILT_IN`).
 """
 
 from __future__ import annotations
@@ -8,7 +10,8 @@ from __future__ import annotations
 # Each stage's version, part of every job signature of that stage (grid.job.signature_of):
 # bump it when the stage's results change for the same config (new semantics, a fixed bug,
 # a changed constant the config does not carry), and every job of it, and everything
-# downstream, reruns. Plain data, importable without torch.
+# downstream, reruns. Plain data, importable without torch. This is the one place a built-in
+# stage's version is written; a plugin stage's enters from its @stage(name, version=N).
 STAGE_VERSIONS: dict[str, int] = {
     "fit-codec": 1,
     # gate-reference 1: JPEG's gate curve (q1, q5..q95) once per image set, read by check-codec.

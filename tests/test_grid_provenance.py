@@ -5,9 +5,11 @@ device and a start no later than its finish, inside the launch's time window."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
+import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -16,11 +18,13 @@ import pandas as pd
 import pytest
 
 from analysis.load import ON_DEMAND, load
-from grid.code import current
+from grid.code import PACKAGES
 from grid.launch import launch
 from grid.store.schemas import TABLES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+REPO = Path(__file__).resolve().parents[1]
 
 SMALL_REAL = [
     "sweep=demo_cifar",
@@ -43,6 +47,34 @@ SMALL_REAL = [
 ]
 
 
+def git_commit_of_checkout() -> str:
+    """HEAD of this checkout, with ``-dirty`` when ``git status`` lists a change to the
+    suite's packages (untracked files included): asked of git here, not of grid.code."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+    status = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=all", "--", *PACKAGES],
+        capture_output=True,
+        text=True,
+    )
+    assert re.fullmatch(r"[0-9a-f]{40}", head.stdout.strip()), head
+    return head.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
+
+
+def fingerprint_of_checkout(versions: dict[str, str | None]) -> str:
+    """The fingerprint as grid/code.py's docstring defines it, recomputed from the files on
+    disk: the first 12 hex digits of the sha1 of the JSON of [every package file (caches
+    left out) as [path, sha1 of its bytes], sorted; the package ``versions``]."""
+    files = sorted(
+        [path.relative_to(REPO).as_posix(), hashlib.sha1(path.read_bytes()).hexdigest()]
+        for package in PACKAGES
+        for path in (REPO / package).rglob("*")
+        if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts
+    )
+    body = json.dumps([files, versions], sort_keys=True)
+    return hashlib.sha1(body.encode()).hexdigest()[:12]
+
+
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory) -> tuple[dict[str, pd.DataFrame], datetime, datetime]:
     results = tmp_path_factory.mktemp("results")
@@ -59,14 +91,12 @@ def test_every_row_carries_commit_versions_host_and_ordered_times(real_run, tabl
     tables, before, after = real_run
     rows = tables[table]
     assert len(rows), f"the small sweep wrote no {table} rows; the check would be empty"
-    commit = current().git_label
-    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", commit)
-    assert (rows["git_commit"].astype(str) == commit).all()
-    assert (rows["code"].astype(str) == current().fingerprint).all()
-    for versions in rows["package_versions"].astype(str).unique():
-        parsed = json.loads(versions)
-        for package in ("torch", "numpy", "pandas", "pyarrow", "compressai"):
-            assert parsed[package] == metadata.version(package)
+    assert (rows["git_commit"].astype(str) == git_commit_of_checkout()).all()
+    (versions,) = rows["package_versions"].astype(str).unique()
+    parsed = json.loads(versions)
+    for package in ("torch", "numpy", "pandas", "pyarrow", "compressai"):
+        assert parsed[package] == metadata.version(package)
+    assert (rows["code"].astype(str) == fingerprint_of_checkout(parsed)).all()
     assert (rows["host"].astype(str) == socket.gethostname()).all()
     assert rows["device"].notna().all() and (rows["sweep"].astype(str) == "demo_cifar").all()
     assert rows["signature"].str.fullmatch(r"[0-9a-f]{12}").all()

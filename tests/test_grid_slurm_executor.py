@@ -16,7 +16,6 @@ import pytest
 from submitit.core.utils import DelayedSubmission, JobPaths
 
 import grid
-from grid.executors.arrays import chunks
 from grid.executors.base import Launch
 from grid.launch import main, make_executor
 from grid.pack import PackedRunner
@@ -83,13 +82,15 @@ def test_only_queued_inputs_become_dependencies_and_arrays_are_chunked(
     trains = [j for j in the_plan.jobs if j.stage == "train"]
     outcome = executor.submit([Group("train", 0, tuple(trains))], launch)
     calls = sbatch()
-    readers = [j for j in trains if encodes[0].signature in j.dependencies]
-    others = [j for j in trains if j not in readers]
-    assert readers and others  # the readers wait for task 500_0, the others for nothing
-    splits = sorted(
-        [(readers, "afterany:500_0"), (others, None)], key=lambda s: trains.index(s[0][0])
-    )
-    pieces = [(piece, dependency) for jobs, dependency in splits for piece in chunks(jobs, 2)]
+    readers = [trains.index(j) for j in trains if encodes[0].signature in j.dependencies]
+    assert readers == [3, 4, 5]  # they wait for task 500_0, trainings 0 to 2 for nothing
+    # max_array_size=2: each split is cut into consecutive arrays of at most 2 trainings
+    pieces = [
+        (trains[0:2], None),
+        (trains[2:3], None),
+        (trains[3:5], "afterany:500_0"),
+        (trains[5:6], "afterany:500_0"),
+    ]
     assert len(calls) == len(pieces) and outcome.submissions == {"train": len(calls)}
     for (array, flags), (piece, dependency) in zip(calls, pieces, strict=True):
         assert flags.get("dependency") == dependency
@@ -176,7 +177,7 @@ def test_packed_arrays_have_ceil_n_over_pack_tasks_and_each_marker_names_its_tas
     assert flags["array"] == f"0-{math.ceil(4 / 3) - 1}%2"  # 2 tasks
     res = profile.resources_for("encode", "cpu")  # JPEG and original encodes: the cpu class
     assert res.time_min * 3 > 300 and flags["time"] == "300"  # 3 jobs' time, capped
-    for index, task in enumerate(chunks(encode.jobs, 3)):
+    for index, task in enumerate([encode.jobs[0:3], encode.jobs[3:4]]):  # 3 jobs a task
         paths = JobPaths(launch.log_dir / "slurm" / "%j", job_id=f"{array}_{index}")
         submission = DelayedSubmission.load(paths.submitted_pickle)
         assert isinstance(submission.function, PackedRunner)

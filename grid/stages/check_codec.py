@@ -27,7 +27,7 @@ class GateFailed(RuntimeError):
     """A learned codec did not beat JPEG at its rate and the sweep enforces the gate."""
 
 
-@stage("check-codec", version=2)
+@stage("check-codec")
 def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Gate ``config.codec`` at ``config.level`` against each ``reference`` input's JPEG curve,
     on that reference's images."""

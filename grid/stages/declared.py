@@ -4,9 +4,9 @@ on disk, without the stage's function (:class:`grid.stages.registry.Declaration`
 Importable without torch or compressai (it reads :mod:`lcc.specs` and :mod:`lcc.data`'s
 descriptions only), so the launcher plans, checks the disk and writes a dry run's ``sbatch``
 scripts without loading any stage's implementation; each stage module of :mod:`grid.stages`
-registers its function with ``@stage(name, version=N)``, which checks it against the
-declaration here (one source of truth). Versions and tables come from
-:mod:`grid.stage_table`; the select and report stages are declared from the analysis side
+registers its function with ``@stage(name)``, which checks it against the declaration here
+(one source of truth). Versions and tables come from :mod:`grid.stage_table` (a version is
+written there only); the select and report stages are declared from the analysis side
 (analysis/declared.py).
 
 Disk estimates (bytes one job writes into its folder, from its resolved config; grid/disk.py
@@ -103,11 +103,11 @@ def fourier_disk(config: dict) -> int:
     return FOURIER_SIDE * FOURIER_SIDE * 8 + ROWS_FILE
 
 
-declare("fit-codec", version=1, resources="gpu", disk=fit_codec_disk)
-declare("gate-reference", version=1, resources="cpu", disk=rows_only_disk)
-declare("check-codec", version=2, resources="gpu", disk=rows_only_disk)
-declare("encode", version=1, resources=encode_resources, disk=encode_disk)
-declare("prepare-cifar10c", version=1, resources="cpu", disk=prepare_cifar10c_disk)
-declare("train", version=2, resources="gpu", disk=train_disk)
-declare("evaluate", version=2, resources="gpu", disk=evaluate_disk)
-declare("fourier", version=1, resources="gpu", disk=fourier_disk)
+declare("fit-codec", resources="gpu", disk=fit_codec_disk)
+declare("gate-reference", resources="cpu", disk=rows_only_disk)
+declare("check-codec", resources="gpu", disk=rows_only_disk)
+declare("encode", resources=encode_resources, disk=encode_disk)
+declare("prepare-cifar10c", resources="cpu", disk=prepare_cifar10c_disk)
+declare("train", resources="gpu", disk=train_disk)
+declare("evaluate", resources="gpu", disk=evaluate_disk)
+declare("fourier", resources="gpu", disk=fourier_disk)

@@ -18,7 +18,7 @@ from lcc.codecs import encode_split, get, is_learned, validate
 from lcc.data import load
 
 
-@stage("encode", version=1)
+@stage("encode")
 def encode(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Encode ``config.split`` of ``config.dataset`` with ``config.codec`` at ``config.level``,
     ``config.batch_size`` images at a time (a seeded codec, Gaussian noise, draws from

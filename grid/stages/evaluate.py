@@ -106,7 +106,7 @@ def with_model(frame: pd.DataFrame, columns: dict, best_epoch: int | None = None
     return frame.astype(types)
 
 
-@stage("evaluate", version=2)
+@stage("evaluate")
 def evaluate_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Top-1/top-5/loss of the model input's ``best.pt`` on every configured eval set, over
     all images and each part of the held-out split, and every image's prediction."""

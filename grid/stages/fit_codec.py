@@ -30,7 +30,7 @@ def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
     return FrozenClassifier(model, meta["normalization"])
 
 
-@stage("fit-codec", version=1)
+@stage("fit-codec")
 def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
     into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch.

@@ -26,7 +26,7 @@ from lcc.evaluate.fourier import check_settings, fourier_heat_map, frequencies
 log = logging.getLogger("grid")
 
 
-@stage("fourier", version=1)
+@stage("fourier")
 def fourier_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Error rate of the model input's ``best.pt`` per Fourier-basis perturbation frequency."""
     cfg = ctx.config

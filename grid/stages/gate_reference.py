@@ -46,7 +46,7 @@ def gate_images(config: dict) -> np.ndarray:
     return downsample_2x(images) if which == "tiny-2x" else images
 
 
-@stage("gate-reference", version=1)
+@stage("gate-reference")
 def gate_reference(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """JPEG at ``config.jpeg_qualities`` on the images of ``config.reference``."""
     cfg = ctx.config

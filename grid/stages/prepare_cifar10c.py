@@ -18,7 +18,7 @@ from grid.stages.registry import stage
 from grid.store.folder import JobFolder
 
 
-@stage("prepare-cifar10c", version=1)
+@stage("prepare-cifar10c")
 def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
     cfg = ctx.config
     ref = cfg["dataset"]

@@ -8,6 +8,11 @@ check read it without torch: :func:`declaration`. Its function is registered wit
 :func:`stage` from the stage's own module (imported where jobs run: grid.runner), which
 checks what it says against the declaration.
 
+A stage's version is written once: grid's own stages (and analysis's select and report) have
+theirs in :data:`grid.stage_table.STAGE_VERSIONS` (:data:`BUILT_IN`), and their ``declare``
+and ``@stage`` give none; a plugin stage gives ``@stage(name, version=N)`` (or
+``declare(name, version=N)``) once, which enters the table.
+
 A stage function takes a :class:`~grid.context.JobContext` and returns its result rows as
 ``{table name: pandas.DataFrame}`` (tables from :mod:`grid.store.schemas`, without the
 provenance columns, which the engine adds). Artifacts (arrays, checkpoints) go under
@@ -27,6 +32,10 @@ from grid.stage_table import SELECT_METHODS, STAGE_TABLES, STAGE_VERSIONS, stage
 if TYPE_CHECKING:
     from grid.context import JobContext
 
+# The stages whose version grid/stage_table.py declares (read before any plugin enters one):
+# their declare(...) and @stage(...) must not repeat it, so a bump is one edit.
+BUILT_IN = frozenset(STAGE_VERSIONS)
+
 StageFn = Callable[["JobContext"], dict[str, pd.DataFrame]]
 # A stage's resource class (a cluster profile's ``[resources.<class>]``): one name for every
 # job of the stage, or a function of a job's resolved config returning it (encode: a learned
@@ -37,6 +46,7 @@ ResourcesFn = Callable[[dict], str]
 DiskFn = Callable[[dict], int]
 
 __all__ = [
+    "BUILT_IN",
     "DECLARED",
     "SELECT_METHODS",
     "STAGES",
@@ -142,25 +152,48 @@ def _check_version(name: str, version: object) -> None:
         raise ValueError(f"stage {name!r}: version must be an integer >= 1; got {version!r}")
 
 
+def _version(name: str, version: int | None) -> int:
+    """The version of stage ``name``: :data:`STAGE_VERSIONS`'s for a :data:`BUILT_IN` stage
+    (``version`` must be None: it is written there only), else ``version``, which must equal
+    the one a plugin stage entered before; None for a stage not in the table is a
+    ValueError (every stage has a version: it is part of each job's signature)."""
+    if name in BUILT_IN:
+        if version is not None:
+            raise ValueError(
+                f"stage {name!r} says version={version!r} but its version is "
+                f"grid/stage_table.py's ({STAGE_VERSIONS[name]}); give none here, bump it there"
+            )
+        return STAGE_VERSIONS[name]
+    if version is None:
+        if name in STAGE_VERSIONS:  # a plugin's, entered by its declare(name, version=N)
+            return STAGE_VERSIONS[name]
+        raise ValueError(
+            f"stage {name!r} has no version; a plugin stage gives @stage({name!r}, version=N) "
+            f"(grid/stage_table.py declares those of: {', '.join(sorted(BUILT_IN))})"
+        )
+    _check_version(name, version)
+    return _declared(STAGE_VERSIONS, name, version, "version")
+
+
 def declare(
     name: str,
     *,
-    version: int,
+    version: int | None = None,
     tables: tuple[str, ...] | None = None,
     resources: str | ResourcesFn = "cpu",
     partial_inputs: bool = False,
     disk: DiskFn | None = None,
 ) -> Declaration:
-    """Declare stage ``name`` (:class:`Declaration`) and return it. ``version`` must equal
-    :data:`STAGE_VERSIONS`'s entry and ``tables``, when given, :data:`STAGE_TABLES`'s (the
-    default); a stage not declared there (a plugin's) enters both tables with the values
-    given. ``resources`` is the resource class of every job (``"cpu"``, ``"gpu"``) or
-    ``resources(config) -> str``, the class of one job from its resolved config;
-    ``disk(config) -> int`` the bytes one job writes (a plain function beside the
-    declaration, saying what it counts), read by the launcher's disk estimate
-    (:mod:`grid.disk`). Declaring a stage again with other values is a ValueError."""
-    _check_version(name, version)
-    version = _declared(STAGE_VERSIONS, name, version, "version")
+    """Declare stage ``name`` (:class:`Declaration`) and return it. A :data:`BUILT_IN` stage
+    gives no ``version`` (it is :data:`STAGE_VERSIONS`'s) and ``tables``, when given, must
+    equal :data:`STAGE_TABLES`'s (the default); a stage not declared there (a plugin's) gives
+    its ``version`` and enters both tables with the values given. ``resources`` is the
+    resource class of every job (``"cpu"``, ``"gpu"``) or ``resources(config) -> str``, the
+    class of one job from its resolved config; ``disk(config) -> int`` the bytes one job
+    writes (a plain function beside the declaration, saying what it counts), read by the
+    launcher's disk estimate (:mod:`grid.disk`). Declaring a stage again with other values is
+    a ValueError."""
+    version = _version(name, version)
     tables = _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
     STAGE_VERSIONS[name], STAGE_TABLES[name] = version, tables
     new = Declaration(name, tables, resources, partial_inputs, version, disk)
@@ -173,7 +206,7 @@ def declare(
 def stage(
     name: str,
     *,
-    version: int,
+    version: int | None = None,
     tables: tuple[str, ...] | None = None,
     resources: str | ResourcesFn | None = None,
     partial_inputs: bool | None = None,
@@ -181,15 +214,14 @@ def stage(
 ) -> Callable:
     """Decorator registering ``fn`` as the function of stage ``name``.
 
-    A declared stage (:func:`declare`) takes its declaration: what the decorator says
-    (``version`` always, the other arguments when given) must equal it. A stage not declared
-    (a plugin's, or a test's) is declared here with the values given (:func:`declare`'s
-    defaults for those left out).
+    A declared stage (:func:`declare`) takes its declaration: what the decorator says (the
+    arguments given) must equal it; a :data:`BUILT_IN` stage gives no ``version``. A stage not
+    declared (a plugin's, or a test's) is declared here with the values given, ``version``
+    among them (:func:`declare`'s defaults for the others left out).
     """
     given = {"resources": resources, "partial_inputs": partial_inputs, "disk": disk}
     if name in DECLARED:
-        _check_version(name, version)
-        _declared(STAGE_VERSIONS, name, version, "version")
+        _version(name, version)
         _declared(STAGE_TABLES, name, None if tables is None else tuple(tables), "tables")
         declared = DECLARED[name]
         for what, value in given.items():

@@ -196,7 +196,7 @@ def curve_rows(
     )  # fmt: skip
 
 
-@stage("train", version=2)
+@stage("train")
 def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Train ``config.arch`` with ``config.recipe`` (every setting, resolved at plan time by
     :func:`lcc.train.resolve_recipe`) and checkpoint each epoch; resumes from
