@@ -15,7 +15,7 @@ from typing import Any
 
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
-from lcc.data.corruptions import SEVERITIES, generation_settings
+from lcc.data.corruptions import generation_settings
 from lcc.specs.codecs import fitted_datasets, is_learned, is_seeded, objective_of
 from lcc.specs.fit_recipe import resolve_fit_recipe
 from lcc.specs.fourier import check_settings as check_fourier_settings
@@ -68,6 +68,13 @@ def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, An
     """The dataset reference of an encode/prepare job: name, root and the split's limit."""
     root = settings["data"].get(name)
     return {"name": name, "root": root, "limit": settings["data"][f"{split}_limit"]}
+
+
+def evaluates_cifar10c(settings: Mapping[str, Any], image_size: int) -> bool:
+    """Whether a dataset of ``image_size`` x ``image_size`` images is evaluated on CIFAR-10-C:
+    with ``cifar10c=true``, the 32x32 datasets only (CIFAR-10-C's images are 32x32; thesis
+    §3.3). The one statement of this rule: expansion and the disk checks ask it."""
+    return bool(settings["cifar10c"]) and image_size == 32
 
 
 def _level_label(codec: str, level: float | None) -> str:
@@ -227,15 +234,15 @@ def dataset_jobs(
                 test = _encode(settings, dataset, "test", codec, level, fit, gate)
             label = _level_label(codec, level)
             out.train_sets.append(TrainSet(label, codec, level, train, test, fit, gate))
-    if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
-        severities = list(settings["severities"]) or list(SEVERITIES)
+    if evaluates_cifar10c(settings, image_size) and settings["data"]["cifar10c"] is None:
+        corruptions, severities = list(settings["corruptions"]), list(settings["severities"])
         config = {
             "dataset": data_ref(settings, dataset, "test"),
-            "corruptions": list(settings["corruptions"]),
-            "severities": list(settings["severities"]),
+            "corruptions": corruptions,
+            "severities": severities,
             "seed": 0,
             # every parameter of the corruption functions (lcc.data.corruptions)
-            "generation": generation_settings(settings["corruptions"], severities),
+            "generation": generation_settings(corruptions, severities),
         }
         out.cifar10c = Job("prepare-cifar10c", config, label=f"{dataset} CIFAR-10-C")
     return out
@@ -307,7 +314,7 @@ def _evaluate(settings, data: DatasetJobs, train: Job, test_compressed: Job | No
         eval_sets.append("compressed")
         inputs["test_compressed"] = (test_compressed.signature,)
     cifar10c_path = None
-    if settings["cifar10c"] and train.config["dataset"]["image_size"] == 32:
+    if evaluates_cifar10c(settings, train.config["dataset"]["image_size"]):
         eval_sets.append("cifar10c")
         cifar10c_path = settings["data"]["cifar10c"]
         if data.cifar10c is not None:

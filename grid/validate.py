@@ -19,7 +19,7 @@ import lcc.data
 import lcc.specs.codecs
 import lcc.specs.models
 from grid.disk import DISK_CHECKS
-from grid.expand import fit_settings, train_recipe
+from grid.expand import evaluates_cifar10c, fit_settings, train_recipe
 from grid.settings import SettingsError
 from grid.stage_table import SELECT_METHODS
 from grid.suggest import unknown
@@ -162,15 +162,16 @@ def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> No
 
 
 def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False) -> dict[str, str]:
-    """The data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
+    """For planned settings (:func:`grid.planner.resolve`'s, the CIFAR-10-C lists filled):
+    the data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
     needed corruption, and ``results`` can be created or written. Nothing is written.
 
     A dry run checks only ``results``: it returns the data settings it did not check
     (``{"data.cifar10": "/data/cifar"}``), so a plan can be inspected where the data is not."""
     used = set(settings["datasets"])
     release = settings["data"]["cifar10c"]
-    reads_release = settings["cifar10c"] and any(
-        lcc.data.dataset_info(name).image_size == 32 for name in used
+    reads_release = any(
+        evaluates_cifar10c(settings, lcc.data.dataset_info(name).image_size) for name in used
     )
     if dry_run:
         _check_writable(results)
@@ -187,9 +188,8 @@ def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False
                 what = " is not set" if root is None else f"={root}"
                 raise SettingsError(f"data.{name}{what}: {err}") from None
     if release is not None and reads_release:
-        corruptions = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
         try:
-            check_cifar10c(release, corruptions, settings["severities"] or lcc.data.SEVERITIES)
+            check_cifar10c(release, settings["corruptions"], settings["severities"])
         except ValueError as err:
             raise SettingsError(f"data.cifar10c={release}: {err}") from None
     _check_writable(results)
