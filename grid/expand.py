@@ -9,7 +9,7 @@ that are the same work get the same signature and are shared between cells and s
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,15 @@ class TrainSet:
     epochs_factor: int = 1  # a control's recipe.epochs is this times the joined set's
     top_k: int | None = None  # a joined set's (and its controls') select.top_k
 
+    @classmethod
+    def joined_set(cls, codec: str, top_k: int, rule: str) -> TrainSet:
+        """The joined set of ``codec``'s ``top_k`` BDA levels, loss-weighted by ``rule``
+        (lcc.specs.weights); a rule other than "none" is in its label (``bls:top2:w=rank``)
+        and train config (thesis §6.3)."""
+        label = f"{codec}:top{top_k}" + ("" if rule == "none" else f":w={rule}")
+        weighting = None if rule == "none" else rule
+        return cls(label, codec, None, None, weighting=weighting, top_k=top_k)
+
     @property
     def joined(self) -> bool:
         """Whether this is a joined set (levels chosen at run time, concatenated)."""
@@ -62,6 +71,30 @@ class DatasetJobs:
     test_clean: Job | None = None
     cifar10c: Job | None = None
     gate_references: list[Job] = field(default_factory=list)  # JPEG's gate curves (shared)
+
+
+@dataclass(frozen=True)
+class Trainings:
+    """Where the trainings of one (dataset, architecture) and their evaluations go: the sweep
+    part's ``settings``, the dataset's jobs ``data`` and ``info`` (``num_classes``,
+    ``image_size``), the architecture ``arch``, and ``add``, which puts a job in the plan
+    once and returns it."""
+
+    settings: Mapping[str, Any]
+    data: DatasetJobs
+    info: Any
+    arch: str
+    add: Callable[[Job], Job]
+
+    def train(self, tset: TrainSet, seed: int, inputs: Mapping[str, tuple[str, ...]]) -> Job:
+        """The train job of ``tset`` with ``seed``, reading ``inputs``, added."""
+        job = _train(self.settings, self.data, self.info, self.arch, tset=tset, seed=seed,
+                     inputs=dict(inputs))  # fmt: skip
+        return self.add(job)
+
+    def evaluate(self, train: Job, test_compressed: Job | None = None) -> Job:
+        """The evaluate job of ``train`` (and of ``test_compressed`` when given), added."""
+        return self.add(_evaluate(self.settings, self.data, train, test_compressed))
 
 
 def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, Any]:
@@ -83,9 +116,19 @@ def _level_label(codec: str, level: float | None) -> str:
     return f"{codec}:{int(level) if float(level).is_integer() else level}"
 
 
-def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, level, fit, gate):
-    """An encode job; ``gate``: the check-codec job whose pass it waits on (``gate.enforce``),
-    else None."""
+def _encode(
+    settings: Mapping[str, Any],
+    dataset: str,
+    split: str,
+    *,
+    codec: str = "identity",
+    level: float | None = None,
+    fit: Job | None = None,
+    gate: Job | None = None,
+) -> Job:
+    """The encode job of ``dataset``'s ``split`` with ``codec`` at ``level`` (the defaults:
+    the original data); ``fit``: a learned codec's fit job; ``gate``: the check-codec job
+    whose pass it waits on (``gate.enforce``), else None."""
     config = {
         "codec": codec,
         "level": level,
@@ -207,11 +250,11 @@ def task_classifier(settings: Mapping[str, Any], dataset: str, info) -> list[Job
     if not any(_fitted_on(settings, codec, dataset) for codec in wanted):
         return []
     data = DatasetJobs(dataset)
-    data.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
-    train = _encode(settings, dataset, "train", "identity", None, None, None)
+    data.test_clean = _encode(settings, dataset, "test")
+    train = _encode(settings, dataset, "train")
     tset = TrainSet("original", "identity", None, train, data.test_clean)
     arch = settings["archs"][0]
-    job = _train(settings, data, info, arch, 0, tset, _train_inputs(data, tset))
+    job = _train(settings, data, info, arch, tset=tset, seed=0, inputs=_train_inputs(data, tset))
     return [data.test_clean, train, job]
 
 
@@ -226,9 +269,9 @@ def dataset_jobs(
     ``gate``: the sweep's quality gate; ``classifier`` is the train job task-aware codecs'
     fits read (:func:`task_classifier`)."""
     out = DatasetJobs(dataset)
-    out.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
+    out.test_clean = _encode(settings, dataset, "test")
     if settings["original"]:
-        train = _encode(settings, dataset, "train", "identity", None, None, None)
+        train = _encode(settings, dataset, "train")
         out.train_sets.append(TrainSet("original", "identity", None, train, out.test_clean))
     for codec, levels in settings["codecs"].items():
         learned = is_learned(codec)
@@ -244,10 +287,12 @@ def dataset_jobs(
                 else None
             )
             enforced = check if gate.enforce else None
-            train = _encode(settings, dataset, "train", codec, level, fit, enforced)
+            train = _encode(settings, dataset, "train", codec=codec, level=level, fit=fit,
+                            gate=enforced)  # fmt: skip
             test = None
             if settings["test_on_compressed"]:
-                test = _encode(settings, dataset, "test", codec, level, fit, enforced)
+                test = _encode(settings, dataset, "test", codec=codec, level=level, fit=fit,
+                               gate=enforced)  # fmt: skip
             label = _level_label(codec, level)
             out.train_sets.append(TrainSet(label, codec, level, train, test, fit, check))
     if evaluates_cifar10c(settings, image_size) and settings["data"]["cifar10c"] is None:
@@ -270,7 +315,17 @@ def train_recipe(settings: Mapping[str, Any], dataset: str, image_size: int, arc
     return resolve_recipe(dataset, image_size, arch, settings["train"]["recipe"], overrides)
 
 
-def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
+def _train(
+    settings: Mapping[str, Any],
+    data: DatasetJobs,
+    info,
+    arch: str,
+    *,
+    tset: TrainSet,
+    seed: int,
+    inputs: Mapping[str, tuple[str, ...]],
+) -> Job:
+    """The train job of ``arch`` on ``tset`` with ``seed``, reading ``inputs``."""
     recipe = train_recipe(settings, data.name, info.image_size, arch)
     if tset.epochs_factor != 1:  # a steps-matched control; every other config is unchanged
         recipe = {**recipe, "epochs": recipe["epochs"] * tset.epochs_factor}
@@ -368,27 +423,24 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
         add(data.cifar10c)
         for job in data.gate_references:
             add(job)
+        cells = [Trainings(settings, data, info, arch, add) for arch in settings["archs"]]
         evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
         for tset in data.train_sets:
             add(tset.fit)
             add(tset.gate)
             add(tset.encode)
             add(tset.test_encode)
-            for arch in settings["archs"]:
+            for cell in cells:
                 for seed in seeds_of(settings):
-                    inputs = _train_inputs(data, tset)
-                    train = add(_train(settings, data, info, arch, seed, tset, inputs))
-                    evaluate = _evaluate(settings, data, train, tset.test_encode)
-                    evaluations[arch].append(add(evaluate))
-        for arch, arch_evaluations in evaluations.items():
-            _add_selection(settings, sections.select, data, info, arch, arch_evaluations, add)
+                    train = cell.train(tset, seed, _train_inputs(data, tset))
+                    evaluations[cell.arch].append(cell.evaluate(train, tset.test_encode))
+        for cell in cells:
+            _add_selection(cell, sections.select, evaluations[cell.arch])
     _add_fourier(sections.fourier, settings["eval"]["precision"], jobs)
     return list(jobs.values())
 
 
-def _add_selection(
-    settings, select: Select, data: DatasetJobs, info, arch: str, evaluations: list[Job], add
-):
+def _add_selection(cell: Trainings, select: Select, evaluations: list[Job]) -> None:
     """The select job over one (dataset, arch)'s evaluations and the joined sets it feeds."""
     if not select.enabled or not evaluations:
         return
@@ -398,37 +450,35 @@ def _add_selection(
         "joined": list(select.joined),
     }
     inputs = {"evaluations": tuple(job.signature for job in evaluations)}
-    selection = add(Job("select", config, inputs, label=f"{data.name} {arch} selection"))
+    label = f"{cell.data.name} {cell.arch} selection"
+    selection = cell.add(Job("select", config, inputs, label=label))
     for codec in select.joined:
-        candidates = tuple(t.encode.signature for t in data.train_sets if t.codec == codec)
+        train_sets = cell.data.train_sets
+        candidates = tuple(t.encode.signature for t in train_sets if t.codec == codec)
         if not candidates:
             continue
+        joined_inputs = {
+            "selection": (selection.signature,),
+            "candidates": candidates,
+            "test_clean": (cell.data.test_clean.signature,),
+        }
         for rule in select.weighting:
-            _add_joined(
-                settings, data, info, arch, selection, codec, candidates, rule, select.top_k, add
-            )
+            _add_joined(cell, TrainSet.joined_set(codec, select.top_k, rule), joined_inputs)
 
 
-def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, top_k, add):
-    """Train and evaluate jobs of one joined set; a weighting rule other than "none" is in its
-    label (``bls:top2:w=rank``) and train config (thesis §6.3). The unweighted join also gets
-    its steps-matched controls (:func:`add_steps_controls`)."""
-    label = f"{codec}:top{top_k}" + ("" if rule == "none" else f":w={rule}")
-    weighting = None if rule == "none" else rule
-    tset = TrainSet(label, codec, None, None, weighting=weighting, top_k=top_k)
-    inputs = {
-        "selection": (selection.signature,),
-        "candidates": candidates,
-        "test_clean": (data.test_clean.signature,),
-    }
-    for seed in seeds_of(settings):
-        train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
-        add(_evaluate(settings, data, train))
-    if rule == "none":
-        add_steps_controls(settings, data, info, arch, tset, inputs, add)
+def _add_joined(cell: Trainings, joined: TrainSet, inputs: Mapping[str, tuple[str, ...]]) -> None:
+    """Train and evaluate jobs of joined set ``joined`` (:meth:`TrainSet.joined_set`) reading
+    ``inputs`` (its selection, candidate encodes and clean test set). The unweighted join also
+    gets its steps-matched controls (:func:`add_steps_controls`)."""
+    for seed in seeds_of(cell.settings):
+        cell.evaluate(cell.train(joined, seed, inputs))
+    if joined.weighting is None:
+        add_steps_controls(cell, joined, inputs)
 
 
-def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs, add) -> None:
+def add_steps_controls(
+    cell: Trainings, joined: TrainSet, inputs: Mapping[str, tuple[str, ...]]
+) -> None:
     """The steps-matched control arm of unweighted joined set ``joined`` (thesis §4.3, claim
     C5: the join "boosts both corrupt and clean accuracy" over its parts).
 
@@ -466,9 +516,8 @@ def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs
             epochs_factor=k,
             top_k=k,
         )
-        for seed in seeds_of(settings):
-            train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
-            add(_evaluate(settings, data, train))
+        for seed in seeds_of(cell.settings):
+            cell.evaluate(cell.train(tset, seed, inputs))
 
 
 def _add_fourier(fourier: Fourier, precision: str, jobs: dict[str, Job]) -> None:
