@@ -9,20 +9,19 @@ that are the same work get the same signature and are shared between cells and s
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from grid.job import Job
-from grid.settings import SettingsError, seeds_of
-from lcc.data.corruptions import SEVERITIES, generation_settings
+from grid.sections import Fourier, Gate, Sections, Select
+from grid.settings import seeds_of
+from lcc.data.corruptions import generation_settings
 from lcc.specs.codecs import fitted_datasets, is_learned, is_seeded, objective_of
 from lcc.specs.fit_recipe import resolve_fit_recipe
-from lcc.specs.fourier import check_settings as check_fourier_settings
 from lcc.specs.gate import GATE_JPEG_QUALITIES
 from lcc.specs.objectives import check_task_beta, objective_settings
 from lcc.specs.train_recipe import resolve_recipe
-from lcc.specs.weights import check_rule
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +45,16 @@ class TrainSet:
     rank: int | None = None  # a control's BDA rank: it trains on the level of that rank alone
     control_for: str | None = None  # a control's joined set, by label (``bls:top2``)
     epochs_factor: int = 1  # a control's recipe.epochs is this times the joined set's
+    top_k: int | None = None  # a joined set's (and its controls') select.top_k
+
+    @classmethod
+    def joined_set(cls, codec: str, top_k: int, rule: str) -> TrainSet:
+        """The joined set of ``codec``'s ``top_k`` BDA levels, loss-weighted by ``rule``
+        (lcc.specs.weights); a rule other than "none" is in its label (``bls:top2:w=rank``)
+        and train config (thesis §6.3)."""
+        label = f"{codec}:top{top_k}" + ("" if rule == "none" else f":w={rule}")
+        weighting = None if rule == "none" else rule
+        return cls(label, codec, None, None, weighting=weighting, top_k=top_k)
 
     @property
     def joined(self) -> bool:
@@ -64,10 +73,41 @@ class DatasetJobs:
     gate_references: list[Job] = field(default_factory=list)  # JPEG's gate curves (shared)
 
 
+@dataclass(frozen=True)
+class Trainings:
+    """Where the trainings of one (dataset, architecture) and their evaluations go: the sweep
+    part's ``settings``, the dataset's jobs ``data`` and ``info`` (``num_classes``,
+    ``image_size``), the architecture ``arch``, and ``add``, which puts a job in the plan
+    once and returns it."""
+
+    settings: Mapping[str, Any]
+    data: DatasetJobs
+    info: Any
+    arch: str
+    add: Callable[[Job], Job]
+
+    def train(self, tset: TrainSet, seed: int, inputs: Mapping[str, tuple[str, ...]]) -> Job:
+        """The train job of ``tset`` with ``seed``, reading ``inputs``, added."""
+        job = _train(self.settings, self.data, self.info, self.arch, tset=tset, seed=seed,
+                     inputs=dict(inputs))  # fmt: skip
+        return self.add(job)
+
+    def evaluate(self, train: Job, test_compressed: Job | None = None) -> Job:
+        """The evaluate job of ``train`` (and of ``test_compressed`` when given), added."""
+        return self.add(_evaluate(self.settings, self.data, train, test_compressed))
+
+
 def data_ref(settings: Mapping[str, Any], name: str, split: str) -> dict[str, Any]:
     """The dataset reference of an encode/prepare job: name, root and the split's limit."""
     root = settings["data"].get(name)
     return {"name": name, "root": root, "limit": settings["data"][f"{split}_limit"]}
+
+
+def evaluates_cifar10c(settings: Mapping[str, Any], image_size: int) -> bool:
+    """Whether a dataset of ``image_size`` x ``image_size`` images is evaluated on CIFAR-10-C:
+    with ``cifar10c=true``, the 32x32 datasets only (CIFAR-10-C's images are 32x32; thesis
+    §3.3). The one statement of this rule: expansion and the disk checks ask it."""
+    return bool(settings["cifar10c"]) and image_size == 32
 
 
 def _level_label(codec: str, level: float | None) -> str:
@@ -76,7 +116,19 @@ def _level_label(codec: str, level: float | None) -> str:
     return f"{codec}:{int(level) if float(level).is_integer() else level}"
 
 
-def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, level, fit, gate):
+def _encode(
+    settings: Mapping[str, Any],
+    dataset: str,
+    split: str,
+    *,
+    codec: str = "identity",
+    level: float | None = None,
+    fit: Job | None = None,
+    gate: Job | None = None,
+) -> Job:
+    """The encode job of ``dataset``'s ``split`` with ``codec`` at ``level`` (the defaults:
+    the original data); ``fit``: a learned codec's fit job; ``gate``: the check-codec job
+    whose pass it waits on (``gate.enforce``), else None."""
     config = {
         "codec": codec,
         "level": level,
@@ -87,7 +139,7 @@ def _encode(settings: Mapping[str, Any], dataset: str, split: str, codec: str, l
     if is_seeded(codec):  # Gaussian noise: the seed changes the images
         config["seed"] = settings["encode"]["seed"]
     inputs = {"model": (fit.signature,)} if fit is not None else {}
-    if gate is not None and settings["gate"]["enforce"]:
+    if gate is not None:
         inputs["gate"] = (gate.signature,)
     label = f"{dataset} {split} {_level_label(codec, level)}"
     return Job("encode", config, inputs, label=label)
@@ -112,7 +164,9 @@ def _fit(settings, dataset: str, image_size: int, codec: str, level, classifier)
     return Job("fit-codec", config, inputs, label=f"{dataset} {codec}:{level}")
 
 
-def gate_references(settings: Mapping[str, Any], dataset: str, image_size: int) -> list[Job]:
+def gate_references(
+    settings: Mapping[str, Any], gate: Gate, dataset: str, image_size: int
+) -> list[Job]:
     """JPEG's gate curves for ``dataset``'s check-codec jobs, one gate-reference job per image
     set, shared by every codec and λ (and by datasets with the same images): the first
     ``gate.images`` test images (their own limit, not ``data.test_limit``: the gate measures
@@ -124,7 +178,7 @@ def gate_references(settings: Mapping[str, Any], dataset: str, image_size: int) 
         "batch_size": settings["encode"]["batch_size"],
     }
     ref = data_ref(settings, dataset, "test")
-    ref["limit"] = settings["gate"]["images"]
+    ref["limit"] = gate.images
     jobs = [
         Job("gate-reference", {"reference": "test", "dataset": ref, **common},
             label=f"{dataset} gate JPEG reference")
@@ -135,7 +189,7 @@ def gate_references(settings: Mapping[str, Any], dataset: str, image_size: int) 
     if root is None:
         log.info("gate: no data.tinyimagenet, so no tiny-2x reference for %s", dataset)
         return jobs
-    tiny = {"name": "tinyimagenet", "root": root, "limit": settings["gate"]["images"]}
+    tiny = {"name": "tinyimagenet", "root": root, "limit": gate.images}
     jobs.append(
         Job("gate-reference", {"reference": "tiny-2x", "dataset": tiny, **common},
             label="tiny-2x gate JPEG reference")
@@ -144,12 +198,18 @@ def gate_references(settings: Mapping[str, Any], dataset: str, image_size: int) 
 
 
 def _check(
-    settings: Mapping[str, Any], dataset: str, codec: str, level, fit: Job, references: list[Job]
+    settings: Mapping[str, Any],
+    gate: Gate,
+    dataset: str,
+    codec: str,
+    level,
+    fit: Job,
+    references: list[Job],
 ) -> Job:
     """The quality gate of one fitted codec against JPEG's curves of ``references``
     (:func:`gate_references`), on their images."""
     ref = data_ref(settings, dataset, "test")
-    ref["limit"] = settings["gate"]["images"]
+    ref["limit"] = gate.images
     config = {
         "codec": codec,
         "level": level,
@@ -190,23 +250,28 @@ def task_classifier(settings: Mapping[str, Any], dataset: str, info) -> list[Job
     if not any(_fitted_on(settings, codec, dataset) for codec in wanted):
         return []
     data = DatasetJobs(dataset)
-    data.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
-    train = _encode(settings, dataset, "train", "identity", None, None, None)
+    data.test_clean = _encode(settings, dataset, "test")
+    train = _encode(settings, dataset, "train")
     tset = TrainSet("original", "identity", None, train, data.test_clean)
     arch = settings["archs"][0]
-    job = _train(settings, data, info, arch, 0, tset, _train_inputs(data, tset))
+    job = _train(settings, data, info, arch, tset=tset, seed=0, inputs=_train_inputs(data, tset))
     return [data.test_clean, train, job]
 
 
 def dataset_jobs(
-    settings: Mapping[str, Any], dataset: str, image_size: int, classifier: Job | None = None
+    settings: Mapping[str, Any],
+    gate: Gate,
+    dataset: str,
+    image_size: int,
+    classifier: Job | None = None,
 ) -> DatasetJobs:
     """The fit/encode/prepare jobs of one dataset and the training sets they define;
-    ``classifier`` is the train job task-aware codecs' fits read (:func:`task_classifier`)."""
+    ``gate``: the sweep's quality gate; ``classifier`` is the train job task-aware codecs'
+    fits read (:func:`task_classifier`)."""
     out = DatasetJobs(dataset)
-    out.test_clean = _encode(settings, dataset, "test", "identity", None, None, None)
+    out.test_clean = _encode(settings, dataset, "test")
     if settings["original"]:
-        train = _encode(settings, dataset, "train", "identity", None, None, None)
+        train = _encode(settings, dataset, "train")
         out.train_sets.append(TrainSet("original", "identity", None, train, out.test_clean))
     for codec, levels in settings["codecs"].items():
         learned = is_learned(codec)
@@ -215,27 +280,30 @@ def dataset_jobs(
         for level in levels:
             fit = _fit(settings, dataset, image_size, codec, level, classifier) if learned else None
             if learned and not out.gate_references:
-                out.gate_references = gate_references(settings, dataset, image_size)
-            gate = (
-                _check(settings, dataset, codec, level, fit, out.gate_references)
+                out.gate_references = gate_references(settings, gate, dataset, image_size)
+            check = (
+                _check(settings, gate, dataset, codec, level, fit, out.gate_references)
                 if learned
                 else None
             )
-            train = _encode(settings, dataset, "train", codec, level, fit, gate)
+            enforced = check if gate.enforce else None
+            train = _encode(settings, dataset, "train", codec=codec, level=level, fit=fit,
+                            gate=enforced)  # fmt: skip
             test = None
             if settings["test_on_compressed"]:
-                test = _encode(settings, dataset, "test", codec, level, fit, gate)
+                test = _encode(settings, dataset, "test", codec=codec, level=level, fit=fit,
+                               gate=enforced)  # fmt: skip
             label = _level_label(codec, level)
-            out.train_sets.append(TrainSet(label, codec, level, train, test, fit, gate))
-    if settings["cifar10c"] and image_size == 32 and settings["data"]["cifar10c"] is None:
-        severities = list(settings["severities"]) or list(SEVERITIES)
+            out.train_sets.append(TrainSet(label, codec, level, train, test, fit, check))
+    if evaluates_cifar10c(settings, image_size) and settings["data"]["cifar10c"] is None:
+        corruptions, severities = list(settings["corruptions"]), list(settings["severities"])
         config = {
             "dataset": data_ref(settings, dataset, "test"),
-            "corruptions": list(settings["corruptions"]),
-            "severities": list(settings["severities"]),
+            "corruptions": corruptions,
+            "severities": severities,
             "seed": 0,
             # every parameter of the corruption functions (lcc.data.corruptions)
-            "generation": generation_settings(settings["corruptions"], severities),
+            "generation": generation_settings(corruptions, severities),
         }
         out.cifar10c = Job("prepare-cifar10c", config, label=f"{dataset} CIFAR-10-C")
     return out
@@ -247,7 +315,17 @@ def train_recipe(settings: Mapping[str, Any], dataset: str, image_size: int, arc
     return resolve_recipe(dataset, image_size, arch, settings["train"]["recipe"], overrides)
 
 
-def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainSet, inputs):
+def _train(
+    settings: Mapping[str, Any],
+    data: DatasetJobs,
+    info,
+    arch: str,
+    *,
+    tset: TrainSet,
+    seed: int,
+    inputs: Mapping[str, tuple[str, ...]],
+) -> Job:
+    """The train job of ``arch`` on ``tset`` with ``seed``, reading ``inputs``."""
     recipe = train_recipe(settings, data.name, info.image_size, arch)
     if tset.epochs_factor != 1:  # a steps-matched control; every other config is unchanged
         recipe = {**recipe, "epochs": recipe["epochs"] * tset.epochs_factor}
@@ -259,7 +337,7 @@ def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainS
             "image_size": info.image_size,
         },
         "seed": seed,
-        "train_set": _train_set_config(settings, tset),
+        "train_set": _train_set_config(tset),
         "recipe": recipe,
         # The best epoch is chosen on the clean test set alone (its selection part), so a
         # training is one job whichever test sets its evaluations read: the compressed test
@@ -270,7 +348,7 @@ def _train(settings, data: DatasetJobs, info, arch: str, seed: int, tset: TrainS
     return Job("train", config, inputs, label=label)
 
 
-def _train_set_config(settings: Mapping[str, Any], tset: TrainSet) -> dict[str, Any]:
+def _train_set_config(tset: TrainSet) -> dict[str, Any]:
     """``config.train_set`` of a training on ``tset``: a control adds ``rank`` and
     ``control_for``, a loss-weighted join ``weighting``; other sets have neither key, so their
     signatures do not depend on these options."""
@@ -279,7 +357,7 @@ def _train_set_config(settings: Mapping[str, Any], tset: TrainSet) -> dict[str, 
         "codec": tset.codec,
         "level": tset.level,
         "joined": tset.joined,
-        "top_k": settings["select"]["top_k"] if tset.joined else None,
+        "top_k": tset.top_k if tset.joined else None,
     }
     if tset.rank is not None:
         config.update(rank=tset.rank, control_for=tset.control_for)
@@ -307,7 +385,7 @@ def _evaluate(settings, data: DatasetJobs, train: Job, test_compressed: Job | No
         eval_sets.append("compressed")
         inputs["test_compressed"] = (test_compressed.signature,)
     cifar10c_path = None
-    if settings["cifar10c"] and train.config["dataset"]["image_size"] == 32:
+    if evaluates_cifar10c(settings, train.config["dataset"]["image_size"]):
         eval_sets.append("cifar10c")
         cifar10c_path = settings["data"]["cifar10c"]
         if data.cifar10c is not None:
@@ -328,6 +406,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
 
     ``dataset_info(name)`` returns an object with ``num_classes`` and ``image_size``.
     """
+    sections = Sections.of(settings)
     jobs: dict[str, Job] = {}
 
     def add(job: Job | None) -> Job | None:
@@ -338,68 +417,68 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
     for dataset in settings["datasets"]:
         info = dataset_info(dataset)
         classifier = [add(job) for job in task_classifier(settings, dataset, info)]
-        data = dataset_jobs(settings, dataset, info.image_size, (classifier or [None])[-1])
+        classifier_job = (classifier or [None])[-1]
+        data = dataset_jobs(settings, sections.gate, dataset, info.image_size, classifier_job)
         add(data.test_clean)
         add(data.cifar10c)
         for job in data.gate_references:
             add(job)
+        cells = [Trainings(settings, data, info, arch, add) for arch in settings["archs"]]
         evaluations: dict[str, list[Job]] = {arch: [] for arch in settings["archs"]}
         for tset in data.train_sets:
             add(tset.fit)
             add(tset.gate)
             add(tset.encode)
             add(tset.test_encode)
-            for arch in settings["archs"]:
+            for cell in cells:
                 for seed in seeds_of(settings):
-                    inputs = _train_inputs(data, tset)
-                    train = add(_train(settings, data, info, arch, seed, tset, inputs))
-                    evaluate = _evaluate(settings, data, train, tset.test_encode)
-                    evaluations[arch].append(add(evaluate))
-        for arch, arch_evaluations in evaluations.items():
-            _add_selection(settings, data, info, arch, arch_evaluations, add)
-    _add_future_work(settings, jobs)
+                    train = cell.train(tset, seed, _train_inputs(data, tset))
+                    evaluations[cell.arch].append(cell.evaluate(train, tset.test_encode))
+        for cell in cells:
+            _add_selection(cell, sections.select, evaluations[cell.arch])
+    _add_fourier(sections.fourier, settings["eval"]["precision"], jobs)
     return list(jobs.values())
 
 
-def _add_selection(settings, data: DatasetJobs, info, arch: str, evaluations: list[Job], add):
+def _add_selection(cell: Trainings, select: Select, evaluations: list[Job]) -> None:
     """The select job over one (dataset, arch)'s evaluations and the joined sets it feeds."""
-    select = settings["select"]
-    if not select["methods"] or not evaluations:
+    if not select.enabled or not evaluations:
         return
     config = {
-        "methods": list(select["methods"]),
-        "top_k": select["top_k"],
-        "joined": list(select["joined"]),
+        "methods": list(select.methods),
+        "top_k": select.top_k,
+        "joined": list(select.joined),
     }
     inputs = {"evaluations": tuple(job.signature for job in evaluations)}
-    selection = add(Job("select", config, inputs, label=f"{data.name} {arch} selection"))
-    for codec in select["joined"]:
-        candidates = tuple(t.encode.signature for t in data.train_sets if t.codec == codec)
+    label = f"{cell.data.name} {cell.arch} selection"
+    selection = cell.add(Job("select", config, inputs, label=label))
+    for codec in select.joined:
+        train_sets = cell.data.train_sets
+        candidates = tuple(t.encode.signature for t in train_sets if t.codec == codec)
         if not candidates:
             continue
-        for rule in weighting_rules(settings):
-            _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add)
+        joined_inputs = {
+            "selection": (selection.signature,),
+            "candidates": candidates,
+            "test_clean": (cell.data.test_clean.signature,),
+        }
+        for rule in select.weighting:
+            _add_joined(cell, TrainSet.joined_set(codec, select.top_k, rule), joined_inputs)
 
 
-def _add_joined(settings, data, info, arch, selection, codec, candidates, rule, add):
-    """Train and evaluate jobs of one joined set; a weighting rule other than "none" is in its
-    label (``bls:top2:w=rank``) and train config (thesis §6.3). The unweighted join also gets
-    its steps-matched controls (:func:`add_steps_controls`)."""
-    label = f"{codec}:top{settings['select']['top_k']}" + ("" if rule == "none" else f":w={rule}")
-    tset = TrainSet(label, codec, None, None, weighting=None if rule == "none" else rule)
-    inputs = {
-        "selection": (selection.signature,),
-        "candidates": candidates,
-        "test_clean": (data.test_clean.signature,),
-    }
-    for seed in seeds_of(settings):
-        train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
-        add(_evaluate(settings, data, train))
-    if rule == "none":
-        add_steps_controls(settings, data, info, arch, tset, inputs, add)
+def _add_joined(cell: Trainings, joined: TrainSet, inputs: Mapping[str, tuple[str, ...]]) -> None:
+    """Train and evaluate jobs of joined set ``joined`` (:meth:`TrainSet.joined_set`) reading
+    ``inputs`` (its selection, candidate encodes and clean test set). The unweighted join also
+    gets its steps-matched controls (:func:`add_steps_controls`)."""
+    for seed in seeds_of(cell.settings):
+        cell.evaluate(cell.train(joined, seed, inputs))
+    if joined.weighting is None:
+        add_steps_controls(cell, joined, inputs)
 
 
-def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs, add) -> None:
+def add_steps_controls(
+    cell: Trainings, joined: TrainSet, inputs: Mapping[str, tuple[str, ...]]
+) -> None:
     """The steps-matched control arm of unweighted joined set ``joined`` (thesis §4.3, claim
     C5: the join "boosts both corrupt and clean accuracy" over its parts).
 
@@ -421,9 +500,9 @@ def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs
     bias toward the control, i.e. against the claim.
 
     With top_k = 1 the joined set is its single part for the same epochs, so it is its own
-    control and none is added (``select.top_k`` >= 1 is checked by :mod:`grid.validate`).
+    control and none is added (``select.top_k`` >= 1 is checked by :class:`grid.sections.Select`).
     """
-    k = settings["select"]["top_k"]
+    k = joined.top_k
     if k < 2:
         return
     for rank in range(1, k + 1):
@@ -435,38 +514,18 @@ def add_steps_controls(settings, data, info, arch: str, joined: TrainSet, inputs
             rank=rank,
             control_for=joined.label,
             epochs_factor=k,
+            top_k=k,
         )
-        for seed in seeds_of(settings):
-            train = add(_train(settings, data, info, arch, seed, tset, dict(inputs)))
-            add(_evaluate(settings, data, train))
+        for seed in seeds_of(cell.settings):
+            cell.evaluate(cell.train(tset, seed, inputs))
 
 
-def weighting_rules(settings: Mapping[str, Any]) -> list[str]:
-    """``select.weighting`` (a :class:`SettingsError` for an unknown rule); null means "none"
-    (the command line reads ``none`` as null)."""
-    rules = settings["select"]["weighting"]
-    if not isinstance(rules, list) or not rules:
-        raise SettingsError(f"select.weighting must be a non-empty list of rules, got {rules!r}")
-    rules = ["none" if rule is None else rule for rule in rules]
-    try:
-        return [check_rule(rule) for rule in rules]
-    except ValueError as err:
-        raise SettingsError(str(err)) from None
-
-
-def _add_future_work(settings: Mapping[str, Any], jobs: dict[str, Job]) -> None:
-    """Check the future-work settings (``fourier``, ``select.weighting``) and, with
-    ``fourier.enabled``, add one fourier job per training of a 32x32 dataset (thesis §6.2)."""
-    weighting_rules(settings)
-    fourier = settings["fourier"]
-    try:
-        check_fourier_settings(fourier["norm"], fourier["images"], fourier["batch_size"])
-    except ValueError as err:
-        raise SettingsError(str(err)) from None
-    if not fourier["enabled"]:
+def _add_fourier(fourier: Fourier, precision: str, jobs: dict[str, Job]) -> None:
+    """With ``fourier.enabled``, one fourier job per training of a 32x32 dataset in ``jobs``
+    (thesis §6.2); ``precision``: ``eval.precision``."""
+    if not fourier.enabled:
         return
-    config = {k: fourier[k] for k in ("norm", "images", "seed", "batch_size")}
-    config["precision"] = settings["eval"]["precision"]
+    config = fourier.config(precision)
     trains = [j for j in jobs.values() if j.stage == "train"]
     for train in trains:
         if train.config["dataset"]["image_size"] != 32:

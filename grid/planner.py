@@ -35,9 +35,18 @@ def resolve(sweep: str, overrides: Sequence[str] = ()) -> dict[str, dict[str, An
         validate(settings)
         profile_path(str(settings["cluster"]))
         _check_retries(settings["retries"])
-        settings["corruptions"] = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
-        resolved[part] = settings
+        resolved[part] = fill_defaults(settings)
     return resolved
+
+
+def fill_defaults(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the empty lists that mean "all" filled in, once, so every job config
+    and every later check reads explicit lists: ``corruptions=[]`` -> the ten thesis
+    corruptions (:data:`lcc.data.CORRUPTIONS`), ``severities=[]`` -> 1..5
+    (:data:`lcc.data.SEVERITIES`). ``severities=[]`` thus plans the jobs of the default."""
+    settings["corruptions"] = list(settings["corruptions"]) or list(lcc.data.CORRUPTIONS)
+    settings["severities"] = list(settings["severities"]) or list(lcc.data.SEVERITIES)
+    return settings
 
 
 def _check_retries(retries: Any) -> None:

@@ -19,12 +19,11 @@ from typing import Any
 
 from grid.cli import DEFAULT_RESULTS, SettingsError
 from grid.suggest import unknown
+from lcc.data import SEVERITIES
 from lcc.specs.codecs import CODECS, fitted_datasets, learned_names
 from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
 from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS, THESIS_RECIPE
-
-ALL_SEVERITIES = [1, 2, 3, 4, 5]
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,9 @@ DECLARED: dict[str, Any] = {
         False, "also test on the test split compressed the same way (parameter reduction)"
     ),
     "cifar10c": Setting(False, "evaluate on CIFAR-10-C (32x32 datasets only)"),
+    # Empty lists are filled at plan time (grid.planner.fill_defaults): job configs name them.
     "corruptions": Setting([], "CIFAR-10-C corruptions; empty = the ten the thesis uses"),
-    "severities": Setting(ALL_SEVERITIES, "CIFAR-10-C severities, 1..5"),
+    "severities": Setting(list(SEVERITIES), "CIFAR-10-C severities, 1..5; empty = all five"),
     "select": {
         "methods": Setting([], "subset of bda, bdad, bdads; empty = no select stage"),
         "top_k": Setting(2, "levels of each joined codec that are joined"),

@@ -19,9 +19,9 @@ import lcc.data
 import lcc.specs.codecs
 import lcc.specs.models
 from grid.disk import DISK_CHECKS
-from grid.expand import fit_settings, train_recipe
+from grid.expand import evaluates_cifar10c, fit_settings, train_recipe
+from grid.sections import Sections, check_count, check_flag, is_int
 from grid.settings import SettingsError
-from grid.stage_table import SELECT_METHODS
 from grid.suggest import unknown
 from lcc.data.check import check_cifar10c, check_root
 from lcc.specs.fit_recipe import FitRecipeError
@@ -29,17 +29,16 @@ from lcc.specs.precision import PRECISIONS
 from lcc.specs.train_recipe import RecipeError
 
 EXECUTORS = ("auto", "slurm", "local", "fake")
-BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "gate.enforce",
-                "fake.pdb", "follow")  # fmt: skip
-# Settings that are a count: an integer >= 1, or null where None is listed as allowed.
+# Settings outside the typed sections (grid/sections.py: select, fourier, gate, which check
+# themselves) that are true or false.
+BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "fake.pdb", "follow")
+# Settings outside the typed sections that are a count: an integer >= 1, or null where True.
 COUNT_KEYS = {
-    "select.top_k": False,
     "encode.batch_size": False,
     "eval.batch_size": False,
     "max_parallel": True,
     "data.train_limit": True,
     "data.test_limit": True,
-    "gate.images": True,
 }
 # Sweep settings that hold a filesystem path to read, by the dataset name that reads it.
 DATA_ROOTS = ("cifar10", "tinyimagenet")
@@ -66,46 +65,35 @@ def get_key(settings: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _check_types(settings: Mapping[str, Any]) -> None:
     """Booleans, counts and lists are of their kind and in range."""
     for key in BOOLEAN_KEYS:
-        if not isinstance(get_key(settings, key), bool):
-            raise SettingsError(f"{key} must be true or false; got {get_key(settings, key)!r}")
+        check_flag(key, get_key(settings, key))
     for key, nullable in COUNT_KEYS.items():
-        value = get_key(settings, key)
-        if value is None and nullable:
-            continue
-        if not _is_int(value) or value < 1:
-            expected = "an integer >= 1" + (" or null" if nullable else "")
-            raise SettingsError(f"{key} must be {expected}; got {value!r}")
+        check_count(key, get_key(settings, key), nullable)
     for key in ("datasets", "archs"):
         if not isinstance(settings[key], list) or not settings[key]:
             raise SettingsError(
                 f"{key} must be a non-empty list (e.g. [a,b]); got {settings[key]!r}"
             )
-    for key in ("corruptions", "severities", "select.methods", "select.joined", "plugins",
-                "fake.fail", "fake.preempt"):  # fmt: skip
+    for key in ("corruptions", "severities", "plugins", "fake.fail", "fake.preempt"):
         if not isinstance(get_key(settings, key), list):
             raise SettingsError(
                 f"{key} must be a list (e.g. [a,b]); got {get_key(settings, key)!r}"
             )
     seeds = settings["seeds"]
-    if _is_int(seeds):
+    if is_int(seeds):
         if seeds < 1:
             raise SettingsError(f"seeds must be a count >= 1 or a list of seeds; got {seeds!r}")
     elif not isinstance(seeds, list) or not seeds:
         raise SettingsError(f"seeds must be a count >= 1 or a non-empty list; got {seeds!r}")
-    elif not all(_is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+    elif not all(is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise SettingsError(f"seeds must list distinct integers >= 0; got {seeds!r}")
     poll_s = settings["poll_s"]
     if isinstance(poll_s, bool) or not isinstance(poll_s, (int, float)) or not poll_s > 0:
         raise SettingsError(f"poll_s must be a number of seconds > 0 (e.g. 60); got {poll_s!r}")
     noise_seed = settings["encode"]["seed"]
-    if not (_is_int(noise_seed) and noise_seed >= 0):
+    if not (is_int(noise_seed) and noise_seed >= 0):
         raise SettingsError(f"encode.seed must be an integer >= 0; got {noise_seed!r}")
 
 
@@ -126,16 +114,7 @@ def validate(settings: Mapping[str, Any]) -> None:
                 raise SettingsError(f"codecs.{codec}: {err}") from None
     _check_choices("corruption", settings["corruptions"], lcc.data.CORRUPTIONS)
     _check_choices("severity", settings["severities"], range(1, 6), plural="severities")
-    _check_choices("selection method", settings["select"]["methods"], SELECT_METHODS)
-    _check_choices("joined codec", settings["select"]["joined"], settings["codecs"])
-    top_k = settings["select"]["top_k"]
-    for codec in settings["select"]["joined"]:
-        if len(settings["codecs"][codec]) < top_k:
-            levels = settings["codecs"][codec]
-            raise SettingsError(
-                f"select.top_k={top_k} needs at least {top_k} levels of joined codec {codec!r}, "
-                f"which has {levels}; valid top_k for it: 1..{len(levels)}"
-            )
+    Sections.of(settings)  # select, fourier and gate check themselves (grid/sections.py)
     _check_choices("eval.precision", [settings["eval"]["precision"]], PRECISIONS)
     _check_choices("executor", [settings["executor"]], EXECUTORS)
     _check_choices("disk_check", [settings["disk_check"]], DISK_CHECKS, "disk_check values")
@@ -162,15 +141,16 @@ def _check_image_size(dataset: str, archs: Iterable[str], image_size: int) -> No
 
 
 def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False) -> dict[str, str]:
-    """The data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
+    """For planned settings (:func:`grid.planner.resolve`'s, the CIFAR-10-C lists filled):
+    the data roots the sweep reads hold their datasets, a given CIFAR-10-C folder holds every
     needed corruption, and ``results`` can be created or written. Nothing is written.
 
     A dry run checks only ``results``: it returns the data settings it did not check
     (``{"data.cifar10": "/data/cifar"}``), so a plan can be inspected where the data is not."""
     used = set(settings["datasets"])
     release = settings["data"]["cifar10c"]
-    reads_release = settings["cifar10c"] and any(
-        lcc.data.dataset_info(name).image_size == 32 for name in used
+    reads_release = any(
+        evaluates_cifar10c(settings, lcc.data.dataset_info(name).image_size) for name in used
     )
     if dry_run:
         _check_writable(results)
@@ -187,9 +167,8 @@ def check_disk(settings: Mapping[str, Any], results: Path, dry_run: bool = False
                 what = " is not set" if root is None else f"={root}"
                 raise SettingsError(f"data.{name}{what}: {err}") from None
     if release is not None and reads_release:
-        corruptions = settings["corruptions"] or list(lcc.data.CORRUPTIONS)
         try:
-            check_cifar10c(release, corruptions, settings["severities"] or lcc.data.SEVERITIES)
+            check_cifar10c(release, settings["corruptions"], settings["severities"])
         except ValueError as err:
             raise SettingsError(f"data.cifar10c={release}: {err}") from None
     _check_writable(results)

@@ -174,7 +174,7 @@ def test_evaluate_stage_writes_clean_compressed_and_50_cifar10c_rows(evaluated_s
     release = root / "prepare" / "CIFAR-10-C"
     blocks = write_release(release, test.images[:20], test.labels[:20])
     config = {"eval_sets": ["clean", "compressed", "cifar10c"], "cifar10c_path": str(release),
-              "corruptions": [], "severities": [1, 2, 3, 4, 5], "batch_size": 16,
+              "corruptions": list(CORRUPTIONS), "severities": [1, 2, 3, 4, 5], "batch_size": 16,
               "precision": "bf16"}  # fmt: skip
     inputs = {"model": (trained.signature,), "test_clean": (clean.signature,),
               "test_compressed": (compressed.signature,)}  # fmt: skip

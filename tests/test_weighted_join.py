@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 import grid
 from analysis.figures.robustness import bda_sets
+from grid.expand import TrainSet
 from grid.launch import main
 from grid.settings import SettingsError
 from grid.stages.train import join_weights
@@ -132,6 +133,14 @@ def test_each_weighting_rule_adds_a_joined_set_and_none_keeps_todays_jobs():
     assert unchanged <= {j.signature for j in weighted}
     extra = Counter(j.stage for j in weighted) - Counter(j.stage for j in default)
     assert extra == {"train": 4, "evaluate": 4}
+
+
+def test_a_joined_set_names_its_rule_unless_it_is_unweighted():
+    weighted = TrainSet.joined_set("bls", 3, "psnr")
+    plain = TrainSet.joined_set("bls", 2, "none")
+    assert (weighted.label, weighted.weighting, weighted.top_k) == ("bls:top3:w=psnr", "psnr", 3)
+    assert (plain.label, plain.weighting, plain.top_k) == ("bls:top2", None, 2)
+    assert weighted.joined and plain.joined
 
 
 def test_fourier_enabled_adds_one_job_per_training():

@@ -72,8 +72,8 @@ def eval_cells(ctx: JobContext) -> Iterator[tuple[dict, ImageSet]]:
         yield {"eval_set": name}, load_encoded([folder], EVAL_ROLES[name])
     if root is None:
         return
-    for corruption in cfg.get("corruptions") or lcc.data.CORRUPTIONS:
-        for severity in cfg.get("severities") or lcc.data.SEVERITIES:
+    for corruption in cfg["corruptions"]:
+        for severity in cfg["severities"]:
             key = {"eval_set": "cifar10c", "corruption": corruption, "severity": severity}
             yield key, lcc.data.load_cifar10c(root, corruption, severity)
 

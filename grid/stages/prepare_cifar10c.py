@@ -1,8 +1,9 @@
 """Stage ``prepare-cifar10c``: write the corrupted test split once, in the release layout.
 
-Config: ``{"dataset": {"name", "root", "limit"}, "corruptions": [...] (empty = the ten of
-the thesis), "severities": [1..5], "seed", "generation": {"chunk", "params"}}`` (every
-corruption parameter, :func:`lcc.data.corruptions.generation_settings`). Artifacts:
+Config: ``{"dataset": {"name", "root", "limit"}, "corruptions": [...], "severities": [...],
+"seed", "generation": {"chunk", "params"}}``: both lists explicit (the planner fills them,
+:func:`grid.planner.fill_defaults`) and every corruption parameter
+(:func:`lcc.data.corruptions.generation_settings`). Artifacts:
 ``CIFAR-10-C/<corruption>.npy``, ``CIFAR-10-C/labels.npy`` and ``CIFAR-10-C/meta.json``
 (source dataset, its fingerprint, and whether it is synthetic). No result rows.
 """
@@ -33,8 +34,8 @@ def prepare_cifar10c(ctx: JobContext) -> dict[str, pd.DataFrame]:
         test.images,
         test.labels,
         JobFolder.at(ctx.workdir).cifar10c,
-        corruptions=cfg.get("corruptions") or lcc.data.CORRUPTIONS,
-        severities=cfg.get("severities") or lcc.data.SEVERITIES,
+        corruptions=cfg["corruptions"],
+        severities=cfg["severities"],
         seed=cfg["seed"],
         meta=meta,
         generation=cfg["generation"],
