@@ -25,7 +25,7 @@ from grid.store.files import atomic_write_parquet
 from grid.store.folder import JobFolder
 from grid.store.provenance import provenance
 from grid.store.rows import publish, to_table, view_path
-from lcc.data import CORRUPTIONS
+from lcc.data import CORRUPTIONS, SEVERITIES
 from lcc.data import load as load_split
 from lcc.evaluate import Predictions
 from lcc.evaluate.holdout import JUDGE, SELECT, in_part
@@ -162,7 +162,8 @@ def test_predictions_of_10000_images_in_51_cells_stay_under_2_5_mb(tmp_path):
     print(f"predictions of 510,000 rows: {json.dumps(sizes)} bytes")
     assert max(sizes.values()) <= 2_500_000
     assert max(sizes.values()) <= 51 * PREDICTION_CELL_BYTES  # the disk estimate covers it
-    config = {"eval_sets": ["clean", "cifar10c"], "corruptions": [], "severities": []}
+    every_cell = {"corruptions": list(CORRUPTIONS), "severities": list(SEVERITIES)}
+    config = {"eval_sets": ["clean", "cifar10c"], **every_cell}
     assert evaluate_disk(config) >= max(sizes.values())
     back = pq.read_table(folder.rows_path("predictions")).to_pandas()
     assert back["image_index"].tolist() == frame["image_index"].tolist()

@@ -70,8 +70,7 @@ def prepare_cifar10c_disk(config: dict) -> int:
     ref = config["dataset"]
     n = lcc.data.split_size(ref["name"], "test", ref.get("limit"))
     side = lcc.data.dataset_info(ref["name"]).image_size
-    corruptions = len(config.get("corruptions") or lcc.data.CORRUPTIONS)
-    severities = len(config.get("severities") or lcc.data.SEVERITIES)
+    corruptions, severities = len(config["corruptions"]), len(config["severities"])
     return corruptions * severities * n * side * side * 3 + severities * n + META_BYTES
 
 
@@ -92,8 +91,7 @@ def evaluate_disk(config: dict) -> int:
     """
     n_cells = len([s for s in config["eval_sets"] if s != "cifar10c"])
     if "cifar10c" in config["eval_sets"]:
-        corruptions = len(config.get("corruptions") or lcc.data.CORRUPTIONS)
-        n_cells += corruptions * len(config.get("severities") or lcc.data.SEVERITIES)
+        n_cells += len(config["corruptions"]) * len(config["severities"])
     return ROWS_FILE + n_cells * PREDICTION_CELL_BYTES
 
 
