@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from grid.expand_gabor import add_gabor
 from grid.job import Job
 from grid.settings import SettingsError, seeds_of
 from lcc.data.corruptions import SEVERITIES, generation_settings
@@ -358,6 +359,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
         for arch, arch_evaluations in evaluations.items():
             _add_selection(settings, data, info, arch, arch_evaluations, add)
     _add_future_work(settings, jobs)
+    add_gabor(settings, jobs)  # thesis §6.2: grid/expand_gabor.py
     return list(jobs.values())
 
 

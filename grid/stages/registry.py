@@ -113,6 +113,7 @@ STAGE_ORDER = (
     "gate-reference",
     "check-codec",
     "encode",
+    "gabor",
     "prepare-cifar10c",
     "train",
     "evaluate",
