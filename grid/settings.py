@@ -93,7 +93,7 @@ DECLARED: dict[str, Any] = {
         "frequencies": Setting(list(GaborSettings.frequencies), "carrier frequencies, cycles/px"),
         "bandwidth": Setting(GaborSettings.bandwidth, "frequency bandwidth, octaves"),
         "bins": Setting(GaborSettings.bins, "equal bins over [0, max_response]"),
-        "max_response": Setting(GaborSettings.max_response, "top bin edge, kernel l1 = 1"),
+        "max_response": Setting(GaborSettings.max_response, "top edge, |response|/kernel l1 norm"),
     },
     "data": {
         "cifar10": Setting(None, "root of cifar-10-batches-py/ or an image-folder layout"),
