@@ -1,13 +1,17 @@
 """Gabor response histograms (thesis §6.2, future work; lcc.evaluate.gabor): the responses are
 scikit-image's, stripes answer their own orientation, blur moves mass toward small responses,
-the distances, the settings' errors, and the gabor stage's rows and rerun."""
+on real images stronger JPEG and blur lie farther from the original, the distances, the
+settings' errors, and the gabor stage's rows and rerun."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from PIL import Image
 from scipy.ndimage import gaussian_filter
 from skimage.filters import gabor
 
@@ -75,6 +79,25 @@ def test_blurring_a_set_moves_every_filter_s_mass_toward_small_responses(synthet
     centres = (sharp.edges[:-1] + sharp.edges[1:]) / 2
     assert (soft.fraction @ centres < sharp.fraction @ centres).all()
     assert (total_variation(sharp.fraction, soft.fraction) > 0.05).all()
+
+
+def jpeg(images: np.ndarray, quality: int) -> np.ndarray:
+    """Each image through a JPEG file at ``quality`` (Pillow) and back."""
+    out = []
+    for image in images:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+        out.append(np.asarray(Image.open(buffer).convert("RGB")))
+    return np.stack(out)
+
+
+def test_on_real_images_stronger_jpeg_and_blur_lie_farther_from_the_original(real_images):
+    settings = GaborSettings()
+    original = response_histograms(real_images, settings).fraction
+    far = {name: total_variation(original, response_histograms(images, settings).fraction).mean()
+           for name, images in (("q10", jpeg(real_images, 10)), ("q40", jpeg(real_images, 40)),
+                                ("blur", blurred(real_images, 0.8)))}  # fmt: skip
+    assert far["blur"] > far["q10"] > far["q40"] > 0
 
 
 def test_each_filter_s_histogram_sums_to_one_with_larger_responses_in_the_last_bin():
