@@ -29,6 +29,7 @@ from analysis.figures.accuracy import (
 from analysis.figures.codec_fit import codec_fit_data, draw_codec_fit
 from analysis.figures.examples import NEAREST_LEVEL_RULE, draw_examples, example_data
 from analysis.figures.fourier import draw_fourier, fourier_data
+from analysis.figures.gabor import draw_gabor, gabor_data
 from analysis.figures.parameters import draw_parameters, parameter_data
 from analysis.figures.rate_distortion import draw_rate_distortion, rate_distortion_data
 from analysis.figures.robustness import (
@@ -45,6 +46,7 @@ from analysis.figures.robustness import (
     figure_arms,
 )
 from analysis.figures.spectra import draw_spectra, spectra_data
+from analysis.gabor_distances import gabor_distance_table
 from analysis.images import image_sets
 from analysis.load import Results
 from analysis.seeds import BEST_EPOCH_RULE, BEST_SEED_RULE, epoch_choices, selection_optimism
@@ -220,6 +222,13 @@ FIGURES = (
         lambda r, d, out: draw_fourier(fourier_data(r.fourier_sensitivity, d.ranked), out),
         ("fourier",),
     ),
+    FigureSpec(
+        "F2",
+        "(future work, §6.2) Gabor response histograms of each training set against the "
+        "original data's, one panel per filter",
+        lambda r, d, out: draw_gabor(gabor_data(r.gabor_response), out),
+        ("gabor",),
+    ),
 )
 
 
@@ -329,6 +338,15 @@ TABLES = (
         "`in_sample_score` on all test images, as the thesis did; `moved`: the ranks differ",
         lambda r, d: rankings_table(d.ranked, d.ranked_in_sample),
         ("selection",),
+    ),
+    TableSpec(
+        "gabor_distances",
+        "Gabor distances",
+        "(future work, §6.2) each training set's Gabor response histograms against the "
+        "original data's: total variation (`tv_*`) and Jensen–Shannon distance (`js_*`) per "
+        "filter, mean and largest over the filters (0 = identical, 1 = disjoint)",
+        lambda r, d: gabor_distance_table(r.gabor_response),
+        ("gabor", "gabor_original"),
     ),
 )
 

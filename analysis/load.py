@@ -100,6 +100,10 @@ class Results:
     def fourier_sensitivity(self) -> pd.DataFrame:
         return self.tables["fourier_sensitivity"]
 
+    @property
+    def gabor_response(self) -> pd.DataFrame:
+        return self.tables["gabor_response"]
+
     def read(
         self,
         table: str,

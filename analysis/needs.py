@@ -53,6 +53,18 @@ def _lacks_fourier(r: Results, d: Derived) -> str | None:
     return "no Fourier heat map in this sweep (fourier.enabled is false, or no 32x32 training)"
 
 
+def _lacks_gabor(r: Results, d: Derived) -> str | None:
+    if len(r.gabor_response):
+        return None
+    return "no Gabor response histogram in this sweep (gabor.enabled is false)"
+
+
+def _lacks_gabor_original(r: Results, d: Derived) -> str | None:
+    if (r.gabor_response["codec"] == "identity").any():
+        return None
+    return "no Gabor response histogram of the original data to compare with (original=false)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -61,6 +73,8 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "selection": _lacks_selection,
     "gate": _lacks_gate,
     "fourier": _lacks_fourier,
+    "gabor": _lacks_gabor,
+    "gabor_original": _lacks_gabor_original,
 }
 
 

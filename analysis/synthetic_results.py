@@ -53,6 +53,7 @@ class SweepSpec:
     compressed_archs: tuple[str, ...] = ()  # also tested on compressed test data
     skip: tuple[str, ...] = ()
     fourier: bool = False  # also a Fourier heat map (stage fourier) per model of 32x32 data
+    gabor: bool = False  # also Gabor response histograms (stage gabor) per training set
     test_images: int = 20  # test images per evaluated cell (predictions rows; n_images)
     joined: tuple[str, ...] = ()  # codecs given a joined set of their first two levels
 
@@ -327,6 +328,33 @@ def _fourier(root: Path, sweep: str, common: dict, quality: float, train: Job) -
     return job
 
 
+def _gabor(root: Path, sweep: str, dataset: str, codec: str, level, encode: Job) -> Job:
+    """A gabor job's rows: per filter of a 4 x 3 bank, 40 bins over [0, 0.1] holding an
+    exponential law whose mean grows with the set's quality and falls with the frequency (the
+    original data at quality 1), so a blurred or strongly compressed set has more mass at small
+    responses than the original's."""
+    job = Job("gabor", {"images": 100, "bins": 40}, {"images": (encode.signature,)},
+              label=f"{encode.label} gabor")  # fmt: skip
+    quality = 1.0 if level is None else _quality(codec, level)
+    edges = np.linspace(0.0, 0.1, 41)
+    frames = []
+    for frequency in (0.1, 0.2, 0.4):
+        for orientation in (0.0, 45.0, 90.0, 135.0):
+            scale = 0.004 + 0.012 * quality * (1 - frequency) * (0.9 + 0.2 * _noise(job.signature))
+            mass = np.diff(-np.exp(-edges / scale))
+            mass[-1] += np.exp(-edges[-1] / scale)  # the last bin counts the larger responses
+            frames.append(pd.DataFrame({
+                "orientation": orientation, "frequency": frequency, "bandwidth": 1.0,
+                "bin": np.arange(40), "bin_low": edges[:-1], "bin_high": edges[1:],
+                "fraction": mass, "density": mass / np.diff(edges),
+                "overflow": np.exp(-edges[-1] / scale),
+            }))  # fmt: skip
+    rows = pd.concat(frames, ignore_index=True)
+    rows["dataset"], rows["codec"], rows["level"], rows["n_images"] = dataset, codec, level, 100
+    _write(root, sweep, job, "gabor_response", rows)
+    return job
+
+
 def _joined(root, sweep, spec, dataset: str, codec: str, encodes: dict) -> list[Job]:
     """The joined set of ``codec``'s first two levels and its two steps-matched controls."""
     levels = [float(lv) for lv in spec.codecs.get(codec, [])][:2]
@@ -365,6 +393,8 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
                 jobs.append(_gate(root, sweep, dataset, codec, level))
             encode = _encode(root, sweep, spec, dataset, codec, level)
             jobs.append(encode)
+            if spec.gabor:
+                jobs.append(_gabor(root, sweep, dataset, codec, level, encode))
             encodes[(dataset, codec, level)] = encode
             for arch in spec.archs:
                 for seed in range(spec.seeds):

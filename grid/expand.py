@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from grid.expand_gabor import add_gabor
 from grid.job import Job
 from grid.sections import Fourier, Gate, Sections, Select
 from grid.settings import seeds_of
@@ -437,6 +438,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
         for cell in cells:
             _add_selection(cell, sections.select, evaluations[cell.arch])
     _add_fourier(sections.fourier, settings["eval"]["precision"], jobs)
+    add_gabor(settings, jobs)  # thesis §6.2: grid/expand_gabor.py
     return list(jobs.values())
 
 

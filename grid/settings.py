@@ -23,6 +23,7 @@ from lcc.data import SEVERITIES
 from lcc.specs.codecs import CODECS, fitted_datasets, learned_names
 from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
+from lcc.specs.gabor import GaborSettings
 from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS, THESIS_RECIPE
 
 
@@ -83,6 +84,16 @@ DECLARED: dict[str, Any] = {
         "images": Setting(1000, "the first N test images"),
         "batch_size": Setting(64, "images per forward pass, each perturbed at one frequency row"),
         "seed": Setting(0, "seed of the heat maps' image choice"),
+    },
+    # Gabor response histograms (stage gabor, lcc.evaluate.gabor; thesis §6.2 future work).
+    "gabor": {
+        "enabled": Setting(False, "one Gabor response histogram job per training set"),
+        "images": Setting(GaborSettings.images, "the first N images of each training set"),
+        "orientations": Setting(GaborSettings.orientations, "angles k*180/n degrees, k < n"),
+        "frequencies": Setting(list(GaborSettings.frequencies), "carrier frequencies, cycles/px"),
+        "bandwidth": Setting(GaborSettings.bandwidth, "frequency bandwidth, octaves"),
+        "bins": Setting(GaborSettings.bins, "equal bins over [0, max_response]"),
+        "max_response": Setting(GaborSettings.max_response, "top edge, |response|/kernel l1 norm"),
     },
     "data": {
         "cifar10": Setting(None, "root of cifar-10-batches-py/ or an image-folder layout"),

@@ -27,6 +27,8 @@ STAGE_VERSIONS: dict[str, int] = {
     "train": 2,
     "evaluate": 2,
     "fourier": 1,
+    # gabor 1: Gabor response histograms of a training set (thesis §6.2, future work).
+    "gabor": 1,
     # select 2: levels are ranked on the selection part of the test images.
     "select": 2,
     "report": 1,
@@ -44,6 +46,7 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "train": ("train_curve",),
     "evaluate": ("evaluation", "predictions"),
     "fourier": ("fourier_sensitivity",),
+    "gabor": ("gabor_response",),
     "select": ("selection",),
     "report": (),
 }

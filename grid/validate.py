@@ -31,7 +31,15 @@ from lcc.specs.train_recipe import RecipeError
 EXECUTORS = ("auto", "slurm", "local", "fake")
 # Settings outside the typed sections (grid/sections.py: select, fourier, gate, which check
 # themselves) that are true or false.
-BOOLEAN_KEYS = ("original", "test_on_compressed", "cifar10c", "dry_run", "fake.pdb", "follow")
+BOOLEAN_KEYS = (
+    "original",
+    "test_on_compressed",
+    "cifar10c",
+    "dry_run",
+    "fake.pdb",
+    "follow",
+    "gabor.enabled",
+)
 # Settings outside the typed sections that are a count: an integer >= 1, or null where True.
 COUNT_KEYS = {
     "encode.batch_size": False,

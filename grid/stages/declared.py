@@ -34,7 +34,8 @@ META_BYTES = 1_000  # prepare-cifar10c's CIFAR-10-C/meta.json, about 200 bytes
 
 def rows_only_disk(config: dict) -> int:
     """Bytes of a job that writes only a few result rows: one small Parquet file
-    (gate-reference: a codec_gate row per quality; check-codec: its few codec_gate rows)."""
+    (gate-reference: a codec_gate row per quality; check-codec: its few codec_gate rows;
+    gabor: a gabor_response row per filter and bin)."""
     return ROWS_FILE
 
 
@@ -109,3 +110,4 @@ declare("prepare-cifar10c", resources="cpu", disk=prepare_cifar10c_disk)
 declare("train", resources="gpu", disk=train_disk)
 declare("evaluate", resources="gpu", disk=evaluate_disk)
 declare("fourier", resources="gpu", disk=fourier_disk)
+declare("gabor", resources="cpu", disk=rows_only_disk)

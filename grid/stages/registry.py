@@ -123,6 +123,7 @@ STAGE_ORDER = (
     "gate-reference",
     "check-codec",
     "encode",
+    "gabor",
     "prepare-cifar10c",
     "train",
     "evaluate",

@@ -212,6 +212,26 @@ FOURIER_SENSITIVITY = pa.schema(
     ]
 )
 
+# Gabor response histograms of a training set (stage gabor, lcc.evaluate.gabor; thesis §6.2
+# future work): one row per (filter, bin). A new table: no SCHEMA_VERSION change.
+GABOR_RESPONSE = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("codec", pa.string()),  # the training set's codec; identity for the original data
+        ("level", pa.float64()),  # its level; null for identity
+        ("orientation", pa.float64()),  # degrees of the carrier's wave vector from the x axis
+        ("frequency", pa.float64()),  # carrier frequency, cycles per pixel
+        ("bandwidth", pa.float64()),  # frequency bandwidth, octaves
+        ("bin", pa.int32()),  # 0 .. bins - 1
+        ("bin_low", pa.float64()),  # edges on |response| / kernel l1 norm (lcc.specs.gabor)
+        ("bin_high", pa.float64()),  # the last bin also counts responses above it
+        ("fraction", pa.float64()),  # share of the filter's responses in the bin (sums to 1)
+        ("density", pa.float64()),  # fraction / bin width
+        ("overflow", pa.float64()),  # share of the filter's responses above the last edge
+        ("n_images", pa.int64()),  # images filtered
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "rate_distortion": RATE_DISTORTION,
     "codec_fit": CODEC_FIT,
@@ -221,6 +241,7 @@ TABLES: dict[str, pa.Schema] = {
     "predictions": PREDICTIONS,
     "selection": SELECTION,
     "fourier_sensitivity": FOURIER_SENSITIVITY,
+    "gabor_response": GABOR_RESPONSE,
 }
 
 # How a table's Parquet files are written where pyarrow's defaults (every column dictionary-

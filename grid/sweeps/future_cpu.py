@@ -5,7 +5,8 @@ test images clean and on CIFAR-10-C generated from them; JPEG q10/q40, BLS at tw
 with the ``fast`` recipe), noise σ=0.1, blur 3x3 and the original data; BDA/BDAD/BDADS, the
 top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of every model on
 100 test images (§6.2; 100 x 545 measured frequencies = 54,500 forward passes per model, the
-sweep's largest CPU cost after training). Run it with the data root, e.g.
+sweep's largest CPU cost after training); Gabor response histograms of every training set on
+its first 1,000 images (§6.2; some 2 CPU seconds a set). Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """
@@ -29,6 +30,7 @@ SWEEP = {
         "weighting": ["none", "psnr"],
     },
     "fourier": {"enabled": True, "images": 100},
+    "gabor": {"enabled": True, "images": 1000},
     "data": {"train_limit": 5000, "test_limit": 1000},
     "train": {"epochs": 6},
 }

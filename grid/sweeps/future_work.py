@@ -4,8 +4,10 @@
 training (§6.3).
 
 Every training (the robustness sweep's jobs are shared) gets a Fourier heat map on 1,000 test
-images (stage ``fourier``), and the top-2 BLS join is trained unweighted and with each
-weighting rule of :mod:`lcc.train.weights`, beside the single levels in the ch.4 figures.
+images (stage ``fourier``), every training set its Gabor response histograms on its first
+1,000 images (stage ``gabor``, a few CPU seconds each), and the top-2 BLS join is trained
+unweighted and with each weighting rule of :mod:`lcc.train.weights`, beside the single levels
+in the ch.4 figures.
 """
 
 from grid.settings import merge
@@ -18,5 +20,6 @@ SWEEP = merge(
         "codecs": {**FUTURE_CODECS["codecs"], "hog-jpeg": [10, 40]},  # §6.1: HOG foreground
         "select": {"weighting": list(WEIGHTING_RULES)},
         "fourier": {"enabled": True, "images": 1000},
+        "gabor": {"enabled": True, "images": 1000},
     },
 )
