@@ -48,15 +48,20 @@ def rows_table(stage: str) -> str | None:
     return tables[0] if tables else None
 
 
+# Stages whose cell is that of one of their inputs: the model an evaluation or heat map reads,
+# the training set's images a Gabor histogram reads.
+DESCRIBED_BY = {"evaluate": "model", "fourier": "model", "gabor": "images"}
+
+
 def describe_job(plan: Plan, job: Job) -> dict[str, Any]:
     """The cell ``job`` of ``plan`` fills, as a dict with keys :data:`CELL_COLUMNS` (None
     where n/a)."""
     cell: dict[str, Any] = dict.fromkeys(CELL_COLUMNS)
     cell.update(stage=job.stage, signature=job.signature, label=job.label)
     config = job.config
-    if job.stage in ("evaluate", "fourier"):
-        train = plan.input_job(job, "model")
-        config = train.config if train else {}
+    if job.stage in DESCRIBED_BY:
+        source = plan.input_job(job, DESCRIBED_BY[job.stage])
+        config = source.config if source else {}
     dataset = config.get("dataset")
     cell["dataset"] = dataset.get("name") if isinstance(dataset, dict) else dataset
     cell["split"] = config.get("split")

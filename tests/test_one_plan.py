@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import analysis.declared  # noqa: F401  (declares select and report)
-import grid.stages.declared  # noqa: F401  (declares grid's own stages)
+import grid
+import grid.stages.declared
 from analysis.load import load
 from analysis.plan import describe_job, read_plan, rows_table
 from analysis.synthetic_results import SweepSpec, write_synthetic_sweep
@@ -96,3 +97,13 @@ def test_a_plan_json_without_a_key_is_a_one_line_error_naming_it(tmp_path, key) 
     path.write_text(json.dumps(body))
     with pytest.raises(KeyError, match=f"lacks key '{key}'; expected sweep, settings, jobs"):
         read_plan(sweep)
+
+
+def test_a_gabor_job_is_described_by_the_training_images_it_reads() -> None:
+    the_plan = grid.plan("demo", ["gabor.enabled=true", "codecs.jpeg=[10]"])
+    cells = [describe_job(the_plan, job) for job in the_plan.jobs_of("gabor")]
+    assert {(c["codec"], c["level"], c["split"]) for c in cells} >= {
+        ("identity", None, "train"),
+        ("jpeg", 10, "train"),
+    }
+    assert all(c["dataset"] is not None for c in cells)
