@@ -26,8 +26,9 @@ import numpy as np
 import torch
 from rd_cifar10_bls import SHARED, BudgetSpent, cifar10_root  # same folder: run as a script
 
+from lcc.artifacts import CHECKPOINT
 from lcc.codecs import fit, get
-from lcc.codecs.fit import CHECKPOINT, finish_from_checkpoint
+from lcc.codecs.fit import finish_from_checkpoint
 from lcc.codecs.gate import GATE_JPEG_QUALITIES, describe, gate_verdict, rd_point
 from lcc.data import load
 from lcc.specs.fit_recipe import resolve_fit_recipe
@@ -43,7 +44,7 @@ def run_recipe(name: str, args, train: np.ndarray, workdir: Path) -> None:
     if preset == "thesis":  # checkpoint every 1000 steps; the constant rate is unaffected
         overrides.update(max_steps_per_epoch=1000, epochs=10**4)
     elif times:
-        overrides["epochs"] = int(times) * resolve_fit_recipe(preset)["epochs"]
+        overrides["epochs"] = int(times) * resolve_fit_recipe(preset, image_size=32).epochs
     recipe = resolve_fit_recipe(preset, overrides, image_size=32)
     started = time.monotonic()
 
@@ -59,10 +60,10 @@ def run_recipe(name: str, args, train: np.ndarray, workdir: Path) -> None:
         if time.monotonic() - started > 60 * args.minutes:
             raise BudgetSpent
 
-    print(f"\n{name}: {recipe}")
+    print(f"\n{name}: {recipe.as_config()}")
     print(f"{'recipe':>7} {'elapsed s':>9} {'steps':>6} {'lr':>8} {'val PSNR':>8} {'val bpp':>7}")
     try:
-        rows = fit("bls", args.lmbda, train, **recipe, workdir=workdir, on_epoch=report)
+        rows = fit("bls", args.lmbda, train, recipe, workdir=workdir, on_epoch=report)
     except BudgetSpent:
         rows = finish_from_checkpoint(workdir)
     args.fitted[name] = (workdir, time.monotonic() - started, rows[-1]["steps"])

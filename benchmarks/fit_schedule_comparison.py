@@ -36,19 +36,19 @@ import numpy as np
 import torch
 from rd_cifar10_bls import SHARED, cifar10_root  # same folder: run as a script
 
+from lcc.artifacts import CHECKPOINT
 from lcc.codecs import fit, get
-from lcc.codecs.fit import CHECKPOINT
 from lcc.codecs.gate import GATE_JPEG_QUALITIES, gate_verdict, rd_point
 from lcc.data import load
-from lcc.specs.fit_recipe import resolve_fit_recipe
+from lcc.specs.fit_recipe import FitRecipe, resolve_fit_recipe
 
 
-def recipe_of(name: str) -> dict:
+def recipe_of(name: str) -> FitRecipe:
     """``preset`` or ``preset*K`` (K times the preset's epochs), resolved for 32x32 images."""
     preset, _, times = name.partition("*")
     overrides = {}
     if times:
-        overrides["epochs"] = int(times) * resolve_fit_recipe(preset)["epochs"]
+        overrides["epochs"] = int(times) * resolve_fit_recipe(preset, image_size=32).epochs
     return resolve_fit_recipe(preset, overrides, image_size=32)
 
 
@@ -67,20 +67,20 @@ def run_recipe(name: str, args, train: np.ndarray, test: np.ndarray, jpeg: list)
             flush=True,
         )
 
-    print(f"\n{name}: {recipe}", flush=True)
+    print(f"\n{name}: {recipe.as_config()}", flush=True)
     print(
         f"{'recipe':>9} {'epoch':>5} {'wall s':>8} {'steps':>6} {'lr':>8} {'val loss':>8} "
         f"{'val PSNR':>8} {'val bpp':>7}",
         flush=True,
     )
-    rows = fit("bls", args.lmbda, train, **recipe, workdir=workdir, on_epoch=report)
+    rows = fit("bls", args.lmbda, train, recipe, workdir=workdir, on_epoch=report)
     seconds = time.monotonic() - started
     point = rd_point(get("bls", args.lmbda, weights=workdir), test)
     verdict = gate_verdict(point, jpeg)
     last = rows[-1]
     return {
         "recipe": name,
-        "settings": recipe,
+        "settings": recipe.as_config(),
         "lmbda": args.lmbda,
         "n_train": len(train),
         "n_test": len(test),

@@ -26,6 +26,7 @@ import numpy as np
 from lcc.codecs import fit, get
 from lcc.data import load
 from lcc.metrics import psnr, ssim
+from lcc.specs.fit_recipe import FitRecipe
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10-jpeg75.tar.gz"
 JPEG_QUALITIES = (1, 5, 10, 20, 40, 60)
@@ -56,19 +57,16 @@ def fit_steps(steps: int, lmbda: float, images: np.ndarray, workdir: Path, args)
     """Fit BLS for exactly ``steps`` optimizer steps. Returns (steps done, wall seconds)."""
     per_epoch = epoch_length(steps, len(images), args.batch_size)
     started = time.perf_counter()
-    rows = fit(
-        "bls",
-        lmbda,
-        images,
+    recipe = FitRecipe(
         epochs=steps // per_epoch,
+        max_steps_per_epoch=per_epoch,
         batch_size=args.batch_size,
         crop=32,
         lr=args.lr,
         aux_lr=1e-3,
         seed=0,
-        max_steps_per_epoch=per_epoch,
-        workdir=workdir,
     )
+    rows = fit("bls", lmbda, images, recipe, workdir=workdir)
     return rows[-1]["steps"], time.perf_counter() - started
 
 

@@ -228,7 +228,7 @@ def fit_settings(settings: Mapping[str, Any], image_size: int) -> dict[str, Any]
         check_task_beta(settings["fit"]["task_beta"])
     skip = ("recipe", *OBJECTIVE_KEYS)
     overrides = {k: v for k, v in settings["fit"].items() if k not in skip}
-    return resolve_fit_recipe(settings["fit"]["recipe"], overrides, image_size)
+    return resolve_fit_recipe(settings["fit"]["recipe"], overrides, image_size).as_config()
 
 
 def _fitted_on(settings: Mapping[str, Any], codec: str, dataset: str) -> bool:

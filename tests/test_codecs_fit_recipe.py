@@ -35,25 +35,25 @@ def images() -> np.ndarray:
 
 def test_thesis_preset_is_the_authors_setup() -> None:
     thesis = resolve_fit_recipe("thesis", image_size=32)
-    assert (thesis["batch_size"], thesis["lr"], thesis["aux_lr"]) == (8, 1e-4, 1e-3)
-    assert thesis["schedule"] == "constant" and thesis["held_out"] == 0
-    assert thesis["crop"] == 32
+    assert (thesis.batch_size, thesis.lr, thesis.aux_lr) == (8, 1e-4, 1e-3)
+    assert thesis.schedule == "constant" and thesis.held_out == 0
+    assert thesis.crop == 32
 
 
 def test_every_preset_resolves_every_key() -> None:
     for name in FIT_PRESETS:
         keys = FIT_KEYS if FIT_PRESETS[name]["schedule"] == "plateau" else BASE_KEYS
-        assert tuple(resolve_fit_recipe(name, image_size=64)) == keys
+        assert tuple(resolve_fit_recipe(name, image_size=64).as_config()) == keys
 
 
 def test_converge_preset_is_fast_with_a_plateau_schedule_up_to_a_cap() -> None:
-    converge = resolve_fit_recipe("converge", image_size=32)
-    fast = resolve_fit_recipe("fast", image_size=32)
+    converge = resolve_fit_recipe("converge", image_size=32).as_config()
+    fast = resolve_fit_recipe("fast", image_size=32).as_config()
     assert converge["schedule"] == "plateau" and converge["epochs"] > fast["epochs"]
     assert all(converge[k] == fast[k] for k in ("batch_size", "lr", "warmup_steps", "held_out"))
     assert all(converge[k] is not None for k in PLATEAU_KEYS)
     # schedule=plateau on another preset takes the converge preset's plateau settings
-    plateau = resolve_fit_recipe("fast", {"schedule": "plateau"}, image_size=32)
+    plateau = resolve_fit_recipe("fast", {"schedule": "plateau"}, image_size=32).as_config()
     assert {k: plateau[k] for k in PLATEAU_KEYS} == {k: converge[k] for k in PLATEAU_KEYS}
 
 
@@ -61,7 +61,7 @@ def test_plateau_settings_are_in_the_fit_jobs_signature() -> None:
     from grid.job import signature_of
 
     def sig(**overrides):
-        fit = resolve_fit_recipe("converge", overrides, image_size=32)
+        fit = resolve_fit_recipe("converge", overrides, image_size=32).as_config()
         return signature_of("fit-codec", {"codec": "bls", "level": 0.1, "fit": fit}, {})
 
     base = sig()
@@ -78,12 +78,12 @@ def test_plateau_settings_are_in_the_fit_jobs_signature() -> None:
         == 5
     )
     # other schedules resolve without the plateau keys: their fit jobs kept their signatures
-    assert not set(PLATEAU_KEYS) & set(resolve_fit_recipe("fast", image_size=32))
+    assert not set(PLATEAU_KEYS) & set(resolve_fit_recipe("fast", image_size=32).as_config())
 
 
 def test_overrides_replace_preset_values_and_none_keeps_them() -> None:
     fast = resolve_fit_recipe("fast", {"lr": 5e-4, "batch_size": None}, image_size=32)
-    assert fast["lr"] == 5e-4 and fast["batch_size"] == FIT_PRESETS["fast"]["batch_size"]
+    assert fast.lr == 5e-4 and fast.batch_size == FIT_PRESETS["fast"]["batch_size"]
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_early_stopping_ends_the_fit_when_the_held_out_loss_stalls(images, tmp_p
         },
         image_size=32,
     )
-    rows = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path)
+    rows = codecs.fit("bls", 0.01, images, recipe, workdir=tmp_path)
     assert [r["stopped"] for r in rows] == [False, False, True]
     assert all(math.isfinite(r["val_loss"]) for r in rows)
     assert (tmp_path / "model.pt").is_file()
@@ -177,7 +177,7 @@ def test_a_fit_stopped_at_a_budget_finishes_from_its_checkpoint(images, tmp_path
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        codecs.fit("bls", 0.02, images, **recipe, workdir=tmp_path, on_epoch=stop_after_epoch_2)
+        codecs.fit("bls", 0.02, images, recipe, workdir=tmp_path, on_epoch=stop_after_epoch_2)
     rows = finish_from_checkpoint(tmp_path)
     assert [r["epoch"] for r in rows] == [1, 2]
     encoded = codecs.get("bls", 0.02, weights=tmp_path).encode(images[:2])
@@ -207,8 +207,8 @@ def test_early_stopping_state_survives_an_interruption(images, tmp_path) -> None
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path, on_epoch=stop_after_epoch_2)
-    rows = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path)
+        codecs.fit("bls", 0.01, images, recipe, workdir=tmp_path, on_epoch=stop_after_epoch_2)
+    rows = codecs.fit("bls", 0.01, images, recipe, workdir=tmp_path)
     assert [r["stopped"] for r in rows] == [False, False, True]
 
 
@@ -235,7 +235,7 @@ def test_plateau_decays_at_a_stall_and_stops_when_a_decay_buys_too_little(images
     # (epoch 3) the rate falls by 0.3, and stop_window 2 epochs later (epoch 5) the decay has
     # not cut the best loss by stop_delta: the fit stops, "plateau", well before the cap.
     recipe = _plateau_recipe(min_delta=1.0, decay_patience=2, stop_window=2, stop_delta=0.5)
-    rows = codecs.fit("bls", 0.01, images, **recipe, workdir=tmp_path)
+    rows = codecs.fit("bls", 0.01, images, recipe, workdir=tmp_path)
     assert [r["stopped"] for r in rows] == [False] * 4 + [True]
     assert [r["lr"] for r in rows] == pytest.approx([1e-3] * 3 + [3e-4] * 2)
     assert json.loads((tmp_path / "meta.json").read_text())["stop_reason"] == "plateau"
@@ -244,12 +244,12 @@ def test_plateau_decays_at_a_stall_and_stops_when_a_decay_buys_too_little(images
 def test_plateau_stops_at_the_rate_floor_and_at_the_cap(images, tmp_path) -> None:
     # decay_patience 1 < stop_window 2: a decay every epoch until the floor, then a stop
     floor = _plateau_recipe(min_delta=1.0, decay_patience=1, stop_window=2, lr_floor=0.05)
-    rows = codecs.fit("bls", 0.01, images, **floor, workdir=tmp_path / "floor")
+    rows = codecs.fit("bls", 0.01, images, floor, workdir=tmp_path / "floor")
     assert [r["lr"] for r in rows] == pytest.approx([1e-3, 1e-3, 3e-4, 9e-5, 5e-5])
     assert json.loads((tmp_path / "floor" / "meta.json").read_text())["stop_reason"] == "floor"
     # min_delta 0: no stall on this fast-falling start, so the cap ends it
     cap = _plateau_recipe(epochs=3, min_delta=0.0, decay_patience=5)
-    rows = codecs.fit("bls", 0.01, images, **cap, workdir=tmp_path / "cap")
+    rows = codecs.fit("bls", 0.01, images, cap, workdir=tmp_path / "cap")
     assert len(rows) == 3 and not rows[-1]["stopped"]
     assert json.loads((tmp_path / "cap" / "meta.json").read_text())["stop_reason"] == "cap"
 
@@ -284,15 +284,15 @@ def test_a_sweep_plans_converge_fits_and_refuses_plateau_settings_elsewhere(tmp_
 def _whole_and_resumed(images, lmbda, recipe, tmp_path, stop_after: int):
     """The rows (without ``seconds``) of one uninterrupted BLS fit and of one interrupted after
     epoch ``stop_after`` and resumed from its checkpoint."""
-    whole = codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "whole")
+    whole = codecs.fit("bls", lmbda, images, recipe, workdir=tmp_path / "whole")
 
     def stop(epoch: int) -> None:
         if epoch == stop_after:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "cut", on_epoch=stop)
-    resumed = codecs.fit("bls", lmbda, images, **recipe, workdir=tmp_path / "cut")
+        codecs.fit("bls", lmbda, images, recipe, workdir=tmp_path / "cut", on_epoch=stop)
+    resumed = codecs.fit("bls", lmbda, images, recipe, workdir=tmp_path / "cut")
 
     def strip(rows):
         return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]

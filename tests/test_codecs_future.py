@@ -28,7 +28,7 @@ from lcc.data import load
 from lcc.evaluate import get_normalization
 from lcc.metrics import ssim, ssim_torch
 from lcc.models import build
-from lcc.specs.fit_recipe import resolve_fit_recipe
+from lcc.specs.fit_recipe import FitRecipe, resolve_fit_recipe
 from lcc.train import checkpoint
 from tests.stage_folders import write_job
 from tests.test_codecs_learned import _decompressed
@@ -37,6 +37,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 NEW = ("bls-ssim", "bls-task", "mbt-mean")
 FIT = {"batch_size": 8, "crop": 32, "lr": 1e-3, "aux_lr": 1e-3, "seed": 0}
+ONE_EPOCH = FitRecipe(epochs=1, **FIT)
 SYNTHETIC = {"name": "synthetic", "root": None, "limit": 40}
 
 
@@ -78,10 +79,8 @@ def fitted(data, classifier, tmp_path_factory, one_thread_for_the_module):
             name,
             0.05,
             images,
-            epochs=3,
-            max_steps_per_epoch=3,
+            FitRecipe(epochs=3, max_steps_per_epoch=3, **FIT),
             workdir=workdir,
-            **FIT,
             **_task_args(name, labels, classifier),
         )
         out[name] = (workdir, rows)
@@ -178,19 +177,18 @@ class Interrupted(Exception):
 @pytest.mark.parametrize("name", NEW)
 def test_interrupted_fit_of_a_new_codec_resumes_bit_for_bit(name, data, classifier, tmp_path):
     images, labels = data
-    settings = dict(epochs=3, max_steps_per_epoch=2, held_out=4, **FIT)
-    settings |= _task_args(name, labels, classifier)
-    whole = codecs.fit(name, 0.02, images, workdir=tmp_path / "whole", **settings)
+    recipe = FitRecipe(epochs=3, max_steps_per_epoch=2, held_out=4, **FIT)
+    settings = _task_args(name, labels, classifier)
+    whole = codecs.fit(name, 0.02, images, recipe, workdir=tmp_path / "whole", **settings)
+    cut = tmp_path / "cut"
 
     def stop_after_epoch_2(epoch: int) -> None:
         if epoch == 2:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        codecs.fit(
-            name, 0.02, images, workdir=tmp_path / "cut", on_epoch=stop_after_epoch_2, **settings
-        )
-    resumed = codecs.fit(name, 0.02, images, workdir=tmp_path / "cut", **settings)
+        codecs.fit(name, 0.02, images, recipe, workdir=cut, on_epoch=stop_after_epoch_2, **settings)
+    resumed = codecs.fit(name, 0.02, images, recipe, workdir=cut, **settings)
 
     def strip(rows):
         return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
@@ -203,39 +201,35 @@ def test_interrupted_fit_of_a_new_codec_resumes_bit_for_bit(name, data, classifi
 
 def test_task_fit_resume_refuses_another_beta(data, classifier, tmp_path):
     images, labels = data
-    args = dict(epochs=1, max_steps_per_epoch=1, workdir=tmp_path, labels=labels, **FIT)
-    codecs.fit("bls-task", 0.02, images, classifier=classifier, objective={"task_beta": 1}, **args)
+    args = dict(workdir=tmp_path, labels=labels, classifier=classifier)
+    recipe = FitRecipe(epochs=1, max_steps_per_epoch=1, **FIT)
+    codecs.fit("bls-task", 0.02, images, recipe, objective={"task_beta": 1}, **args)
     with pytest.raises(ValueError, match="another fit"):
-        codecs.fit(
-            "bls-task", 0.02, images, classifier=classifier, objective={"task_beta": 2}, **args
-        )
+        codecs.fit("bls-task", 0.02, images, recipe, objective={"task_beta": 2}, **args)
 
 
 def test_task_fit_without_classifier_or_labels_is_a_one_line_error(data, classifier, tmp_path):
     images, labels = data
     with pytest.raises(ValueError, match="needs a frozen classifier") as err:
-        codecs.fit("bls-task", 0.02, images, epochs=1, workdir=tmp_path, labels=labels, **FIT)
+        codecs.fit("bls-task", 0.02, images, ONE_EPOCH, workdir=tmp_path, labels=labels)
     assert "\n" not in str(err.value)
     with pytest.raises(ValueError, match="needs one label per image"):
-        codecs.fit(
-            "bls-task", 0.02, images, epochs=1, workdir=tmp_path, classifier=classifier, **FIT
-        )
+        codecs.fit("bls-task", 0.02, images, ONE_EPOCH, workdir=tmp_path, classifier=classifier)
     with pytest.raises(ValueError, match="whole-image crops"):
         codecs.fit(
             "bls-task",
             0.02,
             images,
-            epochs=1,
+            FitRecipe(epochs=1, **{**FIT, "crop": 16}),
             workdir=tmp_path,
             labels=labels,
             classifier=classifier,
-            **{**FIT, "crop": 16},
         )
 
 
 def test_unknown_codec_and_bad_levels_are_one_line_errors_listing_the_valid(data, tmp_path):
     with pytest.raises(ValueError, match=r"cannot be fit; learned codecs: .*bls-ssim, bls-task"):
-        codecs.fit("bls-msssim", 0.01, data[0], epochs=1, workdir=tmp_path, **FIT)
+        codecs.fit("bls-msssim", 0.01, data[0], ONE_EPOCH, workdir=tmp_path)
     with pytest.raises(ValueError, match="invalid level -1 for codec 'mbt-mean'; valid: a lambda"):
         codecs.validate("mbt-mean", -1)
     with pytest.raises(
@@ -296,7 +290,8 @@ def test_the_classifier_job_is_planned_even_without_original_data_trainings():
 
 
 def _fit_job(inputs: dict) -> Job:
-    fit = resolve_fit_recipe("thesis", {"epochs": 1, "max_steps_per_epoch": 2}, image_size=32)
+    recipe = resolve_fit_recipe("thesis", {"epochs": 1, "max_steps_per_epoch": 2}, image_size=32)
+    fit = recipe.as_config()
     config = {"codec": "bls-task", "level": 0.05, "dataset": SYNTHETIC, "fit": fit}
     return Job("fit-codec", config | {"objective": {"task_beta": 1.0}}, inputs)
 

@@ -13,6 +13,7 @@ from lcc import codecs
 from lcc.codecs.architectures import pad_to_multiple
 from lcc.codecs.learned import LearnedCodec
 from lcc.data import load
+from lcc.specs.fit_recipe import FitRecipe
 
 FIT = {"batch_size": 8, "crop": 32, "lr": 1e-4, "aux_lr": 1e-3, "seed": 0}
 
@@ -25,14 +26,16 @@ def images() -> np.ndarray:
 @pytest.fixture(scope="module")
 def bls_dir(images, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bls")
-    codecs.fit("bls", 0.01, images, epochs=2, max_steps_per_epoch=3, workdir=workdir, **FIT)
+    recipe = FitRecipe(epochs=2, max_steps_per_epoch=3, **FIT)
+    codecs.fit("bls", 0.01, images, recipe, workdir=workdir)
     return workdir
 
 
 @pytest.fixture(scope="module")
 def bmhj_dir(images, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bmhj")
-    codecs.fit("bmhj", 0.05, images, epochs=1, max_steps_per_epoch=2, workdir=workdir, **FIT)
+    recipe = FitRecipe(epochs=1, max_steps_per_epoch=2, **FIT)
+    codecs.fit("bmhj", 0.05, images, recipe, workdir=workdir)
     return workdir
 
 
@@ -80,8 +83,8 @@ class Interrupted(Exception):
 
 
 def test_interrupted_fit_resumes_bit_for_bit(images, tmp_path):
-    settings = dict(epochs=3, max_steps_per_epoch=2, **FIT)
-    whole = codecs.fit("bls", 0.02, images, workdir=tmp_path / "whole", **settings)
+    recipe = FitRecipe(epochs=3, max_steps_per_epoch=2, **FIT)
+    whole = codecs.fit("bls", 0.02, images, recipe, workdir=tmp_path / "whole")
 
     seen = []
 
@@ -92,11 +95,11 @@ def test_interrupted_fit_resumes_bit_for_bit(images, tmp_path):
 
     with pytest.raises(Interrupted):
         codecs.fit(
-            "bls", 0.02, images, workdir=tmp_path / "cut", on_epoch=stop_after_epoch_2, **settings
+            "bls", 0.02, images, recipe, workdir=tmp_path / "cut", on_epoch=stop_after_epoch_2
         )
     assert not (tmp_path / "cut" / "model.pt").exists()
     resumed = codecs.fit(
-        "bls", 0.02, images, workdir=tmp_path / "cut", on_epoch=seen.append, **settings
+        "bls", 0.02, images, recipe, workdir=tmp_path / "cut", on_epoch=seen.append
     )
     assert seen == [1, 2, 3]
     strip = [{k: v for k, v in row.items() if k != "seconds"} for row in whole]
@@ -112,9 +115,8 @@ def test_interrupted_fit_resumes_bit_for_bit(images, tmp_path):
 def test_resume_refuses_a_checkpoint_of_another_fit(bls_dir, images, tmp_path):
     shutil.copytree(bls_dir, tmp_path / "fit")
     with pytest.raises(ValueError, match="another fit"):
-        codecs.fit(
-            "bls", 0.05, images, epochs=3, max_steps_per_epoch=3, workdir=tmp_path / "fit", **FIT
-        )
+        recipe = FitRecipe(epochs=3, max_steps_per_epoch=3, **FIT)
+        codecs.fit("bls", 0.05, images, recipe, workdir=tmp_path / "fit")
 
 
 def test_checkpoint_of_another_lambda_or_architecture_is_refused(bls_dir, bmhj_dir, tmp_path):
@@ -132,6 +134,7 @@ def test_checkpoint_of_another_lambda_or_architecture_is_refused(bls_dir, bmhj_d
 
 def test_fit_rejects_non_learned_codecs_and_oversized_crops(images, tmp_path):
     with pytest.raises(ValueError, match="cannot be fit"):
-        codecs.fit("jpeg", 0.01, images, epochs=1, workdir=tmp_path, **FIT)
+        codecs.fit("jpeg", 0.01, images, FitRecipe(epochs=1, **FIT), workdir=tmp_path)
     with pytest.raises(ValueError, match="crop 64"):
-        codecs.fit("bls", 0.01, images, epochs=1, workdir=tmp_path, **{**FIT, "crop": 64})
+        recipe = FitRecipe(epochs=1, **{**FIT, "crop": 64})
+        codecs.fit("bls", 0.01, images, recipe, workdir=tmp_path)

@@ -10,23 +10,14 @@ import pytest
 from lcc.codecs import fit, get
 from lcc.data import load
 from lcc.metrics import psnr, ssim
+from lcc.specs.fit_recipe import FitRecipe
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def fitted(lmbda: float, train: np.ndarray, workdir) -> object:
-    fit(
-        "bls",
-        lmbda,
-        train,
-        epochs=6,
-        batch_size=8,
-        crop=32,
-        lr=3e-3,
-        aux_lr=1e-3,
-        seed=0,
-        workdir=workdir,
-    )
+    recipe = FitRecipe(epochs=6, batch_size=8, crop=32, lr=3e-3, aux_lr=1e-3, seed=0)
+    fit("bls", lmbda, train, recipe, workdir=workdir)
     return get("bls", lmbda, weights=workdir)
 
 

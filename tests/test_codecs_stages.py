@@ -19,7 +19,9 @@ from lcc.specs.fit_recipe import resolve_fit_recipe
 from tests.stage_folders import write_encoded
 
 SYNTHETIC = {"name": "synthetic", "root": None, "limit": 40}
-FIT = resolve_fit_recipe("thesis", {"epochs": 2, "max_steps_per_epoch": 2}, image_size=32)
+FIT = resolve_fit_recipe(
+    "thesis", {"epochs": 2, "max_steps_per_epoch": 2}, image_size=32
+).as_config()
 
 
 def _write_job_json(root, job: Job) -> None:

@@ -15,7 +15,7 @@ from grid.stages.registry import stage
 from lcc.codecs import fit, objective_of
 from lcc.codecs.objectives import FrozenClassifier
 from lcc.data import load
-from lcc.specs.fit_recipe import BASE_KEYS, FIT_KEYS
+from lcc.specs.fit_recipe import FitRecipe
 
 
 def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
@@ -34,13 +34,12 @@ def frozen_classifier(ctx: JobContext) -> FrozenClassifier:
 def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     """Fit ``config.codec`` at ``config.level``; writes model.pt, checkpoint.pt and meta.json
     into the job folder (resuming from checkpoint.pt) and returns one codec_fit row per epoch.
-    ``config.fit`` holds the plateau settings only for schedule ``plateau`` (so fits of the
-    other schedules kept their signatures)."""
+    ``config.fit`` is a :class:`FitRecipe` as a dict (:meth:`FitRecipe.from_config`: the plateau
+    settings only for schedule ``plateau``, so fits of the other schedules kept their
+    signatures)."""
     cfg = ctx.config
     task = objective_of(cfg["codec"]) == "task"  # one-line error listing the learned codecs
-    missing = [k for k in BASE_KEYS if k not in cfg["fit"]]
-    if missing:
-        raise KeyError(f"fit-codec config.fit lacks {', '.join(missing)}")
+    recipe = FitRecipe.from_config(cfg["fit"])
     classifier = frozen_classifier(ctx) if task else None
     ref = cfg["dataset"]
     data = load(ref["name"], "train", root=ref.get("root"), limit=ref.get("limit"))
@@ -48,7 +47,7 @@ def fit_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
         cfg["codec"],
         cfg["level"],
         data.images,
-        **{k: cfg["fit"][k] for k in FIT_KEYS if k in cfg["fit"]},  # plateau keys: if plateau
+        recipe,
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
         device=ctx.device,

@@ -19,56 +19,163 @@ Three presets (docs/CODEC_FIT.md has the convergence curves behind them):
 The plateau settings (:data:`PLATEAU_KEYS`) only exist for schedule ``plateau``: other
 schedules resolve without them, so adding them changed no other fit job's signature.
 
-A recipe is resolved once, at plan time, into the fit job's config, so every value here is
-part of the job's signature: changing a preset changes exactly the fit jobs that use it.
+A recipe is resolved once, at plan time (:func:`resolve_fit_recipe`), into a
+:class:`FitRecipe` whose :meth:`FitRecipe.as_config` is the fit job's ``config.fit``, so every
+value here is part of the job's signature: changing a preset changes exactly the fit jobs that
+use it. The fit-codec stage reads it back with :meth:`FitRecipe.from_config`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 SCHEDULES = ("constant", "cosine", "plateau")
-# The settings of schedule "plateau" (None, and absent from the resolved recipe, otherwise).
-PLATEAU_KEYS = ("decay_factor", "decay_patience", "stop_window", "stop_delta")
+_PLATEAU = {"plateau": True}  # field metadata: a setting of schedule "plateau" only
 
-# Every fit setting, in the order the fit-codec config lists them. None where the value is
-# decided elsewhere (crop: the dataset's image size; max_steps_per_epoch: a full pass).
-FIT_KEYS = (
-    "epochs",
-    "max_steps_per_epoch",
-    "batch_size",
-    "crop",
-    "lr",
-    "aux_lr",
-    "schedule",
-    "warmup_steps",
-    "lr_floor",
-    "held_out",
-    "patience",
-    "min_delta",
-    "seed",
-    *PLATEAU_KEYS,
-)
 
+class FitRecipeError(ValueError):
+    """A bad fit setting; the message is one line naming the setting and what was expected."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FitRecipe:
+    """Every setting that changes a codec fit's weights (:func:`lcc.codecs.fit.fit`).
+
+    The fields, in this order, are the fit settings (:data:`FIT_KEYS`) and the keys of the
+    fit-codec job's ``config.fit``; their defaults are the ``thesis`` preset, except ``crop``
+    (pixels; the dataset's image size at plan time). ``epochs``: passes (the cap for schedule
+    plateau); ``max_steps_per_epoch``: optimizer steps per pass, None for a full pass;
+    ``batch_size``: crops per step; ``lr``/``aux_lr``: Adam's peak rates of the network and of
+    the entropy bottleneck's quantiles; ``schedule`` (:data:`SCHEDULES`), ``warmup_steps`` and
+    ``lr_floor`` (a fraction of ``lr``): the rate by step (:func:`learning_rate`); ``held_out``:
+    training images kept out for a validation loss; ``patience``: epochs without a relative
+    improvement of ``min_delta`` before an early stop (None: never); ``seed``: crops, order and
+    initial weights. The plateau settings (:data:`PLATEAU_KEYS`, module docstring) are set
+    exactly when ``schedule`` is ``plateau``. Checks itself: one-line :class:`FitRecipeError`.
+    """
+
+    epochs: int = 10
+    max_steps_per_epoch: int | None = None
+    batch_size: int = 8
+    crop: int
+    lr: float = 1e-4
+    aux_lr: float = 1e-3
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    lr_floor: float = 1.0
+    held_out: int = 0
+    patience: int | None = None
+    min_delta: float = 0.0
+    seed: int = 0
+    decay_factor: float | None = field(default=None, metadata=_PLATEAU)
+    decay_patience: int | None = field(default=None, metadata=_PLATEAU)
+    stop_window: int | None = field(default=None, metadata=_PLATEAU)
+    stop_delta: float | None = field(default=None, metadata=_PLATEAU)
+
+    def __post_init__(self) -> None:
+        if self.schedule != "plateau":
+            given = [k for k in PLATEAU_KEYS if getattr(self, k) is not None]
+            if given:
+                raise FitRecipeError(
+                    f"fit.{given[0]} only applies to fit.schedule plateau; got schedule "
+                    f"{self.schedule!r}"
+                )
+        for key in ("epochs", "batch_size", "crop"):
+            _integer(key, getattr(self, key), 1)
+        for key in ("max_steps_per_epoch", "patience"):
+            _integer(key, getattr(self, key), 1, null=True)
+        for key in ("warmup_steps", "held_out", "seed"):
+            _integer(key, getattr(self, key), 0)
+        for key in ("lr", "aux_lr"):
+            _number(key, getattr(self, key), "> 0", lambda v: v > 0)
+        if self.schedule not in SCHEDULES:
+            raise FitRecipeError(
+                f"unknown fit.schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}"
+            )
+        _number("lr_floor", self.lr_floor, "in (0, 1]", lambda v: 0 < v <= 1)
+        if self.patience is not None and self.held_out == 0:
+            raise FitRecipeError(
+                "fit.patience needs held-out images to watch; set fit.held_out > 0"
+            )
+        _number("min_delta", self.min_delta, ">= 0", lambda v: v >= 0)
+        if self.schedule == "plateau":
+            self._check_plateau()
+
+    def _check_plateau(self) -> None:
+        if self.held_out == 0:
+            raise FitRecipeError("fit.schedule plateau needs held-out images; set fit.held_out > 0")
+        _number("decay_factor", self.decay_factor, "in (0, 1)", lambda v: 0 < v < 1)
+        for key in ("decay_patience", "stop_window"):
+            _integer(key, getattr(self, key), 1)
+        _number("stop_delta", self.stop_delta, "in [0, 1]", lambda v: 0 <= v <= 1)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FitRecipe:
+        """The recipe of a fit-codec job's ``config.fit`` (:meth:`as_config`): every key of
+        :data:`BASE_KEYS`, plus :data:`PLATEAU_KEYS` for schedule plateau; a missing or unknown
+        key is a :class:`FitRecipeError`, so no setting falls back to a default hidden here."""
+        missing = [k for k in BASE_KEYS if k not in config]
+        unknown = sorted(set(config) - set(FIT_KEYS))
+        if missing or unknown:
+            raise FitRecipeError(
+                f"fit config must hold {', '.join(BASE_KEYS)} (and for schedule plateau "
+                f"{', '.join(PLATEAU_KEYS)}); missing {missing}, unknown {unknown}"
+            )
+        return cls(**config)
+
+    def rate(self, step: int, total_steps: int, scale: float = 1.0) -> float:
+        """The network's learning rate at optimizer step ``step`` (0-based) of ``total_steps``:
+        :func:`learning_rate` with this recipe's schedule (``scale``: plateau's decays)."""
+        return learning_rate(
+            step, total_steps, self.lr, self.schedule, self.warmup_steps, self.lr_floor, scale
+        )
+
+    def as_config(self) -> dict[str, Any]:
+        """The settings as the fit-codec job's ``config.fit``: :data:`FIT_KEYS` in order, the
+        plateau ones only for schedule plateau (so the other fits kept their signatures)."""
+        keys = FIT_KEYS if self.schedule == "plateau" else BASE_KEYS
+        return {key: getattr(self, key) for key in keys}
+
+
+def _integer(key: str, value: Any, least: int, null: bool = False) -> None:
+    """One-line FitRecipeError unless ``value`` is an int >= ``least`` (a bool is not; None is
+    where ``null``)."""
+    if value is None and null:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        null_or = "null or " if null else ""
+        raise FitRecipeError(f"fit.{key} must be {null_or}an integer >= {least}; got {value!r}")
+
+
+def _number(key: str, value: Any, valid: str, within) -> None:
+    """One-line FitRecipeError unless ``value`` is a finite number (not a bool) ``within``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(value)
+        or not within(value)
+    ):
+        raise FitRecipeError(f"fit.{key} must be {valid}; got {value!r}")
+
+
+# Every fit setting, in the order the fit-codec config lists them: FitRecipe's fields.
+FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitRecipe))
+# The settings of schedule "plateau" (None, and absent from the job config, otherwise).
+PLATEAU_KEYS = tuple(f.name for f in dataclasses.fields(FitRecipe) if f.metadata.get("plateau"))
+# The settings every schedule has (FIT_KEYS without the plateau ones).
+BASE_KEYS = tuple(k for k in FIT_KEYS if k not in PLATEAU_KEYS)
+
+# The presets as every setting's value; None where decided elsewhere (crop: the dataset's image
+# size) or unset (the plateau settings of the other schedules).
 _THESIS: dict[str, Any] = {
-    "epochs": 10,
-    "max_steps_per_epoch": None,
-    "batch_size": 8,
-    "crop": None,
-    "lr": 1e-4,
-    "aux_lr": 1e-3,
-    "schedule": "constant",
-    "warmup_steps": 0,
-    "lr_floor": 1.0,
-    "held_out": 0,
-    "patience": None,
-    "min_delta": 0.0,
-    "seed": 0,
-    **dict.fromkeys(PLATEAU_KEYS),
+    f.name: None if f.default is dataclasses.MISSING else f.default
+    for f in dataclasses.fields(FitRecipe)
 }
-
 FIT_PRESETS: dict[str, dict[str, Any]] = {
     "thesis": _THESIS,
     "fast": {
@@ -94,96 +201,35 @@ FIT_PRESETS["converge"] = {
     "stop_delta": 0.005,
 }
 DEFAULT_FIT_PRESET = "fast"
-# The settings every schedule has (FIT_KEYS without the plateau ones).
-BASE_KEYS = tuple(k for k in FIT_KEYS if k not in PLATEAU_KEYS)
-
-
-class FitRecipeError(ValueError):
-    """A bad fit setting; the message is one line naming the setting and what was expected."""
 
 
 def resolve_fit_recipe(
     preset: str, overrides: Mapping[str, Any] | None = None, image_size: int | None = None
-) -> dict[str, Any]:
+) -> FitRecipe:
     """The full fit settings: preset ``preset`` with the non-None ``overrides`` applied.
 
-    ``crop`` None becomes ``image_size``. Raises :class:`FitRecipeError` (one line) for an
-    unknown preset or key or an out-of-range value.
+    ``crop`` None becomes ``image_size``. With schedule plateau, unset plateau settings are the
+    ``converge`` preset's; with another schedule they stay unset. Raises
+    :class:`FitRecipeError` (one line) for an unknown preset or key or an out-of-range value.
     """
     if preset not in FIT_PRESETS:
         raise FitRecipeError(
             f"unknown fit recipe {preset!r}; valid fit recipes: {', '.join(FIT_PRESETS)}"
         )
-    recipe = dict(FIT_PRESETS[preset])
-    for key, value in (overrides or {}).items():
-        if key not in recipe:
+    overrides = dict(overrides or {})
+    for key in overrides:
+        if key not in FIT_KEYS:
             raise FitRecipeError(f"unknown fit setting {key!r}; valid: {', '.join(FIT_KEYS)}")
-        if value is not None:
-            recipe[key] = value
-    if recipe["crop"] is None:
-        recipe["crop"] = image_size
-    if recipe["schedule"] == "plateau":  # unset plateau settings: the converge preset's
-        for key in PLATEAU_KEYS:
-            if recipe[key] is None:
-                recipe[key] = FIT_PRESETS["converge"][key]
-    else:
-        given = [k for k in PLATEAU_KEYS if (overrides or {}).get(k) is not None]
-        if given:
-            raise FitRecipeError(
-                f"fit.{given[0]} only applies to fit.schedule plateau; got schedule "
-                f"{recipe['schedule']!r}"
-            )
-    check_fit_recipe(recipe)
-    keys = FIT_KEYS if recipe["schedule"] == "plateau" else BASE_KEYS
-    return {key: recipe[key] for key in keys}
-
-
-def check_fit_recipe(recipe: Mapping[str, Any]) -> None:
-    """One-line :class:`FitRecipeError` unless every value of ``recipe`` is in range."""
-    positive_ints = ("epochs", "batch_size")
-    for key in positive_ints:
-        if not isinstance(recipe[key], int) or recipe[key] < 1:
-            raise FitRecipeError(f"fit.{key} must be an integer >= 1; got {recipe[key]!r}")
-    steps = recipe["max_steps_per_epoch"]
-    if steps is not None and (not isinstance(steps, int) or steps < 1):
-        raise FitRecipeError(f"fit.max_steps_per_epoch must be null or >= 1; got {steps!r}")
-    for key in ("lr", "aux_lr"):
-        if not recipe[key] > 0:
-            raise FitRecipeError(f"fit.{key} must be > 0; got {recipe[key]!r}")
-    if recipe["schedule"] not in SCHEDULES:
-        raise FitRecipeError(
-            f"unknown fit.schedule {recipe['schedule']!r}; valid: {', '.join(SCHEDULES)}"
-        )
-    if not 0 < recipe["lr_floor"] <= 1:
-        raise FitRecipeError(f"fit.lr_floor must be in (0, 1]; got {recipe['lr_floor']!r}")
-    for key in ("warmup_steps", "held_out"):
-        if not isinstance(recipe[key], int) or recipe[key] < 0:
-            raise FitRecipeError(f"fit.{key} must be an integer >= 0; got {recipe[key]!r}")
-    patience = recipe["patience"]
-    if patience is not None and (not isinstance(patience, int) or patience < 1):
-        raise FitRecipeError(f"fit.patience must be null or an integer >= 1; got {patience!r}")
-    if patience is not None and recipe["held_out"] == 0:
-        raise FitRecipeError("fit.patience needs held-out images to watch; set fit.held_out > 0")
-    if recipe["min_delta"] < 0:
-        raise FitRecipeError(f"fit.min_delta must be >= 0; got {recipe['min_delta']!r}")
-    if recipe["schedule"] == "plateau":
-        check_plateau(recipe)
-
-
-def check_plateau(recipe: Mapping[str, Any]) -> None:
-    """One-line :class:`FitRecipeError` unless the plateau settings of ``recipe`` are valid."""
-    if recipe["held_out"] == 0:
-        raise FitRecipeError("fit.schedule plateau needs held-out images; set fit.held_out > 0")
-    factor = recipe.get("decay_factor")
-    if not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        raise FitRecipeError(f"fit.decay_factor must be in (0, 1); got {factor!r}")
-    for key in ("decay_patience", "stop_window"):
-        value = recipe.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise FitRecipeError(f"fit.{key} must be an integer >= 1; got {value!r}")
-    delta = recipe.get("stop_delta")
-    if not isinstance(delta, (int, float)) or not 0 <= delta <= 1:
-        raise FitRecipeError(f"fit.stop_delta must be in [0, 1]; got {delta!r}")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values = {**FIT_PRESETS[preset], **given}
+    if values["crop"] is None:
+        values["crop"] = image_size
+    for key in PLATEAU_KEYS:
+        if values["schedule"] != "plateau":  # a given one is refused by FitRecipe
+            values[key] = given.get(key)
+        elif values[key] is None:
+            values[key] = FIT_PRESETS["converge"][key]
+    return FitRecipe(**values)
 
 
 def learning_rate(
