@@ -51,6 +51,7 @@ from lcc.codecs.learned import LearnedCodec, load_learned
 from lcc.codecs.parallel import default_workers
 from lcc.data import load
 from lcc.metrics import mse, psnr, ssim
+from lcc.specs.fit_recipe import FitRecipe
 
 REPEATS = 3
 LAMBDA = 0.01  # the λ of every learned codec here
@@ -107,19 +108,16 @@ def _briefly_trained(name: str, images: np.ndarray, steps: int, workdir: Path) -
     ``steps`` Adam steps (whole epochs of :data:`FIT_BATCH` images, lr 1e-3, seed 0) into
     ``workdir``; returns the steps done. The benchmark's one call of :func:`lcc.codecs.fit`."""
     per_epoch = max(1, min(steps, len(images) // FIT_BATCH))
-    rows = fit(
-        name,
-        LAMBDA,
-        images,
+    recipe = FitRecipe(
         epochs=max(1, round(steps / per_epoch)),
+        max_steps_per_epoch=per_epoch,
         batch_size=FIT_BATCH,
         crop=images.shape[1],
         lr=1e-3,
         aux_lr=1e-3,
         seed=0,
-        workdir=workdir,
-        max_steps_per_epoch=per_epoch,
     )
+    rows = fit(name, LAMBDA, images, recipe, workdir=workdir)
     return rows[-1]["steps"]
 
 
