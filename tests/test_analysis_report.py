@@ -47,6 +47,7 @@ SPEC = SweepSpec(
     images=6,
     saved_images=4,
     fourier=True,
+    gabor=True,
 )
 
 

@@ -47,3 +47,15 @@ def test_c2_uses_the_test_split_then_the_gate_references_when_no_train_rows():
 def test_c2_not_testable_without_jpeg_rates_of_a_thesis_dataset():
     assert check_jpeg_rates(_rd(1.0).iloc[0:0]).verdict == UNTESTABLE
     assert check_jpeg_rates(_rd(1.0, dataset="synthetic")).verdict == UNTESTABLE
+
+
+def test_c2_ignores_gate_reference_rows_measured_on_another_image_set():
+    """The tiny-2x reference is Tiny ImageNet downsampled to 32x32: its JPEG rates are neither
+    CIFAR-10's nor Table 3.1's 64x64 Tiny ImageNet's, so C2 must not judge them (v2's report
+    once failed C2 on them)."""
+    own = _rd(1.0).rename(columns={"split": "role"}).assign(role="reference", reference="test")
+    tiny = _rd(0.5, dataset="tinyimagenet").rename(columns={"split": "role"})
+    tiny = tiny.assign(role="reference", reference="tiny-2x")
+    outcome = check_jpeg_rates(_rd(1.0).iloc[0:0], pd.concat([own, tiny], ignore_index=True))
+    assert outcome.verdict == HOLDS
+    assert "tinyimagenet" not in outcome.measured

@@ -44,6 +44,8 @@ SMALL_REAL = [
     "severities=[1,2]",
     "select.top_k=1",
     "select.joined=[]",
+    "gabor.enabled=true",  # every table gets rows (gabor_response: thesis §6.2, future work)
+    "gabor.images=10",
 ]
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.arms import single_level
 from analysis.evidence import Evidence
+from lcc.specs.gate import REFERENCES
 
 SCOPE = ["arch", "dataset"]
 
@@ -15,6 +16,16 @@ SCOPE = ["arch", "dataset"]
 def objects(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """``frame`` with the given categorical/string columns as plain objects."""
     return frame.astype({c: object for c in columns if c in frame})
+
+
+def on_own_test_images(gate_rows: pd.DataFrame) -> pd.Series | bool:
+    """Which ``codec_gate`` rows were measured on their dataset's own test images (reference
+    ``test``, or none: rows from before the gate had references), not on another image set
+    such as ``tiny-2x`` (Tiny ImageNet downsampled to 32x32: neither CIFAR-10's images nor
+    Table 3.1's 64x64 Tiny ImageNet)."""
+    if "reference" not in gate_rows:
+        return True
+    return gate_rows["reference"].isna() | (gate_rows["reference"] == REFERENCES[0])
 
 
 def scope_text(arch: str, dataset: str) -> str:

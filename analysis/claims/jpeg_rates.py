@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from analysis.claims.base import FAILS, HOLDS, Claim, Outcome
-from analysis.claims.common import objects
+from analysis.claims.common import objects, on_own_test_images
 from analysis.labels import level_text
 from analysis.thesis_numbers import TABLE_3_1
 
@@ -32,7 +32,8 @@ def jpeg_rates(rate_distortion: pd.DataFrame, codec_gate: pd.DataFrame | None) -
     """Mean JPEG bpp per (dataset, quality) of the datasets Table 3.1 covers.
 
     Per dataset: ``rate_distortion`` rows of the train split, else of the test split, else the
-    ``codec_gate`` reference rows (``bpp``: content bits, start of scan to end of file).
+    ``codec_gate`` reference rows on the dataset's own test images (``bpp``: content bits, start
+    of scan to end of file; the ``tiny-2x`` set is another dataset's images at another size).
     Columns: dataset, level, bpp, thesis_bpp, source.
     """
     thesis_datasets = {d for d, c, _ in TABLE_3_1 if c == "jpeg"}
@@ -43,7 +44,9 @@ def jpeg_rates(rate_distortion: pd.DataFrame, codec_gate: pd.DataFrame | None) -
     gate = pd.DataFrame(columns=["dataset", "codec", "role", "level", "bpp"])
     if codec_gate is not None and len(codec_gate):
         gate = objects(codec_gate, ["dataset", "codec", "role"])
-        gate = gate[(gate["role"] == "reference") & (gate["codec"] == "jpeg")]
+        gate = gate[
+            (gate["role"] == "reference") & (gate["codec"] == "jpeg") & on_own_test_images(gate)
+        ]
         gate = gate[gate["bpp"].notna() & gate["dataset"].isin(thesis_datasets)]
     parts = []
     for dataset in sorted(thesis_datasets):

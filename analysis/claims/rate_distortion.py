@@ -46,7 +46,7 @@ from analysis.claims.base import (
     comparison_text,
     undecided_note,
 )
-from analysis.claims.common import objects, skipped_text
+from analysis.claims.common import objects, on_own_test_images, skipped_text
 from analysis.labels import codec_name, set_label, thesis_learned_codecs
 from analysis.stats import Comparison, bootstrap_comparison, decide
 
@@ -79,11 +79,10 @@ def gate_candidates(codec_gate: pd.DataFrame | None) -> pd.DataFrame:
     if codec_gate is None or codec_gate.empty:
         return pd.DataFrame(columns=["dataset", "codec", "level"])
     rows = objects(codec_gate, ["dataset", "codec", "role"])
-    on_test = (
-        rows["reference"].isna() | (rows["reference"] == "test") if "reference" in rows else True
-    )
     rows = rows[
-        (rows["role"] == "candidate") & rows["codec"].isin(thesis_learned_codecs()) & on_test
+        (rows["role"] == "candidate")
+        & rows["codec"].isin(thesis_learned_codecs())
+        & on_own_test_images(rows)
     ]
     return rows.sort_values(["dataset", "codec", "level"], kind="stable").reset_index(drop=True)
 

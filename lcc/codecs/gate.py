@@ -22,7 +22,7 @@ import numpy as np
 
 from lcc.codecs.base import Codec
 from lcc.codecs.split import measure
-from lcc.specs.gate import GATE_JPEG_QUALITIES, describe  # noqa: F401 (re-exported)
+from lcc.specs.gate import GATE_JPEG_QUALITIES, REFERENCES, describe  # noqa: F401 (re-exported)
 
 GATE_METRICS = ("psnr", "ssim")
 
@@ -100,15 +100,6 @@ def gate_verdict(point: dict[str, float], reference: Sequence[dict[str, float]])
     out["extrapolated"] = extrapolated
     out["passes"] = passes
     return out
-
-
-# The gate's image sets (a reference names one): the gated dataset's own test images, and
-# Tiny ImageNet's validation images downsampled 2x to 32x32 (:func:`downsample_2x`), a set that
-# does not share the 8x8 grid of a JPEG q75 copy (the shared CIFAR-10 is one). Measured on
-# 1,000 images each: JPEG's PSNR rises 5.5 dB/bpp from q40 to q60 and 17.0 from q60 to q80 on
-# the CIFAR-10 q75 copy, 2.8 and 2.8 on tiny-2x: the kink at q75 is the grid's, and tiny-2x has
-# none (docs/CODEC_FIT.md, "The quality gate").
-REFERENCES = ("test", "tiny-2x")
 
 
 def downsample_2x(images: np.ndarray) -> np.ndarray:
