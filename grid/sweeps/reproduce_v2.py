@@ -1,4 +1,4 @@
-"""Reproduction v2 on real CIFAR-10, 2 CPU cores, at most 150 minutes: sized to decide claims.
+"""Reproduction v2 on real CIFAR-10, 2 CPU cores: sized to decide claims (planned for 150 minutes).
 
 v1 (``reproduce``, docs/reproduction) trained one seed and tested on 2,000 images: it decided
 C2 and little else. This sweep spends its budget where the evidence rules of
@@ -98,7 +98,10 @@ CIFAR-10-C generation about 20 core-min, the 19 compressed test splits and their
 evaluations about 12 core-min, codec fits about 75 core-min if the plateau rule stops them at
 about 10,000 steps on average (v1: 4,736 steps, 5 min per λ; the cap here is ``fit.epochs``
 35 x 400 = 14,000 steps, 15 min per λ): about 260 core-min, **about 130 minutes** on 2 cores;
-about 145 minutes if every fit ran to its cap. The cap is lower than the ``converge``
+about 145 minutes if every fit ran to its cap. **Measured** (docs/reproduction_v2): 386
+core-minutes, at least 193 minutes on 2 cores (342 and 171 with lcc/malloc.py from the start):
+evaluations spent half their CPU in the kernel until that fix, and v2's trainings and
+evaluations ran slower per image than v1's rates used here. The cap is lower than the ``converge``
 preset's 24,000 steps so that the worst case still fits 150 minutes; the report shows each
 fit's convergence curve and whether it stopped on the plateau rule or the cap.
 
