@@ -12,6 +12,7 @@ import pytest
 from grid import status
 from grid.job import Job
 from grid.plan import Plan, plan_path
+from grid.store import failure_classes
 from grid.store.failure_classes import CLASSES, of_ended, output_files
 from grid.store.files import atomic_write_bytes
 from grid.store.folder import JobFolder
@@ -138,6 +139,29 @@ def test_nothing_is_recorded_when_sacct_does_not_answer_and_status_says_vanished
     fake.accounting([ROW.format(id="6_0", state="CANCELLED by 0", exit="0:15", reason="None")])
     status.classify(the_plan, root)
     assert [a["failure_class"] for a in folder.failures()] == ["cancelled"]
+
+
+def test_no_class_is_recorded_until_sacct_has_the_jobs_end(tmp_path: Path, fake) -> None:
+    # slurmdbd stores a job's end after squeue drops it: sacct may still say RUNNING
+    root, the_plan, folder = one_running(tmp_path, "7_0")
+    fake.accounting([ROW.format(id="7_0", state="RUNNING", exit="0:0", reason="None")])
+    assert status.classify(the_plan, root) == {folder.signature: FAILED}
+    assert folder.failures() == []
+    fake.accounting([ROW.format(id="7_0", state="NODE_FAIL", exit="0:0", reason="None")])
+    status.classify(the_plan, root)
+    assert [a["failure_class"] for a in folder.failures()] == ["node_fail"]
+
+
+def test_a_job_sacct_does_not_know_is_vanished_only_after_the_accounting_lag(
+    tmp_path: Path, fake, monkeypatch
+) -> None:
+    root, the_plan, folder = one_running(tmp_path, "7_1")  # started just now; sacct: unknown
+    assert status.classify(the_plan, root) == {folder.signature: FAILED}
+    assert folder.failures() == []  # its start may not be stored yet
+    monkeypatch.setattr(failure_classes, "ACCOUNTING_LAG_S", 0.0)  # as if long ago
+    status.classify(the_plan, root)
+    [attempt] = folder.failures()
+    assert attempt["failure_class"] == "vanished" and "sacct does not know it" in attempt["error"]
 
 
 def test_a_stage_error_shows_as_exception_and_a_requeued_job_is_not_recorded(

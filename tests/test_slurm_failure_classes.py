@@ -154,11 +154,16 @@ def plain_job(tmp_path: Path, name: str, *sbatch: str) -> tuple[Path, Plan, JobF
 
 
 def ended_class(results: Path, the_plan: Plan, folder: JobFolder, slurm_id: str, wait_s: float):
-    """Wait until squeue no longer holds ``slurm_id``; then classify; the class recorded."""
+    """Wait until squeue no longer holds ``slurm_id``; then classify until a class is recorded
+    (status records none while sacct has not stored the job's end); the class recorded."""
     poll(lambda: Scheduler(poll_s=0).verdict(slurm_id) == DEAD, wait_s, f"{slurm_id} to end")
-    assert status.classify(the_plan, results, Scheduler(results, poll_s=0)) == {
-        folder.signature: FAILED
-    }
+
+    def recorded() -> bool:
+        states = status.classify(the_plan, results, Scheduler(results, poll_s=0))
+        assert states == {folder.signature: FAILED}
+        return bool(folder.failures())
+
+    poll(recorded, 60, f"the class of {slurm_id}")
     return folder.failures()[-1]["failure_class"], folder.error()
 
 

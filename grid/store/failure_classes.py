@@ -16,16 +16,19 @@ A failed job's class comes from what is known of its last attempt:
 :func:`record_ended` writes a class other than ``exception`` into the job's folder once
 (:meth:`grid.store.folder.JobFolder.record_scheduler_failure`), with sacct's usage and the
 resources the attempt ran with, so the class is known after sacct forgets the job and the
-next attempt's resources can follow it (grid/retry.py).
+next attempt's resources can follow it (grid/retry.py). Only a final word is recorded: slurmctld
+sends a job's start and end to slurmdbd asynchronously, so for a moment after squeue drops a job
+sacct may still call it ``RUNNING`` or not know it at all (:func:`settled`).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from grid.store.folder import STARTED, SUBMITTED, JobFolder
-from grid.store.scheduler import DEAD, Scheduler
+from grid.store.scheduler import DEAD, LIVE_SACCT, Scheduler
 from grid.store.state import FAILED, NEW
 
 EXCEPTION, OUT_OF_MEMORY, TIMEOUT = "exception", "out_of_memory", "timeout"
@@ -37,6 +40,9 @@ CLASSES = (EXCEPTION, OUT_OF_MEMORY, TIMEOUT, PREEMPTED, NODE_FAIL, CANCELLED, B
 # without cgroups (jobacct_gather's OverMemoryKill).
 OOM_TEXT = "Exceeded job memory limit"
 LOG_TAIL_BYTES = 65536  # of each output file searched for OOM_TEXT
+# Seconds after an attempt's marker during which sacct's not knowing the job is read as
+# accounting lag (its start not yet stored by slurmdbd), not as the job having vanished.
+ACCOUNTING_LAG_S = 120.0
 # sacct reasons that tell nothing of how a job ended (the last reason it waited for).
 _NO_REASON = frozenset({"", "None", "Dependency", "Priority", "Resources", "BeginTime"})
 # sacct states that name their class directly.
@@ -121,6 +127,20 @@ def _says_oom(logs: list[str]) -> bool:
     return False
 
 
+def settled(record: dict[str, Any] | None, marker: dict[str, Any], now: datetime) -> bool:
+    """Whether sacct's ``record`` of an attempt squeue no longer lists is its final word, to be
+    recorded: not while sacct still calls the job live (``RUNNING``, ``REQUEUED`` …: its end
+    not stored yet, or requeued), nor while it does not know a job whose ``marker`` (ISO
+    ``time``) is younger than :data:`ACCOUNTING_LAG_S` at ``now``."""
+    if record is not None:
+        return record["state"] not in LIVE_SACCT
+    try:
+        written = datetime.fromisoformat(marker["time"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return now - written >= timedelta(seconds=ACCOUNTING_LAG_S)
+
+
 def output_files(marker: dict[str, Any]) -> list[str]:
     """The task's output files a marker names: its ``log`` (submitit's ``.err``) and the
     ``.out`` beside it, where Slurm's own messages may land."""
@@ -139,7 +159,8 @@ def record_ended(
     ``sacct`` for them all, and record each class in its folder once
     (:meth:`JobFolder.record_scheduler_failure`; a never-started job that sacct does not
     know stays new: it was queued and is gone, nothing more). Returns the states, those of
-    the recorded jobs now failed. Nothing is recorded when sacct does not answer."""
+    the recorded jobs now failed. Nothing is recorded when sacct does not answer, nor while
+    its word is not final (:func:`settled`): a later status asks again."""
     judged: dict[str, tuple[str, dict[str, Any]]] = {}
     for sig, folder in folders.items():
         if states[sig] not in (FAILED, NEW):
@@ -155,9 +176,12 @@ def record_ended(
     if ended is None:
         return states
     states = dict(states)
+    now = datetime.now(UTC)
     for sig, (name, marker) in judged.items():
         slurm_id = str(marker["slurm_job_id"])
         record = ended.get(slurm_id)
+        if not settled(record, marker, now):
+            continue
         cls, line = of_ended(record, output_files(marker))
         if cls == VANISHED and name == SUBMITTED:
             continue
