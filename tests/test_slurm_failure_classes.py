@@ -176,7 +176,7 @@ def test_a_job_scancelled_outside_grid_cancel_is_cancelled(tmp_path: Path) -> No
 
 def test_a_job_past_its_time_limit_is_timeout(overdue) -> None:
     cls, line = ended_class(*overdue, 240)
-    assert cls == "timeout" and "Slurm: TIMEOUT" in line
+    assert cls == "timeout" and "Slurm: TIMEOUT" in line, line
 
 
 def test_a_job_whose_node_goes_down_is_node_fail(tmp_path: Path) -> None:
@@ -189,6 +189,6 @@ def test_a_job_whose_node_goes_down_is_node_fail(tmp_path: Path) -> None:
         cls, line = ended_class(results, the_plan, folder, slurm_id, 90)
     finally:
         subprocess.run(["scontrol", "update", f"nodename={node}", "state=resume"], check=False)
-    assert cls == "node_fail" and "Slurm: NODE_FAIL" in line
+    assert cls == "node_fail" and "Slurm: NODE_FAIL" in line, line
     poll(lambda: "idle" in subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True,
                                           text=True).stdout, 60, "the node back")  # fmt: skip
