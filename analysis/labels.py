@@ -24,6 +24,7 @@ CODEC_COLORS: dict[str, str] = {
     "bls-ssim": "tab:cyan",
     "bls-task": "tab:pink",
     "mbt-mean": "tab:olive",
+    "hog-jpeg": "tab:brown",
 }
 
 # Display order of augmentation codecs in chapter-4 figures and tables.
