@@ -25,6 +25,7 @@ import pandas as pd
 import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
 from grid.stages.registry import stage
+from grid.stages.soft_labels import with_soft_labels
 from grid.store.folder import JobFolder
 from grid.store.schemas import PART_ACCURACIES
 from lcc.codecs import join_encoded
@@ -209,7 +210,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     train_set_config = resolved_train_set(ctx)
     evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
     eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
-    train_set = load_encoded(train_dirs, "train_data")
+    train_set = with_soft_labels(ctx, load_encoded(train_dirs, "train_data"))
     result = train(
         arch,
         train_set,
