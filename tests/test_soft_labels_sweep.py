@@ -121,3 +121,18 @@ def test_a_sweep_without_the_soft_label_arms_lists_the_table_as_absent(tmp_path)
     results = load(write_synthetic_sweep(tmp_path, "s", SweepSpec(seeds=1)))
     reason = absence(TABLE.needs, results, Derived.of(results))
     assert reason.startswith("no evaluation of both soft-label comparison sets")
+
+
+@pytest.mark.parametrize("sweep", ["future_work", "future_cpu"])
+def test_the_future_work_sweeps_plan_the_comparison_only_with_a_cifar10_sized_file(sweep, tmp_path):
+    probs = np.full((10_000, 10), 0.02)
+    probs[np.arange(10_000), np.arange(10_000) % 10] = 0.82
+    np.save(tmp_path / "cifar10h-probs.npy", probs)
+    default = grid.plan(sweep, []).jobs
+    given = grid.plan(sweep, [f"data.soft_labels={tmp_path / 'cifar10h-probs.npy'}"]).jobs
+    assert not any(j.config.get("soft_labels") for j in default)
+    labels = [j.config["train_set"]["label"] for j in given if j.stage == "train"]
+    assert labels.count(SOFT_SET) == labels.count(HARD_SET) > 0
+    assert {j.signature for j in default} - {j.signature for j in given} <= {
+        j.signature for j in default if j.stage == "report"
+    }

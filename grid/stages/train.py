@@ -6,6 +6,8 @@ levels); ``test_clean`` and optionally ``test_compressed`` (encode jobs of the t
 A steps-matched control (``train_set.rank`` r and ``control_for``, the joined set's label;
 grid.expand.add_steps_controls) has a BDA joined set's inputs and trains on the level of rank
 r alone; its level, known only at run time, is in its rows and its ``meta.json``.
+A training with ``config.soft_labels`` (thesis §6.3, grid/expand_soft_labels.py) trains its
+``train_data`` images against their soft labels (grid/stages/soft_labels.py).
 Writes ``best.pt`` (the epoch best on the selection part of the first eval set,
 :mod:`lcc.train.loop`), ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows:
 ``train_curve``.
