@@ -136,3 +136,8 @@ def test_the_future_work_sweeps_plan_the_comparison_only_with_a_cifar10_sized_fi
     assert {j.signature for j in default} - {j.signature for j in given} <= {
         j.signature for j in default if j.stage == "report"
     }
+
+
+def test_a_soft_labels_value_that_is_no_path_is_a_one_line_settings_error():
+    with pytest.raises(SettingsError, match=r"data.soft_labels must be a .npy path or null; got 5"):
+        grid.plan("robustness", [*SMALL, "data.soft_labels=5"])
