@@ -100,8 +100,11 @@ def test_a_launch_trains_both_arms_evaluates_them_on_the_training_images_and_rep
     mine = rows[rows["train_set"].isin([SOFT_SET, HARD_SET])]
     assert len(mine) == 4 and (mine["n_images"] == 60).all()  # the 60 training images
     curve = results.train_curve
-    trained = curve[curve["train_set"] == SOFT_SET]
+    trained = curve[curve["train_set"] == SOFT_SET].sort_values("seed")
     assert len(trained) == 2 and trained["train_top1"].between(0, 1).all()
+    control = curve[curve["train_set"] == HARD_SET].sort_values("seed")
+    # Same images, seed and batches; only the targets differ, and so does the loss.
+    assert (trained["train_loss"].to_numpy() != control["train_loss"].to_numpy()).all()
     derived = Derived.of(results)
     assert absence(TABLE.needs, results, derived) is None
     table = TABLE.build(results, derived)
