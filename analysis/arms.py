@@ -9,7 +9,11 @@ grid/store/schemas.py):
   §4.3), label ``<codec>:top<k>`` (``...:w=<rule>`` for the loss-weighted joins of §6.3);
 - a **steps-matched control** (``control_for`` names a joined set's label): one part of that
   joined set trained for k times the epochs, so it takes as many optimiser steps as the joined
-  set (claim C5; grid/expand.py builds it). Its ``level`` is the part's level.
+  set (claim C5; grid/expand.py builds it). Its ``level`` is the part's level;
+- a **soft-label comparison** set (``train_set`` one of
+  :data:`lcc.specs.soft_labels.SOFT_LABEL_SETS`): the test images trained against human soft
+  labels or their hard labels, evaluated on the training images (thesis §6.3 future work;
+  grid/expand_soft_labels.py). Only the table "Soft labels (§6.3)" reads them.
 
 Every filter for "single-level sets" goes through :func:`single_level`, so a control arm never
 enters a ranking or a figure of single levels by mistake.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from lcc.specs.soft_labels import SOFT_LABEL_SETS
 
 
 def controls(frame: pd.DataFrame) -> np.ndarray:
@@ -36,6 +42,11 @@ def joined(frame: pd.DataFrame) -> np.ndarray:
     return frame["joined"].astype(bool).to_numpy()
 
 
+def soft_label_sets(frame: pd.DataFrame) -> np.ndarray:
+    """bool ``(len(frame),)``: rows of a soft-label comparison set (module docstring)."""
+    return frame["train_set"].isin(SOFT_LABEL_SETS).to_numpy()
+
+
 def single_level(frame: pd.DataFrame) -> np.ndarray:
     """bool ``(len(frame),)``: rows of a single-level training set (or the original data)."""
-    return ~joined(frame) & ~controls(frame)
+    return ~joined(frame) & ~controls(frame) & ~soft_label_sets(frame)

@@ -51,6 +51,7 @@ from analysis.images import image_sets
 from analysis.load import Results
 from analysis.seeds import BEST_EPOCH_RULE, BEST_SEED_RULE, epoch_choices, selection_optimism
 from analysis.selections import TIE_RULE
+from analysis.soft_labels import soft_label_table
 from analysis.stats import DECISION_RULE
 from analysis.tables import (
     AGREEMENT_RULE,
@@ -347,6 +348,17 @@ TABLES = (
         "filter, mean and largest over the filters (0 = identical, 1 = disjoint)",
         lambda r, d: gabor_distance_table(r.gabor_response),
         ("gabor", "gabor_original"),
+    ),
+    TableSpec(
+        "soft_labels",
+        "Soft labels (§6.3)",
+        "(future work, §6.3) models trained on the test images against human soft labels "
+        "(`data.soft_labels`, CIFAR-10H) and against their hard labels, on the training images: "
+        "top-1 of each, `difference` soft − hard with one-sided 95 % bounds and MDE over the "
+        "judged training images and seeds (`analysis/stats.py`); `*_loss`: mean cross-entropy "
+        "(nats) over all training images",
+        lambda r, d: soft_label_table(evidence_of(r), r.evaluation),
+        ("soft_labels",),
     ),
 )
 

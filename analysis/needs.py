@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from analysis.derived import Derived
 from analysis.load import Results
+from lcc.specs.soft_labels import SOFT_LABEL_SETS
 
 
 def _lacks_bit_rates(r: Results, d: Derived) -> str | None:
@@ -65,6 +66,12 @@ def _lacks_gabor_original(r: Results, d: Derived) -> str | None:
     return "no Gabor response histogram of the original data to compare with (original=false)"
 
 
+def _lacks_soft_labels(r: Results, d: Derived) -> str | None:
+    if set(SOFT_LABEL_SETS) <= set(r.evaluation["train_set"]):
+        return None
+    return "no evaluation of both soft-label comparison sets (data.soft_labels is null)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -75,6 +82,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "fourier": _lacks_fourier,
     "gabor": _lacks_gabor,
     "gabor_original": _lacks_gabor_original,
+    "soft_labels": _lacks_soft_labels,
 }
 
 

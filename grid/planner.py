@@ -13,6 +13,7 @@ from typing import Any
 import lcc.data
 from grid import sweeps
 from grid.expand import expand
+from grid.expand_soft_labels import add_soft_labels
 from grid.job import Job
 from grid.plan import Plan
 from grid.plugins import DEFAULT_DECLARATIONS, import_plugins
@@ -65,5 +66,6 @@ def plan(sweep: str, overrides: Sequence[str] = ()) -> Plan:
     for settings in resolved.values():
         for job in expand(settings, lcc.data.dataset_info):
             jobs.setdefault(job.signature, job)
+        add_soft_labels(settings, lcc.data.dataset_info, lambda j: jobs.setdefault(j.signature, j))
     report = Job("report", {"sweep": sweep}, {"all": tuple(jobs)}, label=f"{sweep} report")
     return Plan(sweep, resolved, [*jobs.values(), report], setting_sources(overrides, resolved))

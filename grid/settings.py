@@ -101,6 +101,8 @@ DECLARED: dict[str, Any] = {
         "cifar10c": Setting(None, "a CIFAR-10-C release folder; generated when null"),
         "train_limit": Setting(None, "keep the first N training images (class-balanced)"),
         "test_limit": Setting(None, "keep the first N test images"),
+        # Thesis §6.3 future work: CIFAR-10H's cifar10h-probs.npy (grid/expand_soft_labels.py).
+        "soft_labels": Setting(None, "per-test-image class distributions (.npy, N x classes)"),
     },
     # Codec fitting: a preset of lcc.specs.fit_recipe; any key set overrides the preset's value.
     "fit": {

@@ -6,6 +6,8 @@ levels); ``test_clean`` and optionally ``test_compressed`` (encode jobs of the t
 A steps-matched control (``train_set.rank`` r and ``control_for``, the joined set's label;
 grid.expand.add_steps_controls) has a BDA joined set's inputs and trains on the level of rank
 r alone; its level, known only at run time, is in its rows and its ``meta.json``.
+A training with ``config.soft_labels`` (thesis §6.3, grid/expand_soft_labels.py) trains its
+``train_data`` images against their soft labels (grid/stages/soft_labels.py).
 Writes ``best.pt`` (the epoch best on the selection part of the first eval set,
 :mod:`lcc.train.loop`), ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows:
 ``train_curve``.
@@ -25,6 +27,7 @@ import pandas as pd
 import grid.stages.declared  # noqa: F401  (the declaration @stage checks this stage against)
 from grid.context import JobContext
 from grid.stages.registry import stage
+from grid.stages.soft_labels import with_soft_labels
 from grid.store.folder import JobFolder
 from grid.store.schemas import PART_ACCURACIES
 from lcc.codecs import join_encoded
@@ -209,7 +212,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     train_set_config = resolved_train_set(ctx)
     evals = eval_folders(ctx, cfg.get("eval_sets", ["clean"]))
     eval_sets = {name: load_encoded([folder], EVAL_ROLES[name]) for name, folder in evals.items()}
-    train_set = load_encoded(train_dirs, "train_data")
+    train_set = with_soft_labels(ctx, load_encoded(train_dirs, "train_data"))
     result = train(
         arch,
         train_set,

@@ -8,6 +8,14 @@ images (stage ``fourier``), every training set its Gabor response histograms on 
 1,000 images (stage ``gabor``, a few CPU seconds each), and the top-2 BLS join is trained
 unweighted and with each weighting rule of :mod:`lcc.train.weights`, beside the single levels
 in the ch.4 figures.
+
+Human soft labels (§6.3, Peterson et al. 2019's set-up; grid/expand_soft_labels.py) are planned
+only when CIFAR-10H's file is given, since it is not shipped:
+``python -m grid.launch sweep=future_work data.soft_labels=/path/to/cifar10h-probs.npy``
+adds, per architecture and seed, a training on the test images against it and one against
+their hard labels, both evaluated on the training images (table "Soft labels (§6.3)"). The
+key works in every sweep (``future_cpu`` included, on the synthetic data with a (1000, 10)
+file).
 """
 
 from grid.settings import merge

@@ -87,13 +87,19 @@ def balanced_order(labels: np.ndarray) -> np.ndarray:
     return order[np.lexsort((sorted_labels, rank))]
 
 
+def limit_rows(labels: np.ndarray, limit: int) -> np.ndarray:
+    """The rows (int, ``(min(limit, N),)``) of a split with ``labels`` that a ``limit`` keeps,
+    in the order kept: the first ``limit`` of :func:`balanced_order`."""
+    if not isinstance(limit, int) or limit <= 0:
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    return balanced_order(labels)[:limit]
+
+
 def take_limit(dataset: Dataset, limit: int | None) -> Dataset:
     """The first ``limit`` images of ``dataset`` in :func:`balanced_order` (all when None)."""
     if limit is None:
         return dataset
-    if not isinstance(limit, int) or limit <= 0:
-        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
-    keep = balanced_order(dataset.labels)[:limit]
+    keep = limit_rows(dataset.labels, limit)
     return Dataset(
         name=dataset.name,
         split=dataset.split,

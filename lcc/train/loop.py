@@ -36,7 +36,9 @@ from lcc.train.augment import augment
 from lcc.train.progress import Progress, make_progress
 from lcc.train.weights import device_weights, weighted_cross_entropy
 
-ImageSet = tuple[np.ndarray, np.ndarray]  # uint8 (N, H, W, 3) images, integer (N,) labels
+# uint8 (N, H, W, 3) images and integer (N,) labels; a training set may instead carry float
+# (N, C) targets, one class distribution per image (soft labels, lcc.data.soft_labels).
+ImageSet = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -99,7 +101,10 @@ def train(
     calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
     runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. ``weights``
     (float ``(N,)``, one per training image, :mod:`lcc.train.weights`) make the loss a weighted
-    mean. Bad arguments raise before any training.
+    mean. ``train_set``'s labels may be float ``(N, num_classes)`` targets, rows summing to 1
+    (:mod:`lcc.data.soft_labels`): the loss is then the cross-entropy against them,
+    -sum_c p_c log softmax_c, and ``train_top1`` counts agreement with each row's argmax.
+    Bad arguments raise before any training.
     """
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
@@ -117,7 +122,7 @@ def train(
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
     run = resume(workdir, identity, model, optimizer) if workdir else _Run()
-    data = (to_device_images(train_set[0], dev), to_device_labels(train_set[1], dev))
+    data = (to_device_images(train_set[0], dev), device_targets(train_set[1], dev))
     sample_weights = device_weights(weights, len(train_set[1]), dev)
     evals = {
         k: (to_device_images(x, dev), to_device_labels(y, dev)) for k, (x, y) in eval_sets.items()
@@ -158,6 +163,14 @@ def make_model(
     return model, optimizer
 
 
+def device_targets(labels: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A training set's targets on ``device``: int64 ``(N,)`` for integer labels
+    (:func:`to_device_labels`), float32 ``(N, C)`` for per-image class distributions."""
+    if np.ndim(labels) == 2:
+        return torch.from_numpy(np.asarray(labels, dtype=np.float32)).to(device)
+    return to_device_labels(labels, device)
+
+
 def steps_per_epoch(n_images: int, batch_size: int) -> int:
     """Optimiser steps of one epoch on ``n_images`` (a last batch of one image is skipped)."""
     return max(1, math.ceil(n_images / batch_size) - (n_images % batch_size == 1))
@@ -184,7 +197,8 @@ def loss_of(
     logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor | None, smoothing: float
 ) -> torch.Tensor:
     """The batch's training loss: :func:`weighted_cross_entropy`, with ``smoothing`` > 0 against
-    targets that put ``smoothing`` of their mass uniformly on all classes."""
+    targets that put ``smoothing`` of their mass uniformly on all classes. ``labels``: int64
+    ``(B,)`` classes or float ``(B, C)`` distributions (``F.cross_entropy`` takes either)."""
     if not smoothing:
         return weighted_cross_entropy(logits, labels, weights)
     losses = F.cross_entropy(logits, labels, reduction="none", label_smoothing=smoothing)
@@ -276,7 +290,7 @@ def train_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        hits = (logits.detach().argmax(1) == y).sum()
+        hits = (logits.detach().argmax(1) == (y if y.ndim == 1 else y.argmax(1))).sum()
         totals[:2] += torch.stack([loss.detach().double() * len(y), hits.double()])
         totals[2] += len(y)
         reporter.advance(len(y), running_loss)
@@ -341,7 +355,8 @@ def resume(
 
 
 def check_sets(train_set: ImageSet, eval_sets: Mapping[str, ImageSet], num_classes: int) -> int:
-    """Validate the image sets (uint8 square RGB, one size, labels < num_classes); the size."""
+    """Validate the image sets (uint8 square RGB, one size, labels < num_classes, or the
+    training set's float ``(N, num_classes)`` targets: :func:`check_targets`); the size."""
     if not eval_sets:
         raise ValueError("need at least one eval set (the first picks the best epoch)")
     sizes = set()
@@ -353,13 +368,27 @@ def check_sets(train_set: ImageSet, eval_sets: Mapping[str, ImageSet], num_class
                 f"{name}: need square images and one label each; got {images.shape}, "
                 f"{len(labels)} labels"
             )
-        if int(np.min(labels)) < 0 or int(np.max(labels)) >= num_classes:
+        if np.ndim(labels) == 2 and name == "train":
+            check_targets(labels, num_classes)
+        elif int(np.min(labels)) < 0 or int(np.max(labels)) >= num_classes:
             raise ValueError(f"{name}: labels must lie in [0, {num_classes}); got "
                              f"[{int(np.min(labels))}, {int(np.max(labels))}]")  # fmt: skip
         sizes.add(images.shape[1])
     if len(sizes) != 1:
         raise ValueError(f"train and eval images differ in size: {sorted(sizes)}")
     return sizes.pop()
+
+
+def check_targets(targets: np.ndarray, num_classes: int) -> None:
+    """One-line ValueError unless ``targets`` is float ``(N, num_classes)``, finite, >= 0, rows
+    summing to 1 within 1e-4 (float32 rounding of :mod:`lcc.data.soft_labels`' rows)."""
+    targets = np.asarray(targets)
+    if not np.issubdtype(targets.dtype, np.floating) or targets.shape[1] != num_classes:
+        raise ValueError(f"train: soft targets must be float (N, {num_classes}); got "
+                         f"{targets.dtype} {targets.shape}")  # fmt: skip
+    sums = targets.sum(axis=1, dtype=np.float64)
+    if not np.isfinite(targets).all() or (targets < 0).any() or np.abs(sums - 1).max() > 1e-4:
+        raise ValueError("train: soft targets must be finite, >= 0, each row summing to 1")
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
