@@ -65,6 +65,12 @@ def _lacks_gabor_original(r: Results, d: Derived) -> str | None:
     return "no Gabor response histogram of the original data to compare with (original=false)"
 
 
+def _lacks_saliency(r: Results, d: Derived) -> str | None:
+    if len(r.saliency):
+        return None
+    return "no saliency map in this sweep (saliency.enabled is false, or no 32x32 training)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -75,6 +81,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "fourier": _lacks_fourier,
     "gabor": _lacks_gabor,
     "gabor_original": _lacks_gabor_original,
+    "saliency": _lacks_saliency,
 }
 
 
