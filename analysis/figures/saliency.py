@@ -23,9 +23,9 @@ from analysis.figures.gabor import set_order
 from analysis.images import find_image_set
 from analysis.saliency_table import set_name
 from grid.store.folder import JobFolder
+from lcc.specs.saliency import VIEWS
 
 IMAGES = 4  # test images drawn per training set
-VIEWS = ("clean", "compressed")  # saliency.npy's first axis (grid/stages/saliency.py)
 COLUMNS = ["dataset", "arch", "set", "train_set", "seed", "row", "column", "image_index",
            "view", "view_codec", "view_level", "ratio", "correct", "maps_path",
            "images_path"]  # fmt: skip

@@ -25,12 +25,10 @@ from grid.stages.evaluate import trained_model
 from grid.stages.registry import stage
 from grid.stages.train import load_encoded, train_set_columns
 from grid.store.folder import JobFolder
-from lcc.evaluate.saliency import foreground_concentration, saliency_maps
-from lcc.specs.saliency import SaliencySettings
+from lcc.evaluate.saliency import Concentration, foreground_concentration, saliency_maps
+from lcc.specs.saliency import VIEWS, SaliencySettings
 
 log = logging.getLogger("grid")
-
-VIEWS = ("clean", "compressed")  # the order of saliency.npy's first axis
 
 
 @stage("saliency")
@@ -47,7 +45,7 @@ def saliency_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
     labels = np.asarray(labels[:n], dtype=np.int64)
     if not np.array_equal(labels, np.asarray(compressed_labels[:n], dtype=np.int64)):
         raise ValueError("inputs 'test_clean' and 'test_compressed' disagree on the labels")
-    views = {"clean": np.asarray(clean[:n]), "compressed": np.asarray(compressed[:n])}
+    views = dict(zip(VIEWS, (np.asarray(clean[:n]), np.asarray(compressed[:n])), strict=True))
     maps, frames = [], []
     for view, images in views.items():
         result = saliency_maps(model, images, labels, settings,
@@ -64,10 +62,15 @@ def saliency_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
 
 
 def view_rows(
-    settings: SaliencySettings, view: str, labels, predicted, concentration
+    settings: SaliencySettings,
+    view: str,
+    labels: np.ndarray,
+    predicted: np.ndarray,
+    concentration: Concentration,
 ) -> pd.DataFrame:
-    """One ``saliency`` row per image of one view: every column but the model's."""
-    clean = view == "clean"
+    """One ``saliency`` row per image of one view (``labels``, ``predicted``: int64 ``(N,)``):
+    every column but the model's."""
+    clean = view == VIEWS[0]
     return pd.DataFrame(
         {
             "image_index": np.arange(len(labels), dtype=np.int64),

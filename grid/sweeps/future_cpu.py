@@ -8,7 +8,8 @@ top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of ev
 sweep's largest CPU cost after training); Gabor response histograms of every training set on
 its first 1,000 images (§6.2; some 2 CPU seconds a set); SmoothGrad saliency maps of every
 model on the first 64 test images, clean and JPEG q10, 8 noisy copies each (§6.2; 2 x 64 x
-8 forward and backward passes a model, about 1.5 s on one CPU thread measured under load). Run it with the data root, e.g.
+8 forward and backward passes a model, about 1.5 s on one CPU thread measured under load).
+Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """

@@ -25,6 +25,9 @@ DEFAULT_SIGMA = 0.15  # noise standard deviation, fraction of the pixel range [0
 DEFAULT_IMAGES = 1000  # the first N test images
 DEFAULT_BATCH_SIZE = 256  # images per forward and backward pass
 DEFAULT_COMPRESSED = "jpeg:10"  # the thesis' strongest JPEG level in future_cpu and ch.4
+# The views of the test images a saliency job reads, in the order of its saliency.npy's first
+# axis (grid/stages/saliency.py writes it, analysis/figures/saliency.py reads it).
+VIEWS = ("clean", "compressed")
 
 
 @dataclass(frozen=True)
