@@ -45,10 +45,12 @@ from analysis.figures.robustness import (
     draw_clean_vs_corrupt,
     figure_arms,
 )
+from analysis.figures.saliency import draw_saliency, saliency_data
 from analysis.figures.spectra import draw_spectra, spectra_data
 from analysis.gabor_distances import gabor_distance_table
 from analysis.images import image_sets
 from analysis.load import Results
+from analysis.saliency_table import saliency_table
 from analysis.seeds import BEST_EPOCH_RULE, BEST_SEED_RULE, epoch_choices, selection_optimism
 from analysis.selections import TIE_RULE
 from analysis.soft_labels import soft_label_table
@@ -230,6 +232,13 @@ FIGURES = (
         lambda r, d, out: draw_gabor(gabor_data(r.gabor_response), out),
         ("gabor",),
     ),
+    FigureSpec(
+        "F3",
+        "(future work, §6.2) Saliency maps (SmoothGrad or gradient) of each training set's "
+        "classifier on a few test images, clean and compressed, over the image",
+        lambda r, d, out: draw_saliency(saliency_data(r.saliency, r.results_root, _sets(r)), out),
+        ("saliency",),
+    ),
 )
 
 
@@ -359,6 +368,16 @@ TABLES = (
         "(nats) over all training images",
         lambda r, d: soft_label_table(evidence_of(r), r.evaluation),
         ("soft_labels",),
+    ),
+    TableSpec(
+        "saliency",
+        "Saliency on the object",
+        "(future work, §6.2) per training set, the mean concentration ratio of its "
+        "classifiers' saliency maps on clean and compressed test images: the share of the map "
+        "inside the clean image's HOG foreground mask over the mask's share of the pixels "
+        "(1 = chance, > 1 = on the object), with a 95 % interval over seeds and images",
+        lambda r, d: saliency_table(r.saliency),
+        ("saliency",),
     ),
 )
 

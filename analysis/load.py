@@ -104,6 +104,10 @@ class Results:
     def gabor_response(self) -> pd.DataFrame:
         return self.tables["gabor_response"]
 
+    @property
+    def saliency(self) -> pd.DataFrame:
+        return self.tables["saliency"]
+
     def read(
         self,
         table: str,

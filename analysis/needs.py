@@ -72,6 +72,12 @@ def _lacks_soft_labels(r: Results, d: Derived) -> str | None:
     return "no evaluation of both soft-label comparison sets (data.soft_labels is null)"
 
 
+def _lacks_saliency(r: Results, d: Derived) -> str | None:
+    if len(r.saliency):
+        return None
+    return "no saliency map in this sweep (saliency.enabled is false, or no 32x32 training)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -83,6 +89,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "gabor": _lacks_gabor,
     "gabor_original": _lacks_gabor_original,
     "soft_labels": _lacks_soft_labels,
+    "saliency": _lacks_saliency,
 }
 
 

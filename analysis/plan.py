@@ -48,9 +48,9 @@ def rows_table(stage: str) -> str | None:
     return tables[0] if tables else None
 
 
-# Stages whose cell is that of one of their inputs: the model an evaluation or heat map reads,
-# the training set's images a Gabor histogram reads.
-DESCRIBED_BY = {"evaluate": "model", "fourier": "model", "gabor": "images"}
+# Stages whose cell is that of one of their inputs: the model an evaluation, heat map or
+# saliency map reads, the training set's images a Gabor histogram reads.
+DESCRIBED_BY = {"evaluate": "model", "fourier": "model", "gabor": "images", "saliency": "model"}
 
 
 def describe_job(plan: Plan, job: Job) -> dict[str, Any]:

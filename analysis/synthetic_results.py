@@ -54,6 +54,7 @@ class SweepSpec:
     skip: tuple[str, ...] = ()
     fourier: bool = False  # also a Fourier heat map (stage fourier) per model of 32x32 data
     gabor: bool = False  # also Gabor response histograms (stage gabor) per training set
+    saliency: bool = False  # also saliency maps (stage saliency) per model of 32x32 data
     test_images: int = 20  # test images per evaluated cell (predictions rows; n_images)
     joined: tuple[str, ...] = ()  # codecs given a joined set of their first two levels
 
@@ -281,9 +282,12 @@ def _train_and_evaluate(
         "predictions": pd.concat(predictions, ignore_index=True),
     }
     _write_tables(root, sweep, evaluate, tables)
+    extra = []
+    if spec.saliency and dataset not in ("tinyimagenet", "synthetic-tiny"):
+        extra.append(_saliency(root, sweep, model, quality, train))
     if spec.fourier and dataset not in ("tinyimagenet", "synthetic-tiny"):
-        return [train, evaluate, _fourier(root, sweep, model, quality, train)]
-    return [train, evaluate]
+        return [train, evaluate, _fourier(root, sweep, model, quality, train), *extra]
+    return [train, evaluate, *extra]
 
 
 def _predictions(n: int, accuracy: float, *key) -> dict[str, np.ndarray]:
@@ -325,6 +329,39 @@ def _fourier(root: Path, sweep: str, common: dict, quality: float, train: Job) -
         rows[column] = value
     rows["norm"], rows["n_images"], rows["clean_error"] = 4.0, 100, 0.1
     _write(root, sweep, job, "fourier_sensitivity", rows)
+    return job
+
+
+def _saliency(root: Path, sweep: str, common: dict, quality: float, train: Job) -> Job:
+    """A saliency job's rows and ``saliency.npy`` for 8 test images: a Gaussian blob at the
+    centre, sharper for a training set of higher quality, so its concentration ratio (mask:
+    the centre 16 x 16 pixels, a quarter of the image) grows with the quality; the compressed
+    view (JPEG q10) a little less concentrated than the clean one."""
+    config = {"method": "smoothgrad", "samples": 4, "images": 8, "compressed": "jpeg:10"}
+    job = Job("saliency", config, {"model": (train.signature,)}, label=f"{train.label} saliency")
+    yy, xx = np.meshgrid(np.arange(32) - 15.5, np.arange(32) - 15.5, indexing="ij")
+    mask = (np.abs(yy) < 8) & (np.abs(xx) < 8)
+    maps, frames = [], []
+    for view, width in (("clean", 4 + 12 * (1 - quality)), ("compressed", 6 + 14 * (1 - quality))):
+        widths = width * (0.8 + 0.4 * np.array([_noise(job.signature, view, i) for i in range(8)]))
+        blobs = np.exp(-(yy**2 + xx**2)[None] / (2 * widths[:, None, None] ** 2)) + 0.05
+        maps.append(blobs.astype(np.float32))
+        mass = (blobs * mask).sum(axis=(1, 2)) / blobs.sum(axis=(1, 2))
+        frames.append(pd.DataFrame({
+            "image_index": np.arange(8), "label": np.arange(8) % 10, "view": view,
+            "view_codec": "identity" if view == "clean" else "jpeg",
+            "view_level": None if view == "clean" else 10.0, "method": "smoothgrad",
+            "samples": 4, "sigma": 0.15, "predicted": np.arange(8) % 10, "correct": True,
+            "mass_fraction": mass, "area_fraction": mask.mean(), "ratio": mass / mask.mean(),
+            "n_images": 8,
+        }))  # fmt: skip
+    rows = pd.concat(frames, ignore_index=True)
+    for column, value in common.items():
+        rows[column] = value
+    folder = JobFolder.of(root, job)
+    folder.path.mkdir(parents=True, exist_ok=True)
+    np.save(folder.saliency, np.stack(maps))
+    _write(root, sweep, job, "saliency", rows)
     return job
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grid.expand_gabor import add_gabor
+from grid.expand_saliency import add_saliency
 from grid.job import Job
 from grid.sections import Fourier, Gate, Sections, Select
 from grid.settings import seeds_of
@@ -439,6 +440,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
             _add_selection(cell, sections.select, evaluations[cell.arch])
     _add_fourier(sections.fourier, settings["eval"]["precision"], jobs)
     add_gabor(settings, jobs)  # thesis §6.2: grid/expand_gabor.py
+    add_saliency(settings, jobs)  # thesis §6.2: grid/expand_saliency.py
     return list(jobs.values())
 
 

@@ -24,6 +24,7 @@ from lcc.specs.codecs import CODECS, fitted_datasets, learned_names
 from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
 from lcc.specs.gabor import GaborSettings
+from lcc.specs.saliency import METHODS, SaliencySettings
 from lcc.specs.train_recipe import DEFAULT_PRESET, PRESETS, RECIPE_KEYS, THESIS_RECIPE
 
 
@@ -94,6 +95,17 @@ DECLARED: dict[str, Any] = {
         "bandwidth": Setting(GaborSettings.bandwidth, "frequency bandwidth, octaves"),
         "bins": Setting(GaborSettings.bins, "equal bins over [0, max_response]"),
         "max_response": Setting(GaborSettings.max_response, "top edge, |response|/kernel l1 norm"),
+    },
+    # Saliency maps (stage saliency, lcc.evaluate.saliency; thesis §6.2 future work).
+    "saliency": {
+        "enabled": Setting(False, "one saliency job per training of a 32x32 dataset"),
+        "method": Setting(SaliencySettings.method, f"{' | '.join(METHODS)}"),
+        "samples": Setting(SaliencySettings.samples, "smoothgrad's noisy copies; 1 for gradient"),
+        "sigma": Setting(SaliencySettings.sigma, "smoothgrad's noise std, fraction of [0, 1]"),
+        "images": Setting(SaliencySettings.images, "the first N test images"),
+        "batch_size": Setting(SaliencySettings.batch_size, "images per forward/backward pass"),
+        "seed": Setting(SaliencySettings.seed, "seed of smoothgrad's noise"),
+        "compressed": Setting(SaliencySettings.compressed, "the compressed view, <codec>:<level>"),
     },
     "data": {
         "cifar10": Setting(None, "root of cifar-10-batches-py/ or an image-folder layout"),

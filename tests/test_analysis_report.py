@@ -48,6 +48,7 @@ SPEC = SweepSpec(
     saved_images=4,
     fourier=True,
     gabor=True,
+    saliency=True,
 )
 
 

@@ -46,6 +46,9 @@ SMALL_REAL = [
     "select.joined=[]",
     "gabor.enabled=true",  # every table gets rows (gabor_response: thesis §6.2, future work)
     "gabor.images=10",
+    "saliency.enabled=true",  # saliency: thesis §6.2, future work (JPEG q10 is encoded)
+    "saliency.images=10",
+    "saliency.samples=2",
 ]
 
 

@@ -107,3 +107,10 @@ def test_a_gabor_job_is_described_by_the_training_images_it_reads() -> None:
         ("jpeg", 10, "train"),
     }
     assert all(c["dataset"] is not None for c in cells)
+
+
+def test_a_saliency_job_is_described_by_the_model_it_reads() -> None:
+    the_plan = grid.plan("demo", ["saliency.enabled=true", "codecs.jpeg=[10]"])
+    cells = [describe_job(the_plan, job) for job in the_plan.jobs_of("saliency")]
+    assert cells and ("jpeg", 10) in {(c["codec"], c["level"]) for c in cells}
+    assert all(c["dataset"] is not None and c["seed"] is not None for c in cells)

@@ -86,14 +86,16 @@ CH3_FIGURES = {"Figure 3.1", "Figure 3.2", "Figure 3.3", "Figure 3.4", "Figure 3
 CH4 = {"Table 4.1", "Table 4.2", "Table 4.3", "Rankings"} | {f"Figure 4.{n}" for n in range(1, 8)}
 # The Gabor response histograms and their distances (§6.2), drawn where gabor.enabled.
 GABOR = {"Figure F2", "Gabor distances"}
+# The saliency maps and their concentration on the object (§6.2), drawn where saliency.enabled.
+SALIENCY = {"Figure F3", "Saliency on the object"}
 # Every figure and table of the report.
-EVERYTHING = CH3_TABLES | CH4 | GABOR | {f"Figure {spec.number}" for spec in FIGURES}
+EVERYTHING = CH3_TABLES | CH4 | GABOR | SALIENCY | {f"Figure {spec.number}" for spec in FIGURES}
 # The human soft-label comparison (§6.3), planned only with data.soft_labels (CIFAR-10H, not
 # shipped): listed by every report, drawn by none of these runs (tests/test_soft_labels_sweep.py).
 SOFT_LABELS = {"Soft labels (§6.3)"}
 # The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled, and
 # the Gabor ones.
-FUTURE = {"Figure F1"} | GABOR
+FUTURE = {"Figure F1"} | GABOR | SALIENCY
 
 # Sweep name -> the figures and tables its shrunk report draws (the others are listed as
 # absent with a reason). Figure 3.3 needs a learned codec beside JPEG, 3.6 a classifier
@@ -103,8 +105,8 @@ DRAWN: dict[str, set[str]] = {
     "param_reduction": CH3_TABLES | CH3_FIGURES - {"Figure 3.3"} | {"Figure 3.6"},
     "robustness": CH3_TABLES | CH3_FIGURES | CH4,
     "thesis": EVERYTHING - FUTURE,
-    "demo": EVERYTHING - GABOR,
-    "demo_cifar": EVERYTHING - GABOR,
+    "demo": EVERYTHING - GABOR - SALIENCY,
+    "demo_cifar": EVERYTHING - GABOR - SALIENCY,
     "demo_tiny": CH3_TABLES | CH3_FIGURES,
     "reproduce": EVERYTHING - FUTURE,
     "reproduce_v2": EVERYTHING - FUTURE,

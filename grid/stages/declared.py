@@ -102,6 +102,14 @@ def fourier_disk(config: dict) -> int:
     return FOURIER_SIDE * FOURIER_SIDE * 8 + ROWS_FILE
 
 
+def saliency_disk(config: dict) -> int:
+    """Bytes one saliency job writes: saliency.npy (2 views x N images x 32 x 32 float32; saliency
+    jobs are planned for 32x32 datasets only, grid/expand_saliency.py) and its rows, one per
+    image and view, counted at :data:`ROW_BYTES` each (rate_distortion's; not measured here)."""
+    views = 2 * config["images"]
+    return views * (FOURIER_SIDE * FOURIER_SIDE * 4 + ROW_BYTES) + ROWS_FILE
+
+
 declare("fit-codec", resources="gpu", disk=fit_codec_disk)
 declare("gate-reference", resources="cpu", disk=rows_only_disk)
 declare("check-codec", resources="gpu", disk=rows_only_disk)
@@ -111,3 +119,4 @@ declare("train", resources="gpu", disk=train_disk)
 declare("evaluate", resources="gpu", disk=evaluate_disk)
 declare("fourier", resources="gpu", disk=fourier_disk)
 declare("gabor", resources="cpu", disk=rows_only_disk)
+declare("saliency", resources="gpu", disk=saliency_disk)

@@ -128,6 +128,7 @@ STAGE_ORDER = (
     "train",
     "evaluate",
     "fourier",
+    "saliency",
     "select",
     "report",
 )

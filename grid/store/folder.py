@@ -139,6 +139,9 @@ class JobFolder:
         "CIFAR-10-C", "A prepare-cifar10c job's folder in the release layout (lcc.data.cifar10c)."
     )
     heat_map = Artifact("heat_map.npy", "A fourier job's error rates, float64 ``(H, W)`` ``.npy``.")
+    saliency = Artifact(
+        "saliency.npy", "A saliency job's maps, float32 ``(2, N, H, W)`` (clean, compressed)."
+    )
 
     def exists(self) -> bool:
         return self.path.is_dir()

@@ -232,6 +232,28 @@ GABOR_RESPONSE = pa.schema(
     ]
 )
 
+# Saliency of a trained model (stage saliency, lcc.evaluate.saliency; thesis §6.2 future
+# work): one row per (test image, view). A new table: no SCHEMA_VERSION change.
+SALIENCY = pa.schema(
+    [
+        *TRAINED_MODEL,
+        ("image_index", pa.int64()),  # row in the test split, 0-based
+        ("label", pa.int64()),  # the true class
+        ("view", pa.string()),  # clean | compressed
+        ("view_codec", pa.string()),  # the view's codec; identity for clean
+        ("view_level", pa.float64()),  # its level; null for clean
+        ("method", pa.string()),  # gradient | smoothgrad
+        ("samples", pa.int32()),  # noisy copies averaged (1 for gradient)
+        ("sigma", pa.float64()),  # smoothgrad's noise std, fraction of the pixel range
+        ("predicted", pa.int64()),  # the model's top-1 class on the view
+        ("correct", pa.bool_()),  # predicted == label
+        ("mass_fraction", pa.float64()),  # share of the map inside the clean image's HOG mask
+        ("area_fraction", pa.float64()),  # share of the pixels inside it (chance level)
+        ("ratio", pa.float64()),  # mass_fraction / area_fraction; > 1: on the object
+        ("n_images", pa.int64()),  # images of the job
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "rate_distortion": RATE_DISTORTION,
     "codec_fit": CODEC_FIT,
@@ -242,6 +264,7 @@ TABLES: dict[str, pa.Schema] = {
     "selection": SELECTION,
     "fourier_sensitivity": FOURIER_SENSITIVITY,
     "gabor_response": GABOR_RESPONSE,
+    "saliency": SALIENCY,
 }
 
 # How a table's Parquet files are written where pyarrow's defaults (every column dictionary-

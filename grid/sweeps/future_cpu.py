@@ -6,7 +6,10 @@ with the ``fast`` recipe), noise σ=0.1, blur 3x3 and the original data; BDA/BDA
 top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of every model on
 100 test images (§6.2; 100 x 545 measured frequencies = 54,500 forward passes per model, the
 sweep's largest CPU cost after training); Gabor response histograms of every training set on
-its first 1,000 images (§6.2; some 2 CPU seconds a set). Run it with the data root, e.g.
+its first 1,000 images (§6.2; some 2 CPU seconds a set); SmoothGrad saliency maps of every
+model on the first 64 test images, clean and JPEG q10, 8 noisy copies each (§6.2; 2 x 64 x
+8 forward and backward passes a model, about 1.5 s on one CPU thread measured under load).
+Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """
@@ -31,6 +34,7 @@ SWEEP = {
     },
     "fourier": {"enabled": True, "images": 100},
     "gabor": {"enabled": True, "images": 1000},
+    "saliency": {"enabled": True, "images": 64, "samples": 8},
     "data": {"train_limit": 5000, "test_limit": 1000},
     "train": {"epochs": 6},
 }

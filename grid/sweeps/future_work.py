@@ -5,7 +5,9 @@ training (§6.3).
 
 Every training (the robustness sweep's jobs are shared) gets a Fourier heat map on 1,000 test
 images (stage ``fourier``), every training set its Gabor response histograms on its first
-1,000 images (stage ``gabor``, a few CPU seconds each), and the top-2 BLS join is trained
+1,000 images (stage ``gabor``, a few CPU seconds each), every training SmoothGrad saliency
+maps on 1,000 test images, clean and JPEG q10, 16 noisy copies each (stage ``saliency``,
+2 x 16,000 forward and backward passes a model), and the top-2 BLS join is trained
 unweighted and with each weighting rule of :mod:`lcc.train.weights`, beside the single levels
 in the ch.4 figures.
 
@@ -29,5 +31,6 @@ SWEEP = merge(
         "select": {"weighting": list(WEIGHTING_RULES)},
         "fourier": {"enabled": True, "images": 1000},
         "gabor": {"enabled": True, "images": 1000},
+        "saliency": {"enabled": True, "images": 1000},
     },
 )
