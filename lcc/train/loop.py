@@ -89,6 +89,7 @@ def train(
     on_epoch: Callable[[int], None] | None = None,
     progress: str | Progress = "auto",
     weights: np.ndarray | None = None,
+    init: Callable[[nn.Module], None] | None = None,
 ) -> TrainResult:
     """Train ``arch`` from scratch on ``train_set`` with SGD and evaluate each epoch.
 
@@ -99,13 +100,17 @@ def train(
     calls ``on_epoch(epoch)``; a ``checkpoint.pt`` already there is resumed. On CUDA the model
     runs channels-last, under bf16 autocast with ``recipe.precision == "bf16"``. ``weights``
     (float ``(N,)``, one per training image, :mod:`lcc.train.weights`) make the loss a weighted
-    mean. Bad arguments raise before any training.
+    mean. ``init(model)``, when given, runs on the freshly built network before training or
+    resuming (a contrastive probe's start, :func:`lcc.train.contrastive.probe_init`). Bad
+    arguments raise before any training.
     """
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
     dev = torch.device(device)
     reporter = make_progress(progress) if isinstance(progress, str) else progress
     model, optimizer = make_model(arch, num_classes, image_size, recipe, seed, dev)
+    if init is not None:
+        init(model)
     identity = {
         "arch": arch,
         "num_classes": num_classes,
