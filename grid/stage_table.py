@@ -29,6 +29,8 @@ STAGE_VERSIONS: dict[str, int] = {
     "fourier": 1,
     # gabor 1: Gabor response histograms of a training set (thesis §6.2, future work).
     "gabor": 1,
+    # contrastive 1: NT-Xent pretraining on two compression levels (thesis §6.3, Fig 6.2).
+    "contrastive": 1,
     # select 2: levels are ranked on the selection part of the test images.
     "select": 2,
     "report": 1,
@@ -47,6 +49,7 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "evaluate": ("evaluation", "predictions"),
     "fourier": ("fourier_sensitivity",),
     "gabor": ("gabor_response",),
+    "contrastive": ("contrastive_curve",),
     "select": ("selection",),
     "report": (),
 }

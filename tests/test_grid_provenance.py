@@ -36,7 +36,7 @@ SMALL_REAL = [
     "fit.epochs=1",
     "fit.max_steps_per_epoch=3",
     "gate.images=10",
-    "codecs.jpeg=[10]",
+    "codecs.jpeg=[10,40]",  # two levels: a contrastive pair
     "codecs.bls=[0.1]",
     "codecs.noise=[]",
     "codecs.blur=[]",
@@ -46,6 +46,10 @@ SMALL_REAL = [
     "select.joined=[]",
     "gabor.enabled=true",  # every table gets rows (gabor_response: thesis §6.2, future work)
     "gabor.images=10",
+    "contrastive.enabled=true",  # contrastive_curve rows (thesis §6.3, future work)
+    "contrastive.pairs=[jpeg:10+40]",
+    "contrastive.epochs=1",
+    "contrastive.batch_size=16",
 ]
 
 
