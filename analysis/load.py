@@ -104,6 +104,10 @@ class Results:
     def gabor_response(self) -> pd.DataFrame:
         return self.tables["gabor_response"]
 
+    @property
+    def contrastive_curve(self) -> pd.DataFrame:
+        return self.tables["contrastive_curve"]
+
     def read(
         self,
         table: str,

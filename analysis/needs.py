@@ -65,6 +65,12 @@ def _lacks_gabor_original(r: Results, d: Derived) -> str | None:
     return "no Gabor response histogram of the original data to compare with (original=false)"
 
 
+def _lacks_contrastive(r: Results, d: Derived) -> str | None:
+    if len(r.contrastive_curve):
+        return None
+    return "no contrastive pretraining in this sweep (contrastive.enabled is false)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -75,6 +81,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "fourier": _lacks_fourier,
     "gabor": _lacks_gabor,
     "gabor_original": _lacks_gabor_original,
+    "contrastive": _lacks_contrastive,
 }
 
 
