@@ -47,6 +47,9 @@ CH4_LEVELS = [
 ]
 # The future-work codecs (thesis §6.1, grid/sweeps/future_codecs.py), one λ each.
 FUTURE_LEVELS = ["codecs.bls-ssim=[0.1]", "codecs.bls-task=[0.1]", "codecs.mbt-mean=[0.1]"]
+# Contrastive pretraining (§6.3) on pairs of CH4_LEVELS' levels, one short epoch.
+CONTRASTIVE_PAIRS = ["contrastive.pairs=[bls:0.01+0.1,jpeg:10+20]", "contrastive.epochs=1",
+                     "contrastive.batch_size=16"]  # fmt: skip
 
 # Sweep name -> overrides (besides SHRINK) that make it small. ``thesis`` applies its
 # overrides to each of its parts, so it shares robustness's.
@@ -73,8 +76,15 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
         *CH4_LEVELS,
         *FUTURE_LEVELS,
         "fourier.images=8",
+        *CONTRASTIVE_PAIRS,
     ],
-    "future_cpu": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
+    "future_cpu": [
+        "datasets=[synthetic]",
+        "archs=[vgg11-5]",
+        *CH4_LEVELS,
+        "fourier.images=8",
+        *CONTRASTIVE_PAIRS,
+    ],
     "future_codecs": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, *FUTURE_LEVELS],
     "future_codecs_cpu": ["datasets=[synthetic]", "codecs.jpeg=[10]", *FUTURE_LEVELS],
 }
@@ -86,11 +96,13 @@ CH3_FIGURES = {"Figure 3.1", "Figure 3.2", "Figure 3.3", "Figure 3.4", "Figure 3
 CH4 = {"Table 4.1", "Table 4.2", "Table 4.3", "Rankings"} | {f"Figure 4.{n}" for n in range(1, 8)}
 # The Gabor response histograms and their distances (§6.2), drawn where gabor.enabled.
 GABOR = {"Figure F2", "Gabor distances"}
+# Contrastive pretraining's curves and table (§6.3), drawn where contrastive.enabled.
+CONTRASTIVE = {"Figure F3", "Contrastive pretraining (§6.3)"}
 # Every figure and table of the report.
-EVERYTHING = CH3_TABLES | CH4 | GABOR | {f"Figure {spec.number}" for spec in FIGURES}
-# The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled, and
-# the Gabor ones.
-FUTURE = {"Figure F1"} | GABOR
+EVERYTHING = CH3_TABLES | CH4 | GABOR | CONTRASTIVE | {f"Figure {s.number}" for s in FIGURES}
+# The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled, the
+# Gabor ones and the contrastive ones.
+FUTURE = {"Figure F1"} | GABOR | CONTRASTIVE
 
 # Sweep name -> the figures and tables its shrunk report draws (the others are listed as
 # absent with a reason). Figure 3.3 needs a learned codec beside JPEG, 3.6 a classifier
@@ -100,8 +112,8 @@ DRAWN: dict[str, set[str]] = {
     "param_reduction": CH3_TABLES | CH3_FIGURES - {"Figure 3.3"} | {"Figure 3.6"},
     "robustness": CH3_TABLES | CH3_FIGURES | CH4,
     "thesis": EVERYTHING - FUTURE,
-    "demo": EVERYTHING - GABOR,
-    "demo_cifar": EVERYTHING - GABOR,
+    "demo": EVERYTHING - GABOR - CONTRASTIVE,
+    "demo_cifar": EVERYTHING - GABOR - CONTRASTIVE,
     "demo_tiny": CH3_TABLES | CH3_FIGURES,
     "reproduce": EVERYTHING - FUTURE,
     "reproduce_v2": EVERYTHING - FUTURE,

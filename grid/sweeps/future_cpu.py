@@ -6,7 +6,11 @@ with the ``fast`` recipe), noise σ=0.1, blur 3x3 and the original data; BDA/BDA
 top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of every model on
 100 test images (§6.2; 100 x 545 measured frequencies = 54,500 forward passes per model, the
 sweep's largest CPU cost after training); Gabor response histograms of every training set on
-its first 1,000 images (§6.2; some 2 CPU seconds a set). Run it with the data root, e.g.
+its first 1,000 images (§6.2; some 2 CPU seconds a set); contrastive pretraining (§6.3, Fig
+6.2) of a VGG11-4 encoder on BLS λ 0.012/0.1 and on JPEG q10/q40 of the 5,000 training images,
+10 epochs each (13 CPU s an epoch on one thread, measured under contention: some 2.2 CPU
+minutes a pair), each followed by a linear probe trained (6 epochs on the original images)
+and evaluated like every model. Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """
@@ -31,6 +35,8 @@ SWEEP = {
     },
     "fourier": {"enabled": True, "images": 100},
     "gabor": {"enabled": True, "images": 1000},
+    # §6.3, Fig 6.2: an encoder per pair of the sweep's own levels, then a linear probe.
+    "contrastive": {"enabled": True, "pairs": ["bls:0.012+0.1", "jpeg:10+40"], "epochs": 10},
     "data": {"train_limit": 5000, "test_limit": 1000},
     "train": {"epochs": 6},
 }

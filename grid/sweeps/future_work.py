@@ -7,7 +7,9 @@ Every training (the robustness sweep's jobs are shared) gets a Fourier heat map 
 images (stage ``fourier``), every training set its Gabor response histograms on its first
 1,000 images (stage ``gabor``, a few CPU seconds each), and the top-2 BLS join is trained
 unweighted and with each weighting rule of :mod:`lcc.train.weights`, beside the single levels
-in the ch.4 figures.
+in the ch.4 figures. Contrastive pretraining (§6.3, Fig 6.2, stage ``contrastive``) pairs BLS
+λ 0.012/0.1 and JPEG q10/q40; each encoder's linear probe is trained and evaluated like every
+model, per seed.
 """
 
 from grid.settings import merge
@@ -21,5 +23,15 @@ SWEEP = merge(
         "select": {"weighting": list(WEIGHTING_RULES)},
         "fourier": {"enabled": True, "images": 1000},
         "gabor": {"enabled": True, "images": 1000},
+        # §6.3, Fig 6.2: a strong and a mild level of each codec, the pairs future_cpu trains
+        # on (its two BLS λ, its two JPEG qualities), so the CPU run previews this one; 100
+        # epochs, the scale at which SimCLR's linear probe nears its plateau (Chen et al.
+        # 2020, Fig 9); a linear probe, as Fig 6.2 reads ("the encoder's output").
+        "contrastive": {
+            "enabled": True,
+            "pairs": ["bls:0.012+0.1", "jpeg:10+40"],
+            "epochs": 100,
+            "batch_size": 512,
+        },
     },
 )
