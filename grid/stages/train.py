@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -136,7 +136,7 @@ def join_weights(train_set: dict, folders: Sequence[Path]) -> np.ndarray | None:
     return sample_weights(level_weights(rule, psnr), sizes)
 
 
-def encoder_init(ctx: JobContext):
+def encoder_init(ctx: JobContext) -> Callable | None:
     """A contrastive probe's start (``init`` of :func:`lcc.train.train`) from its ``init``
     input's ``encoder.pt`` and ``train_set.pretrained.probe``; None for every other training."""
     if not ctx.job.inputs.get("init"):
