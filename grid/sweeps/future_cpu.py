@@ -8,8 +8,8 @@ top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of ev
 sweep's largest CPU cost after training); Gabor response histograms of every training set on
 its first 1,000 images (§6.2; some 2 CPU seconds a set); contrastive pretraining (§6.3, Fig
 6.2) of a VGG11-4 encoder on BLS λ 0.012/0.1 and on JPEG q10/q40 of the 5,000 training images,
-10 epochs each (13 CPU s an epoch on one thread, measured under contention: some 2.2 CPU
-minutes a pair), each followed by a linear probe trained (6 epochs on the original images)
+10 epochs each (117 CPU s a pair on one thread, 11.7 s an epoch, measured under
+contention), each followed by a linear probe trained (6 epochs on the original images)
 and evaluated like every model. Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
