@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.accuracy import ACCURACY_RULE, HOLDOUT_RULE
 from analysis.claims import claims_table
 from analysis.completeness import REFUSAL_RULE, unavailable_runs
+from analysis.contrastive import contrastive_table
 from analysis.derived import Derived
 from analysis.evidence import Evidence, evidence_of
 from analysis.figures.accuracy import (
@@ -27,6 +28,7 @@ from analysis.figures.accuracy import (
     training_quality,
 )
 from analysis.figures.codec_fit import codec_fit_data, draw_codec_fit
+from analysis.figures.contrastive import contrastive_data, draw_contrastive
 from analysis.figures.examples import NEAREST_LEVEL_RULE, draw_examples, example_data
 from analysis.figures.fourier import draw_fourier, fourier_data
 from analysis.figures.gabor import draw_gabor, gabor_data
@@ -239,6 +241,13 @@ FIGURES = (
         lambda r, d, out: draw_saliency(saliency_data(r.saliency, r.results_root, _sets(r)), out),
         ("saliency",),
     ),
+    FigureSpec(
+        "F4",
+        "(future work, §6.3, Fig 6.2) contrastive pretraining across compression levels: "
+        "NT-Xent loss and positive-pick share per epoch, a line per pair of levels",
+        lambda r, d, out: draw_contrastive(contrastive_data(r.contrastive_curve), out),
+        ("contrastive",),
+    ),
 )
 
 
@@ -378,6 +387,17 @@ TABLES = (
         "(1 = chance, > 1 = on the object), with a 95 % interval over seeds and images",
         lambda r, d: saliency_table(r.saliency),
         ("saliency",),
+    ),
+    TableSpec(
+        "contrastive",
+        "Contrastive pretraining (§6.3)",
+        "(future work, §6.3, Fig 6.2) each probe (a classifier trained on the original split "
+        "from an encoder pretrained with NT-Xent on one image at two compression levels) beside "
+        "the same arch trained on the original data and on each level of its pair: judged-half "
+        "top-1 clean, compressed and on CIFAR-10-C (mean over corruptions and severities), mean "
+        "over seeds; the pretraining's last-epoch loss and positive-pick accuracy",
+        lambda r, d: contrastive_table(r.evaluation, r.contrastive_curve),
+        ("contrastive",),
     ),
 )
 

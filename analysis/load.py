@@ -108,6 +108,10 @@ class Results:
     def saliency(self) -> pd.DataFrame:
         return self.tables["saliency"]
 
+    @property
+    def contrastive_curve(self) -> pd.DataFrame:
+        return self.tables["contrastive_curve"]
+
     def read(
         self,
         table: str,

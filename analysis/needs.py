@@ -78,6 +78,12 @@ def _lacks_saliency(r: Results, d: Derived) -> str | None:
     return "no saliency map in this sweep (saliency.enabled is false, or no 32x32 training)"
 
 
+def _lacks_contrastive(r: Results, d: Derived) -> str | None:
+    if len(r.contrastive_curve):
+        return None
+    return "no contrastive pretraining in this sweep (contrastive.enabled is false)"
+
+
 # Need -> why the sweep's rows lack it (None: they have it).
 NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "bit_rates": _lacks_bit_rates,
@@ -90,6 +96,7 @@ NEEDS: dict[str, Callable[[Results, Derived], str | None]] = {
     "gabor_original": _lacks_gabor_original,
     "soft_labels": _lacks_soft_labels,
     "saliency": _lacks_saliency,
+    "contrastive": _lacks_contrastive,
 }
 
 

@@ -51,6 +51,7 @@ def rows_table(stage: str) -> str | None:
 # Stages whose cell is that of one of their inputs: the model an evaluation, heat map or
 # saliency map reads, the training set's images a Gabor histogram reads.
 DESCRIBED_BY = {"evaluate": "model", "fourier": "model", "gabor": "images", "saliency": "model"}
+DESCRIBED_BY["contrastive"] = "views"  # the pair's first view: dataset, codec, its level
 
 
 def describe_job(plan: Plan, job: Job) -> dict[str, Any]:

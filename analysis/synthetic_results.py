@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from grid.expand_contrastive import PROBE_CODEC_PREFIX, pair_label, probe_label
 from grid.job import Job
 from grid.plan import Plan, plan_path
 from grid.store.files import atomic_write_parquet
@@ -57,6 +58,7 @@ class SweepSpec:
     saliency: bool = False  # also saliency maps (stage saliency) per model of 32x32 data
     test_images: int = 20  # test images per evaluated cell (predictions rows; n_images)
     joined: tuple[str, ...] = ()  # codecs given a joined set of their first two levels
+    contrastive: tuple[str, ...] = ()  # codecs given a contrastive probe of their first two levels
 
 
 def _noise(*key) -> float:
@@ -415,6 +417,38 @@ def _joined(root, sweep, spec, dataset: str, codec: str, encodes: dict) -> list[
     return jobs
 
 
+def _contrastive(root, sweep, spec, dataset: str, codec: str, encodes: dict) -> list[Job]:
+    """Per arch, the contrastive job of ``codec``'s first two levels (a falling NT-Xent curve)
+    and its linear probes' train and evaluate jobs (on the original set, one per seed)."""
+    levels = [float(lv) for lv in spec.codecs.get(codec, [])][:2]
+    if len(levels) < 2:
+        raise ValueError(f"SweepSpec.contrastive: codec {codec!r} needs two levels, has {levels}")
+    views = tuple(encodes[(dataset, codec, lv)].signature for lv in levels)
+    pair = pair_label(codec, levels)
+    jobs: list[Job] = []
+    for arch in spec.archs:
+        job = Job("contrastive", {"arch": arch, "pair": pair}, {"views": views},
+                  label=f"{dataset} {arch} contrastive {pair}")  # fmt: skip
+        curve = pd.DataFrame({
+            "arch": arch, "dataset": dataset, "pair": pair, "codec": codec,
+            "level_a": levels[0], "level_b": levels[1], "seed": 0,
+            "epoch": np.arange(1, spec.epochs + 1, dtype=np.int32),
+            "loss": 5.0 / np.arange(1, spec.epochs + 1), "positive_top1": 0.5, "alignment": 0.6,
+            "pairs": spec.images, "seconds": 1.0,
+        })  # fmt: skip
+        _write(root, sweep, job, "contrastive_curve", curve)
+        jobs.append(job)
+        original = encodes[(dataset, "identity", None)]
+        inputs = {"train_data": (original.signature,), "init": (job.signature,)}
+        kind = {"label": probe_label(pair, "linear"), "inputs": inputs}
+        for seed in range(spec.seeds):
+            jobs += _train_and_evaluate(
+                root, sweep, spec, dataset, arch, seed, PROBE_CODEC_PREFIX + codec, None,
+                original, kind,
+            )  # fmt: skip
+    return jobs
+
+
 def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None) -> Path:
     """Write the sweep's rows, images and ``plan.json`` under ``root``; returns ``root/sweep``."""
     spec = spec or SweepSpec()
@@ -440,6 +474,8 @@ def write_synthetic_sweep(root: Path, sweep: str, spec: SweepSpec | None = None)
                     )
         for codec in spec.joined:
             jobs += _joined(root, sweep, spec, dataset, codec, encodes)
+        for codec in spec.contrastive:
+            jobs += _contrastive(root, sweep, spec, dataset, codec, encodes)
     plan = Plan(sweep, {sweep: {"synthetic": True, "seeds": spec.seeds}}, jobs)  # per part
     path = plan_path(root, sweep)
     path.parent.mkdir(parents=True, exist_ok=True)

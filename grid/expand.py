@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from grid.expand_contrastive import add_contrastive
 from grid.expand_gabor import add_gabor
 from grid.expand_saliency import add_saliency
 from grid.job import Job
@@ -48,6 +49,7 @@ class TrainSet:
     control_for: str | None = None  # a control's joined set, by label (``bls:top2``)
     epochs_factor: int = 1  # a control's recipe.epochs is this times the joined set's
     top_k: int | None = None  # a joined set's (and its controls') select.top_k
+    pretrained: dict | None = None  # a contrastive probe's pair and probe (expand_contrastive)
 
     @classmethod
     def joined_set(cls, codec: str, top_k: int, rule: str) -> TrainSet:
@@ -365,6 +367,8 @@ def _train_set_config(tset: TrainSet) -> dict[str, Any]:
         config.update(rank=tset.rank, control_for=tset.control_for)
     if tset.weighting:
         config["weighting"] = tset.weighting
+    if tset.pretrained:
+        config["pretrained"] = tset.pretrained
     return config
 
 
@@ -438,6 +442,7 @@ def expand(settings: Mapping[str, Any], dataset_info) -> list[Job]:
                     evaluations[cell.arch].append(cell.evaluate(train, tset.test_encode))
         for cell in cells:
             _add_selection(cell, sections.select, evaluations[cell.arch])
+            add_contrastive(cell)  # thesis §6.3: grid/expand_contrastive.py
     _add_fourier(sections.fourier, settings["eval"]["precision"], jobs)
     add_gabor(settings, jobs)  # thesis §6.2: grid/expand_gabor.py
     add_saliency(settings, jobs)  # thesis §6.2: grid/expand_saliency.py

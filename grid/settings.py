@@ -21,6 +21,7 @@ from grid.cli import DEFAULT_RESULTS, SettingsError
 from grid.suggest import unknown
 from lcc.data import SEVERITIES
 from lcc.specs.codecs import CODECS, fitted_datasets, learned_names
+from lcc.specs.contrastive import PROBES, ContrastiveSettings
 from lcc.specs.fit_recipe import DEFAULT_FIT_PRESET, FIT_KEYS, FIT_PRESETS
 from lcc.specs.fourier import DEFAULT_NORM
 from lcc.specs.gabor import GaborSettings
@@ -106,6 +107,21 @@ DECLARED: dict[str, Any] = {
         "batch_size": Setting(SaliencySettings.batch_size, "images per forward/backward pass"),
         "seed": Setting(SaliencySettings.seed, "seed of smoothgrad's noise"),
         "compressed": Setting(SaliencySettings.compressed, "the compressed view, <codec>:<level>"),
+    },
+    # Contrastive pretraining on two compression levels, then a probe (stage contrastive,
+    # lcc.train.contrastive; thesis §6.3 future work, Fig 6.2): grid/expand_contrastive.py.
+    "contrastive": {
+        "enabled": Setting(False, "one contrastive job per pair and arch, then its probe trains"),
+        "pairs": Setting([], "pairs of levels <codec>:<a>+<b>, e.g. [bls:0.012+0.1]"),
+        "epochs": Setting(ContrastiveSettings.epochs, "pretraining passes over the pair"),
+        "batch_size": Setting(ContrastiveSettings.batch_size, "image pairs per step"),
+        "temperature": Setting(ContrastiveSettings.temperature, "NT-Xent temperature tau"),
+        "projection_dim": Setting(ContrastiveSettings.projection_dim, "projection head output"),
+        "lr": Setting(ContrastiveSettings.lr, "Adam's learning rate"),
+        "seed": Setting(ContrastiveSettings.seed, "the encoder's initialisation and shuffles"),
+        "probe": Setting(
+            ContrastiveSettings.probe, f"classifier on the encoder: {' | '.join(PROBES)}"
+        ),
     },
     "data": {
         "cifar10": Setting(None, "root of cifar-10-batches-py/ or an image-folder layout"),

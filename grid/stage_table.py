@@ -31,6 +31,8 @@ STAGE_VERSIONS: dict[str, int] = {
     "gabor": 1,
     # saliency 1: gradient saliency maps of a model on clean and compressed test images (§6.2).
     "saliency": 1,
+    # contrastive 1: NT-Xent pretraining on two compression levels (thesis §6.3, Fig 6.2).
+    "contrastive": 1,
     # select 2: levels are ranked on the selection part of the test images.
     "select": 2,
     "report": 1,
@@ -50,6 +52,7 @@ STAGE_TABLES: dict[str, tuple[str, ...]] = {
     "fourier": ("fourier_sensitivity",),
     "gabor": ("gabor_response",),
     "saliency": ("saliency",),
+    "contrastive": ("contrastive_curve",),
     "select": ("selection",),
     "report": (),
 }

@@ -16,3 +16,4 @@ MODEL = "model.pt"  # a fitted codec's final state_dict (after update())
 CHECKPOINT = "checkpoint.pt"  # resume state of a fit or a training run, rewritten each epoch
 BEST = "best.pt"  # a training run's state_dict at its best epoch
 LAST = "last.pt"  # a training run's state_dict at its latest epoch
+ENCODER = "encoder.pt"  # a contrastive pretraining's encoder state_dict (no final Linear)

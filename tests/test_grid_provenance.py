@@ -36,7 +36,7 @@ SMALL_REAL = [
     "fit.epochs=1",
     "fit.max_steps_per_epoch=3",
     "gate.images=10",
-    "codecs.jpeg=[10]",
+    "codecs.jpeg=[10,40]",  # two levels: a contrastive pair
     "codecs.bls=[0.1]",
     "codecs.noise=[]",
     "codecs.blur=[]",
@@ -49,6 +49,10 @@ SMALL_REAL = [
     "saliency.enabled=true",  # saliency: thesis §6.2, future work (JPEG q10 is encoded)
     "saliency.images=10",
     "saliency.samples=2",
+    "contrastive.enabled=true",  # contrastive_curve rows (thesis §6.3, future work)
+    "contrastive.pairs=[jpeg:10+40]",
+    "contrastive.epochs=1",
+    "contrastive.batch_size=16",
 ]
 
 

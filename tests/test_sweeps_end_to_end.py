@@ -47,6 +47,9 @@ CH4_LEVELS = [
 ]
 # The future-work codecs (thesis §6.1, grid/sweeps/future_codecs.py), one λ each.
 FUTURE_LEVELS = ["codecs.bls-ssim=[0.1]", "codecs.bls-task=[0.1]", "codecs.mbt-mean=[0.1]"]
+# Contrastive pretraining (§6.3) on pairs of CH4_LEVELS' levels, one short epoch.
+CONTRASTIVE_PAIRS = ["contrastive.pairs=[bls:0.01+0.1,jpeg:10+20]", "contrastive.epochs=1",
+                     "contrastive.batch_size=16"]  # fmt: skip
 
 # Sweep name -> overrides (besides SHRINK) that make it small. ``thesis`` applies its
 # overrides to each of its parts, so it shares robustness's.
@@ -73,8 +76,15 @@ SWEEP_OVERRIDES: dict[str, list[str]] = {
         *CH4_LEVELS,
         *FUTURE_LEVELS,
         "fourier.images=8",
+        *CONTRASTIVE_PAIRS,
     ],
-    "future_cpu": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, "fourier.images=8"],
+    "future_cpu": [
+        "datasets=[synthetic]",
+        "archs=[vgg11-5]",
+        *CH4_LEVELS,
+        "fourier.images=8",
+        *CONTRASTIVE_PAIRS,
+    ],
     "future_codecs": ["datasets=[synthetic]", "archs=[vgg11-5]", *CH4_LEVELS, *FUTURE_LEVELS],
     "future_codecs_cpu": ["datasets=[synthetic]", "codecs.jpeg=[10]", *FUTURE_LEVELS],
 }
@@ -88,14 +98,18 @@ CH4 = {"Table 4.1", "Table 4.2", "Table 4.3", "Rankings"} | {f"Figure 4.{n}" for
 GABOR = {"Figure F2", "Gabor distances"}
 # The saliency maps and their concentration on the object (§6.2), drawn where saliency.enabled.
 SALIENCY = {"Figure F3", "Saliency on the object"}
+# Contrastive pretraining's curves and table (§6.3), drawn where contrastive.enabled.
+CONTRASTIVE = {"Figure F4", "Contrastive pretraining (§6.3)"}
 # Every figure and table of the report.
-EVERYTHING = CH3_TABLES | CH4 | GABOR | SALIENCY | {f"Figure {spec.number}" for spec in FIGURES}
+EVERYTHING = (
+    CH3_TABLES | CH4 | GABOR | SALIENCY | CONTRASTIVE | {f"Figure {s.number}" for s in FIGURES}
+)
 # The human soft-label comparison (§6.3), planned only with data.soft_labels (CIFAR-10H, not
 # shipped): listed by every report, drawn by none of these runs (tests/test_soft_labels_sweep.py).
 SOFT_LABELS = {"Soft labels (§6.3)"}
-# The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled, and
-# the Gabor ones.
-FUTURE = {"Figure F1"} | GABOR | SALIENCY
+# The future-work figures (thesis ch.6): Fourier heat maps, drawn where fourier.enabled, the
+# Gabor, saliency and contrastive ones.
+FUTURE = {"Figure F1"} | GABOR | SALIENCY | CONTRASTIVE
 
 # Sweep name -> the figures and tables its shrunk report draws (the others are listed as
 # absent with a reason). Figure 3.3 needs a learned codec beside JPEG, 3.6 a classifier
@@ -105,8 +119,8 @@ DRAWN: dict[str, set[str]] = {
     "param_reduction": CH3_TABLES | CH3_FIGURES - {"Figure 3.3"} | {"Figure 3.6"},
     "robustness": CH3_TABLES | CH3_FIGURES | CH4,
     "thesis": EVERYTHING - FUTURE,
-    "demo": EVERYTHING - GABOR - SALIENCY,
-    "demo_cifar": EVERYTHING - GABOR - SALIENCY,
+    "demo": EVERYTHING - GABOR - SALIENCY - CONTRASTIVE,
+    "demo_cifar": EVERYTHING - GABOR - SALIENCY - CONTRASTIVE,
     "demo_tiny": CH3_TABLES | CH3_FIGURES,
     "reproduce": EVERYTHING - FUTURE,
     "reproduce_v2": EVERYTHING - FUTURE,

@@ -110,6 +110,16 @@ def saliency_disk(config: dict) -> int:
     return views * (FOURIER_SIDE * FOURIER_SIDE * 4 + ROW_BYTES) + ROWS_FILE
 
 
+def contrastive_disk(config: dict) -> int:
+    """Bytes one contrastive job writes: encoder.pt (the arch's P float32 parameters) and
+    checkpoint.pt (encoder, projection head and Adam's two moments, 3 x 4P plus the head's),
+    16P in all plus the head's 12 (d^2 + d p) bytes, bounded with d = 512 (the widest feature
+    width, VGG11's and ResNet18's at 32x32), p = ``projection_dim``; and its rows."""
+    dataset = config["dataset"]
+    params = get_spec(config["arch"]).param_count(dataset["num_classes"], dataset["image_size"])
+    return 16 * params + ROWS_FILE + 12 * 512 * (512 + config["settings"]["projection_dim"])
+
+
 declare("fit-codec", resources="gpu", disk=fit_codec_disk)
 declare("gate-reference", resources="cpu", disk=rows_only_disk)
 declare("check-codec", resources="gpu", disk=rows_only_disk)
@@ -120,3 +130,4 @@ declare("evaluate", resources="gpu", disk=evaluate_disk)
 declare("fourier", resources="gpu", disk=fourier_disk)
 declare("gabor", resources="cpu", disk=rows_only_disk)
 declare("saliency", resources="gpu", disk=saliency_disk)
+declare("contrastive", resources="gpu", disk=contrastive_disk)

@@ -124,6 +124,7 @@ STAGE_ORDER = (
     "check-codec",
     "encode",
     "gabor",
+    "contrastive",
     "prepare-cifar10c",
     "train",
     "evaluate",

@@ -8,6 +8,9 @@ grid.expand.add_steps_controls) has a BDA joined set's inputs and trains on the 
 r alone; its level, known only at run time, is in its rows and its ``meta.json``.
 A training with ``config.soft_labels`` (thesis §6.3, grid/expand_soft_labels.py) trains its
 ``train_data`` images against their soft labels (grid/stages/soft_labels.py).
+A contrastive probe (grid/expand_contrastive.py; thesis §6.3) adds ``init`` (a contrastive
+job): it trains on the original split (``train_data``) starting from that job's encoder, as
+``train_set.pretrained.probe`` says (:func:`lcc.train.contrastive.probe_init`).
 Writes ``best.pt`` (the epoch best on the selection part of the first eval set,
 :mod:`lcc.train.loop`), ``last.pt``, ``checkpoint.pt`` and ``meta.json``; rows:
 ``train_curve``.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,7 +37,8 @@ from lcc.codecs import join_encoded
 from lcc.codecs import load_encoded as read_encoded
 from lcc.evaluate.normalization import of_recipe
 from lcc.models import validate
-from lcc.train import EpochRecord, Recipe, train
+from lcc.train import EpochRecord, Recipe, checkpoint, train
+from lcc.train.contrastive import probe_init
 from lcc.train.loop import ImageSet
 from lcc.train.weights import level_weights, sample_weights
 
@@ -135,6 +139,16 @@ def join_weights(train_set: dict, folders: Sequence[Path]) -> np.ndarray | None:
     return sample_weights(level_weights(rule, psnr), sizes)
 
 
+def encoder_init(ctx: JobContext) -> Callable | None:
+    """A contrastive probe's start (``init`` of :func:`lcc.train.train`) from its ``init``
+    input's ``encoder.pt`` and ``train_set.pretrained.probe``; None for every other training."""
+    if not ctx.job.inputs.get("init"):
+        return None
+    (job,) = ctx.input_jobs("init")
+    encoder = checkpoint.load(ctx.folder_of(job).encoder)
+    return probe_init(encoder, ctx.config["train_set"]["pretrained"]["probe"])
+
+
 def eval_folders(ctx: JobContext, eval_sets: Sequence[str]) -> dict[str, Path]:
     """Eval set name -> the folder of the encode job filling its role."""
     folders = {}
@@ -224,6 +238,7 @@ def train_stage(ctx: JobContext) -> dict[str, pd.DataFrame]:
         workdir=ctx.workdir,
         on_epoch=ctx.epoch_done,
         weights=join_weights(cfg["train_set"], train_dirs),
+        init=encoder_init(ctx),
     )
     meta = {
         "arch": arch,

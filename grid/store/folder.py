@@ -135,6 +135,10 @@ class JobFolder:
     checkpoint = Artifact(artifacts.CHECKPOINT, "A fit-codec or train job's resume state.")
     best = Artifact(artifacts.BEST, "A train job's weights at its best epoch (``state_dict``).")
     last = Artifact(artifacts.LAST, "A train job's weights at its last epoch (``state_dict``).")
+    encoder = Artifact(
+        artifacts.ENCODER,
+        "A contrastive job's pretrained encoder (a classifier's ``state_dict`` without its head).",
+    )
     cifar10c = Artifact(
         "CIFAR-10-C", "A prepare-cifar10c job's folder in the release layout (lcc.data.cifar10c)."
     )

@@ -254,6 +254,26 @@ SALIENCY = pa.schema(
     ]
 )
 
+# Contrastive pretraining on two compression levels of the train split (stage contrastive,
+# lcc.train.contrastive; thesis §6.3 future work, Fig 6.2): one row per epoch. A new table.
+CONTRASTIVE_CURVE = pa.schema(
+    [
+        ("arch", pa.string()),
+        ("dataset", pa.string()),
+        ("pair", pa.string()),  # the pair's label, e.g. "bls:0.012+0.1" (grid/expand_contrastive)
+        ("codec", pa.string()),  # the pair's codec
+        ("level_a", pa.float64()),  # the first view's level
+        ("level_b", pa.float64()),  # the second view's level
+        ("seed", pa.int32()),  # the encoder's seed
+        ("epoch", pa.int32()),  # 1-based
+        ("loss", pa.float64()),  # mean NT-Xent over the epoch's batches
+        ("positive_top1", pa.float64()),  # share of embeddings whose nearest is their positive
+        ("alignment", pa.float64()),  # mean cosine of the positive pairs' projections
+        ("pairs", pa.int64()),  # image pairs trained on in the epoch
+        ("seconds", pa.float64()),  # the epoch's wall time
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "rate_distortion": RATE_DISTORTION,
     "codec_fit": CODEC_FIT,
@@ -265,6 +285,7 @@ TABLES: dict[str, pa.Schema] = {
     "fourier_sensitivity": FOURIER_SENSITIVITY,
     "gabor_response": GABOR_RESPONSE,
     "saliency": SALIENCY,
+    "contrastive_curve": CONTRASTIVE_CURVE,
 }
 
 # How a table's Parquet files are written where pyarrow's defaults (every column dictionary-

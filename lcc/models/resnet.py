@@ -73,6 +73,9 @@ class ResNet(nn.Module):
         side = image_size // (downsampling(blocks) * POOL)
         self.classifier = nn.Linear(in_channels * side * side, num_classes)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The features the head reads: ``(B, 3, S, S)`` -> ``(B, self.classifier.in_features)``."""
+        return torch.flatten(F.avg_pool2d(self.stages(self.stem(x)), POOL), 1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.avg_pool2d(self.stages(self.stem(x)), POOL)
-        return self.classifier(torch.flatten(out, 1))
+        return self.classifier(self.embed(x))

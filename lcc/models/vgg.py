@@ -32,5 +32,9 @@ class VGG(nn.Module):
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Linear(in_channels, num_classes)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The features the head reads: ``(B, 3, S, S)`` -> ``(B, self.classifier.in_features)``."""
+        return torch.flatten(self.features(x), 1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.features(x), 1))
+        return self.classifier(self.embed(x))

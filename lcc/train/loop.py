@@ -91,6 +91,7 @@ def train(
     on_epoch: Callable[[int], None] | None = None,
     progress: str | Progress = "auto",
     weights: np.ndarray | None = None,
+    init: Callable[[nn.Module], None] | None = None,
 ) -> TrainResult:
     """Train ``arch`` from scratch on ``train_set`` with SGD and evaluate each epoch.
 
@@ -104,13 +105,17 @@ def train(
     mean. ``train_set``'s labels may be float ``(N, num_classes)`` targets, rows summing to 1
     (:mod:`lcc.data.soft_labels`): the loss is then the cross-entropy against them,
     -sum_c p_c log softmax_c, and ``train_top1`` counts agreement with each row's argmax.
-    Bad arguments raise before any training.
+    ``init(model)``, when given, runs on the freshly built network before training or
+    resuming (a contrastive probe's start, :func:`lcc.train.contrastive.probe_init`). Bad
+    arguments raise before any training.
     """
     image_size = check_sets(train_set, eval_sets, num_classes)
     validate(arch, num_classes, image_size)
     dev = torch.device(device)
     reporter = make_progress(progress) if isinstance(progress, str) else progress
     model, optimizer = make_model(arch, num_classes, image_size, recipe, seed, dev)
+    if init is not None:
+        init(model)
     identity = {
         "arch": arch,
         "num_classes": num_classes,
