@@ -9,10 +9,10 @@ sweep's largest CPU cost after training); Gabor response histograms of every tra
 its first 1,000 images (§6.2; some 2 CPU seconds a set); SmoothGrad saliency maps of every
 model on the first 64 test images, clean and JPEG q10, 8 noisy copies each (§6.2; 2 x 64 x
 8 forward and backward passes a model, about 1.5 s on one CPU thread measured under load);
-contrastive pretraining (§6.3, Fig 6.2) of a VGG11-4 encoder on BLS λ 0.012/0.1 and on JPEG q10/q40 of the 5,000 training images,
-10 epochs each (117 CPU s a pair on one thread, 11.7 s an epoch, measured under
-contention), each followed by a linear probe trained (6 epochs on the original images)
-and evaluated like every model. Run it with the data root, e.g.
+contrastive pretraining (§6.3, Fig 6.2) of a VGG11-4 encoder on BLS λ 0.012/0.1 and on JPEG
+q10/q40 of the 5,000 training images, 10 epochs each (117 CPU s a pair on one thread, 11.7 s
+an epoch, measured under contention), each followed by a linear probe trained (6 epochs on
+the original images) and evaluated like every model. Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """
