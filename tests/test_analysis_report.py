@@ -49,6 +49,7 @@ SPEC = SweepSpec(
     fourier=True,
     gabor=True,
     saliency=True,
+    contrastive=("bls",),
 )
 
 
@@ -72,8 +73,9 @@ def test_load_returns_typed_tables_and_the_missing_cells(sweep_dir):
         assert list(frame.columns) == [*TABLES[name].names, *PROVENANCE.names, "stage"]
     assert results.evaluation["codec"].dtype == "category"
     assert set(results.evaluation["stage"]) == {"evaluate"}
-    # 5 training sets x 2 archs x 2 seeds, minus the skipped run
-    assert results.evaluation["signature"].nunique() == 19
+    # 5 training sets x 2 archs x 2 seeds, minus the skipped run, plus the BLS pair's
+    # contrastive probe x 2 archs x 2 seeds
+    assert results.evaluation["signature"].nunique() == 19 + 4
     assert sorted(results.missing["stage"]) == ["evaluate", "train"]
     assert set(results.missing["label"]) == {SKIPPED}
     assert set(results.missing["train_set"]) == {"jpeg:60"}  # evaluate described via its model
