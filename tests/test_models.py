@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lcc.models import MODELS, build, param_count, thesis_param_table
+from lcc.models import MODELS, build, get_spec, param_count, thesis_param_table
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -90,3 +90,12 @@ def test_thesis_table_states_the_two_discrepancies():
     assert all(rows[name].note for name in differing)
     assert not any(row.note for name, row in rows.items() if name not in differing)
     assert rows["vgg11-4"].architecture == "[32, 32, 32, 64, 128]"
+
+
+@pytest.mark.parametrize(("name", "size"), [("vgg11", 32), ("vgg11-4", 32), ("res18-2", 32),
+                                            ("resnet18", 64)])  # fmt: skip
+def test_the_declared_feature_width_is_what_embed_returns(name, size):
+    model = build(name, 10, size).eval()
+    with torch.no_grad():
+        features = model.embed(torch.zeros(2, 3, size, size))
+    assert features.shape == (2, get_spec(name).feature_width(size))

@@ -113,11 +113,13 @@ def saliency_disk(config: dict) -> int:
 def contrastive_disk(config: dict) -> int:
     """Bytes one contrastive job writes: encoder.pt (the arch's P float32 parameters) and
     checkpoint.pt (encoder, projection head and Adam's two moments, 3 x 4P plus the head's),
-    16P in all plus the head's 12 (d^2 + d p) bytes, bounded with d = 512 (the widest feature
-    width, VGG11's and ResNet18's at 32x32), p = ``projection_dim``; and its rows."""
+    16P in all plus the head's 12 (d^2 + d p) bytes, d the arch's feature width
+    (:meth:`lcc.specs.models.ModelSpec.feature_width`), p = ``projection_dim``; and its rows."""
     dataset = config["dataset"]
-    params = get_spec(config["arch"]).param_count(dataset["num_classes"], dataset["image_size"])
-    return 16 * params + ROWS_FILE + 12 * 512 * (512 + config["settings"]["projection_dim"])
+    spec = get_spec(config["arch"])
+    params = spec.param_count(dataset["num_classes"], dataset["image_size"])
+    d = spec.feature_width(dataset["image_size"])
+    return 16 * params + ROWS_FILE + 12 * d * (d + config["settings"]["projection_dim"])
 
 
 declare("fit-codec", resources="gpu", disk=fit_codec_disk)

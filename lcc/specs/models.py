@@ -120,6 +120,11 @@ class ModelSpec:
             return _resnet_params(self.blocks, num_classes, image_size)
         return _vgg_params(self.vgg_layout(image_size), num_classes)
 
+    def feature_width(self, image_size: int) -> int:
+        """In-features of the final ``Linear`` (the features ``embed`` returns): each added
+        class adds that many weights and one bias."""
+        return self.param_count(2, image_size) - self.param_count(1, image_size) - 1
+
 
 def _vgg_params(layout: Layout, num_classes: int) -> int:
     total, channels = 0, 3
