@@ -1,18 +1,18 @@
-"""The future-work sweep (``future_work``) on real CIFAR-10, sized for 2 CPU cores (~30 min).
+"""The future-work sweep on real CIFAR-10, sized for 2 CPU cores (26.5 CPU-minutes measured).
 
-VGG11-4, one seed, 6 epochs on the first 5,000 training images, tested on the first 1,000
-test images clean and on CIFAR-10-C generated from them; JPEG q10/q40, BLS at two λ (fitted
-with the ``fast`` recipe), noise σ=0.1, blur 3x3 and the original data; BDA/BDAD/BDADS, the
-top-2 BLS join unweighted and weighted by PSNR (§6.3); a Fourier heat map of every model on
-100 test images (§6.2; 100 x 545 measured frequencies = 54,500 forward passes per model, the
-sweep's largest CPU cost after training); Gabor response histograms of every training set on
-its first 1,000 images (§6.2; some 2 CPU seconds a set); SmoothGrad saliency maps of every
-model on the first 64 test images, clean and JPEG q10, 8 noisy copies each (§6.2; 2 x 64 x
-8 forward and backward passes a model, about 1.5 s on one CPU thread measured under load);
-contrastive pretraining (§6.3, Fig 6.2) of a VGG11-4 encoder on BLS λ 0.012/0.1 and on JPEG
-q10/q40 of the 5,000 training images, 10 epochs each (117 CPU s a pair on one thread, 11.7 s
-an epoch, measured under contention), each followed by a linear probe trained (6 epochs on
-the original images) and evaluated like every model. Run it with the data root, e.g.
+``future_work`` shrunk: VGG11-4, one seed, 6 epochs on the first 5,000 training images,
+tested on the first 1,000 test images clean and on CIFAR-10-C generated from them; JPEG
+q10/q40, HOG-guided JPEG q10/q40 (§6.1), BLS at two λ (fitted with the ``fast`` recipe),
+noise σ=0.1, blur 3x3 and the original data; BDA/BDAD/BDADS, the top-2 BLS join unweighted
+and weighted by PSNR (§6.3); a Fourier heat map of every model on 100 test images (§6.2;
+100 x 545 measured frequencies = 54,500 forward passes per model); Gabor response histograms
+of every training set on its first 1,000 images (§6.2; some 2 CPU seconds a set); SmoothGrad
+saliency maps of every model on the first 64 test images, clean and JPEG q10, 8 noisy copies
+each (§6.2; about 1 CPU second a model); contrastive pretraining (§6.3, Fig 6.2) of a VGG11-4
+encoder on BLS λ 0.012/0.1 and on JPEG q10/q40 of the 5,000 training images, 10 epochs each
+(78 CPU seconds a pair), each followed by a linear probe trained (6 epochs on the original
+images) and evaluated like every model. The CPU time per stage of the committed run is in
+docs/future_work/README.md. Run it with the data root, e.g.
 
     python -m grid.launch sweep=future_cpu data.cifar10=/path/to/cifar10 executor=local
 """
