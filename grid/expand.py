@@ -20,7 +20,7 @@ from grid.job import Job
 from grid.sections import Fourier, Gate, Sections, Select
 from grid.settings import seeds_of
 from lcc.data.corruptions import generation_settings
-from lcc.specs.codecs import fitted_datasets, is_learned, is_seeded, objective_of
+from lcc.specs.codecs import fitted_datasets, is_gated, is_learned, is_seeded, objective_of
 from lcc.specs.fit_recipe import resolve_fit_recipe
 from lcc.specs.gate import GATE_JPEG_QUALITIES
 from lcc.specs.objectives import check_task_beta, objective_settings
@@ -207,11 +207,12 @@ def _check(
     dataset: str,
     codec: str,
     level,
-    fit: Job,
+    fit: Job | None,
     references: list[Job],
 ) -> Job:
-    """The quality gate of one fitted codec against JPEG's curves of ``references``
-    (:func:`gate_references`), on their images."""
+    """The quality gate of one codec (a learned codec's ``fit``; None for a ``gated`` one,
+    lcc.specs.codecs) against JPEG's curves of ``references`` (:func:`gate_references`), on
+    their images."""
     ref = data_ref(settings, dataset, "test")
     ref["limit"] = gate.images
     config = {
@@ -220,7 +221,8 @@ def _check(
         "dataset": ref,
         "batch_size": settings["encode"]["batch_size"],
     }
-    inputs = {"model": (fit.signature,), "reference": tuple(j.signature for j in references)}
+    inputs = {"model": (fit.signature,)} if fit is not None else {}
+    inputs["reference"] = tuple(j.signature for j in references)
     return Job("check-codec", config, inputs, label=f"{dataset} {codec}:{level} gate")
 
 
@@ -283,14 +285,15 @@ def dataset_jobs(
             continue
         for level in levels:
             fit = _fit(settings, dataset, image_size, codec, level, classifier) if learned else None
-            if learned and not out.gate_references:
+            gated = is_gated(codec)
+            if gated and not out.gate_references:
                 out.gate_references = gate_references(settings, gate, dataset, image_size)
             check = (
                 _check(settings, gate, dataset, codec, level, fit, out.gate_references)
-                if learned
+                if gated
                 else None
             )
-            enforced = check if gate.enforce else None
+            enforced = check if gate.enforce and learned else None  # a learned codec's gate
             train = _encode(settings, dataset, "train", codec=codec, level=level, fit=fit,
                             gate=enforced)  # fmt: skip
             test = None

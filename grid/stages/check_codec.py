@@ -1,11 +1,13 @@
-"""Stage ``check-codec``: the codec quality gate (lcc.codecs.gate) of one fitted codec.
+"""Stage ``check-codec``: the codec quality gate (lcc.codecs.gate) of one fitted codec, or of a
+``gated`` codec that is not learned (lcc.specs.codecs: HOG-guided JPEG, thesis §6.1).
 
 Codes each gate image set of its ``reference`` inputs (gate-reference jobs: the held-out test
-images, and Tiny ImageNet downsampled 2x where planned) with the fitted codec, reads JPEG's
+images, and Tiny ImageNet downsampled 2x where planned) with the codec (a learned one from its
+``model`` input, a fit-codec job), reads JPEG's
 curve on the same images from that job's rows, and writes one ``candidate`` row per reference
 (column ``reference``) with JPEG's PSNR/SSIM at the codec's coded rate, the margins (also at
 the header-free rate) and the verdict; the JPEG rows themselves are the reference job's. With
-``gate.enforce=true`` the codec's encode jobs read this job and refuse a failed codec
+``gate.enforce=true`` a learned codec's encode jobs read this job and refuse a failed codec
 (:func:`require_passed`), so no classifier is trained on it.
 """
 
@@ -21,6 +23,7 @@ from grid.stages.registry import stage
 from grid.store.folder import JobFolder
 from lcc.codecs import get
 from lcc.codecs.gate import describe, gate_verdict, rd_point
+from lcc.specs.codecs import is_learned
 
 
 class GateFailed(RuntimeError):
@@ -35,7 +38,8 @@ def check_codec(ctx: JobContext) -> dict[str, pd.DataFrame]:
     references = ctx.input_jobs("reference")
     if not references:
         raise ValueError("check-codec needs at least one 'reference' input (a gate-reference job)")
-    codec = get(cfg["codec"], cfg["level"], weights=fit_job_folder(ctx), device=ctx.device)
+    weights = fit_job_folder(ctx) if is_learned(cfg["codec"]) else None
+    codec = get(cfg["codec"], cfg["level"], weights=weights, device=ctx.device)
     rows = []
     for job in references:
         jpeg = ctx.folder_of(job).read_rows(TABLE)

@@ -56,11 +56,11 @@ def encode_disk(config: dict) -> int:
     return n * side * side * 3 + n * 8 + ROWS_FILE + n * ROW_BYTES
 
 
-def encode_resources(config: dict) -> str:
-    """The resource class of one encode job: ``"gpu"`` for a learned codec (a network runs
-    on every image), ``"cpu"`` for JPEG, noise, blur and the identity (no network: a GPU
-    would sit idle). A config naming no codec asks for ``"cpu"`` (the stage itself refuses
-    it with the valid codecs)."""
+def codec_resources(config: dict) -> str:
+    """The resource class of one encode or check-codec job: ``"gpu"`` for a learned codec (a
+    network runs on every image), ``"cpu"`` for JPEG, HOG-guided JPEG, noise, blur and the
+    identity (no network: a GPU would sit idle). A config naming no codec asks for ``"cpu"``
+    (the stage itself refuses it with the valid codecs)."""
     return "gpu" if "codec" in config and is_learned(config["codec"]) else "cpu"
 
 
@@ -124,8 +124,8 @@ def contrastive_disk(config: dict) -> int:
 
 declare("fit-codec", resources="gpu", disk=fit_codec_disk)
 declare("gate-reference", resources="cpu", disk=rows_only_disk)
-declare("check-codec", resources="gpu", disk=rows_only_disk)
-declare("encode", resources=encode_resources, disk=encode_disk)
+declare("check-codec", resources=codec_resources, disk=rows_only_disk)
+declare("encode", resources=codec_resources, disk=encode_disk)
 declare("prepare-cifar10c", resources="cpu", disk=prepare_cifar10c_disk)
 declare("train", resources="gpu", disk=train_disk)
 declare("evaluate", resources="gpu", disk=evaluate_disk)

@@ -45,7 +45,10 @@ class CodecSpec:
     ``arch`` the keyword arguments of their network class (recorded in a fit's meta.json with
     the padding multiple) and ``params`` its parameter count, entropy models included. A
     ``seeded`` codec draws random numbers (Gaussian noise) from a seed its builder takes as a
-    4th argument, so its output depends on that seed too.
+    4th argument, so its output depends on that seed too. A ``gated`` codec is not learned but
+    writes a bit stream and is put through the JPEG quality gate like the learned ones (which
+    always are): measured against JPEG's curve, never held to it (``gate.enforce`` holds back
+    only learned codecs).
     """
 
     name: str
@@ -60,6 +63,7 @@ class CodecSpec:
     datasets: tuple[str, ...] = ()
     arch: Mapping[str, int] = field(default_factory=dict, hash=False)
     params: int | None = None
+    gated: bool = False
 
     def __post_init__(self) -> None:
         if not self.name or not self.label:
@@ -75,6 +79,8 @@ class CodecSpec:
         given = [key for key, value in learned_only.items() if value]
         if given:
             raise ValueError(f"codec {self.name!r} is not learned; remove {', '.join(given)}")
+        if self.gated and not self.rate:
+            raise ValueError(f"codec {self.name!r} writes no bit stream (rate) to gate")
 
 
 def learned(name: str, label: str, objective: str, **fields) -> CodecSpec:
@@ -125,7 +131,14 @@ for _spec in (
     ),
     # Thesis §6.1: JPEG outside a HOG foreground, the foreground kept (lcc/codecs/hog_jpeg.py).
     CodecSpec(
-        "hog-jpeg", False, _HOG_QUALITY, "HOG-guided JPEG", "q={}", rate=True, in_thesis=False
+        "hog-jpeg",
+        False,
+        _HOG_QUALITY,
+        "HOG-guided JPEG",
+        "q={}",
+        rate=True,
+        in_thesis=False,
+        gated=True,
     ),
     CodecSpec("noise", False, levels.noise_sigma, "Gaussian noise", "σ={}", seeded=True),
     CodecSpec("blur", False, levels.blur_kernel, "Gaussian blur", "{0}x{0}"),
@@ -151,6 +164,13 @@ def validate(name: str, level: object) -> None:
 def is_learned(name: str) -> bool:
     """Whether codec ``name`` needs trained weights (a fit-codec job)."""
     return spec_of(name).learned
+
+
+def is_gated(name: str) -> bool:
+    """Whether codec ``name`` goes through the JPEG quality gate: learned, or declared
+    ``gated``."""
+    spec = spec_of(name)
+    return spec.learned or spec.gated
 
 
 def learned_names() -> list[str]:
