@@ -31,9 +31,14 @@ def test_inside_the_range_jpeg_is_interpolated_between_neighbours() -> None:
     assert curve_value(1.5, [2.0, 0.5, 1.0], [30.0, 20.0, 24.0]) == (27.0, False)  # unsorted
 
 
-def test_outside_the_range_jpeg_is_extrapolated_from_the_two_nearest_points_and_flagged() -> None:
+def test_below_the_range_jpeg_is_extrapolated_from_the_two_lowest_points_and_flagged() -> None:
     assert curve_value(0.25, [0.5, 1.0, 2.0], [20.0, 24.0, 30.0]) == (18.0, True)
-    assert curve_value(3.0, [0.5, 1.0, 2.0], [20.0, 24.0, 30.0]) == (36.0, True)
+
+
+def test_above_the_range_jpeg_holds_its_top_value_and_is_flagged() -> None:
+    # a line through the top two points would give 36 at 3 bpp, and SSIM above 1 further on
+    assert curve_value(3.0, [0.5, 1.0, 2.0], [20.0, 24.0, 30.0]) == (30.0, True)
+    assert curve_value(12.0, [1.0, 4.0, 5.0], [0.90, 0.98, 0.99]) == (0.99, True)
 
 
 def test_a_curve_needs_two_distinct_rates() -> None:
@@ -64,6 +69,8 @@ def test_the_gate_line_says_how_far_above_or_below_jpeg() -> None:
     line = describe("bls", 0.001, gate_verdict(point(0.25, 16.8, 0.40), JPEG))
     assert line.startswith("bls λ=0.001: FAILS the JPEG gate: 1.20 dB below JPEG")
     assert "extrapolated" in line
+    line = describe("hog-jpeg", 10.0, gate_verdict(point(0.75, 23.0, 0.70), JPEG))
+    assert line.startswith("hog-jpeg q=10: ")  # the level as the codec writes it
 
 
 def test_the_reference_curve_is_jpeg_at_every_fifth_quality_from_1_to_95() -> None:

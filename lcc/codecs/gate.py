@@ -57,8 +57,11 @@ def curve_value(rate: float, rates: Sequence[float], values: Sequence[float]) ->
     """``(value of the curve at rate, extrapolated)`` for a curve given by points.
 
     Points are sorted by rate; inside their range the value is interpolated linearly between
-    the neighbours, outside it extrapolated linearly from the two nearest points (and the
-    flag is True). Needs at least two points with distinct rates.
+    the neighbours. Outside it the flag is True: below the lowest rate the value is
+    extrapolated linearly from the two nearest points; above the highest it is the value at
+    the highest rate (a rising curve such as JPEG's is at least that there, so a codec's
+    margin against it is an upper bound; a line through JPEG's top two points would pass
+    SSIM 1 within a few bpp). Needs at least two points with distinct rates.
     """
     order = np.argsort(rates)
     r = np.asarray(rates, dtype=float)[order]
@@ -67,7 +70,9 @@ def curve_value(rate: float, rates: Sequence[float], values: Sequence[float]) ->
         raise ValueError(f"a reference curve needs two points of distinct rates; got rates {r}")
     if r[0] <= rate <= r[-1]:
         return float(np.interp(rate, r, v)), False
-    i, j = (0, 1) if rate < r[0] else (len(r) - 2, len(r) - 1)
+    if rate > r[-1]:
+        return float(v[-1]), True
+    i, j = 0, 1
     slope = (v[j] - v[i]) / (r[j] - r[i])
     return float(v[i] + slope * (rate - r[i])), True
 
