@@ -1,4 +1,4 @@
-"""The future-work sweep on real CIFAR-10, sized for 2 CPU cores (26.5 CPU-minutes measured).
+"""The future-work sweep on real CIFAR-10, sized for 2 CPU cores (26.8 CPU-minutes measured).
 
 ``future_work`` shrunk: VGG11-4, one seed, 6 epochs on the first 5,000 training images,
 tested on the first 1,000 test images clean and on CIFAR-10-C generated from them; JPEG
