@@ -42,8 +42,8 @@ def test_train_epoch_gets_the_short_line_instead_of_every_key(tmp_path, capsys) 
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err == (
-        "error: unknown key 'train.epoch'; did you mean train.epochs, train.recipe, train.mean? "
-        "valid keys: see python -m grid.launch --help"
+        "error: unknown key 'train.epoch'; did you mean train.epochs, train.recipe, "
+        "contrastive.epochs? valid keys: see python -m grid.launch --help"
     )
 
 

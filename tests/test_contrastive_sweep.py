@@ -129,7 +129,7 @@ def test_a_sweep_without_contrastive_rows_lists_the_table_as_absent(tmp_path):
 def test_the_report_draws_the_pretraining_curves(tmp_path):
     spec = SweepSpec(seeds=1, contrastive=("jpeg",), codecs={"jpeg": [20.0, 60.0]})
     results, derived = synthetic(tmp_path, spec)
-    figure = next(f for f in FIGURES if f.number == "F3")
+    figure = next(f for f in FIGURES if f.number == "F4")
     assert absence(figure.needs, results, derived) is None
     png = figure.draw(results, derived, tmp_path / "figures")
     assert png.exists() and len(pd.read_csv(png.with_suffix(".csv"))) == spec.epochs

@@ -114,13 +114,13 @@ def test_controls_leave_every_other_job_unchanged(
     plans: dict[str, Plan], sweep: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without the control arm the plan is what it was before it existed: removing the controls
-    (and their evaluate and fourier jobs) gives exactly the same signatures, the report's aside
-    (it reads every job)."""
+    (and their evaluate, fourier and saliency jobs) gives exactly the same signatures, the
+    report's aside (it reads every job)."""
     monkeypatch.setattr(grid.expand, "add_steps_controls", lambda *args, **kwargs: None)
     before = {j.signature for j in grid.plan(sweep).jobs if j.stage != "report"}
     after = plans[sweep]
     added = {j.signature for j in controls(after)}
-    added |= {r.signature for t in controls(after) for s in ("evaluate", "fourier")
+    added |= {r.signature for t in controls(after) for s in ("evaluate", "fourier", "saliency")
               for r in readers(after, s, t)}  # fmt: skip
     kept = {j.signature for j in after.jobs if j.stage != "report"} - added
     assert kept == before
