@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grid.job import Job
+from grid.sections import checked_section
 from grid.settings import SettingsError, seeds_of
 from lcc.specs.contrastive import PRETRAINING_KEYS, ContrastiveSettings
 
@@ -36,11 +37,9 @@ PROBE_LABEL_PREFIX = "contrastive:"  # a probe's train_set label (:func:`probe_l
 
 def contrastive_settings(settings: Mapping[str, Any]) -> ContrastiveSettings:
     """The checked ``contrastive`` section of resolved sweep ``settings`` (its pairs apart)."""
-    section = settings["contrastive"]
-    try:
-        return ContrastiveSettings(**{key: section[key] for key in (*PRETRAINING_KEYS, "probe")})
-    except ValueError as err:
-        raise SettingsError(str(err)) from None
+    return checked_section(
+        settings, "contrastive", ContrastiveSettings, (*PRETRAINING_KEYS, "probe")
+    )
 
 
 def parse_pair(pair: Any) -> tuple[str, float, float]:

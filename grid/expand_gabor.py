@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grid.job import Job
-from grid.settings import SettingsError
+from grid.sections import checked_section
 from lcc.specs.gabor import GaborSettings
 
 # Keys of the ``gabor`` settings section that are the stage's config (``enabled`` is not).
@@ -22,11 +22,7 @@ CONFIG_KEYS = ("images", "orientations", "frequencies", "bandwidth", "bins", "ma
 
 def gabor_settings(settings: Mapping[str, Any]) -> GaborSettings:
     """The checked ``gabor`` section of resolved sweep ``settings``."""
-    section = settings["gabor"]
-    try:
-        return GaborSettings(**{key: section[key] for key in CONFIG_KEYS})
-    except ValueError as err:
-        raise SettingsError(str(err)) from None
+    return checked_section(settings, "gabor", GaborSettings, CONFIG_KEYS)
 
 
 def add_gabor(settings: Mapping[str, Any], jobs: dict[str, Job]) -> None:

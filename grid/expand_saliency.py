@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grid.job import Job
+from grid.sections import checked_section
 from grid.settings import SettingsError
 from lcc.specs.saliency import SaliencySettings
 
@@ -34,11 +35,7 @@ SIDE = 32  # saliency jobs are planned for 32x32 datasets only
 
 def saliency_settings(settings: Mapping[str, Any]) -> SaliencySettings:
     """The checked ``saliency`` section of resolved sweep ``settings``."""
-    section = settings["saliency"]
-    try:
-        return SaliencySettings(**{key: section[key] for key in CONFIG_KEYS})
-    except ValueError as err:
-        raise SettingsError(str(err)) from None
+    return checked_section(settings, "saliency", SaliencySettings, CONFIG_KEYS)
 
 
 def compressed_test_encode(jobs: Mapping[str, Job], test_clean: Job, view: SaliencySettings) -> Job:

@@ -11,15 +11,30 @@ and what is valid. Expansion (grid/expand.py) reads these objects, not the dict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from grid.settings import DECLARED, SettingsError
 from grid.stage_table import SELECT_METHODS
 from grid.suggest import unknown
 from lcc.specs.fourier import check_settings as check_fourier_settings
 from lcc.specs.weights import check_rule
+
+T = TypeVar("T")
+
+
+def checked_section(
+    settings: Mapping[str, Any], name: str, kind: Callable[..., T], keys: Sequence[str]
+) -> T:
+    """Section ``name`` of resolved sweep ``settings`` as ``kind`` (a frozen settings dataclass
+    that checks itself), built from its ``keys`` (the stage's config: ``enabled`` and the like
+    are not); the ValueError ``kind`` raises becomes a one-line :class:`SettingsError`."""
+    section = settings[name]
+    try:
+        return kind(**{key: section[key] for key in keys})
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
 
 
 def is_int(value: Any) -> bool:
