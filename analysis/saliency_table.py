@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.figures.gabor import set_order
 from analysis.labels import set_label
 from analysis.stats import arm_interval
+from lcc.specs.saliency import VIEWS
 
 MODEL = ["arch", "dataset", "train_set"]
 COLUMNS = [*MODEL, "set", "codec", "level", "compressed_view",
@@ -51,7 +52,7 @@ def saliency_table(rows: pd.DataFrame) -> pd.DataFrame:
             if len(compressed) else None
         )  # fmt: skip
         kept = None
-        for view in ("clean", "compressed"):
+        for view in VIEWS:
             matrix = ratio_matrix(part[part["view"] == view])
             if matrix.size == 0:
                 record.update({f"{view}_{s}": np.nan for s in ("ratio", "low", "high")})
